@@ -1,0 +1,116 @@
+package provider
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// certificateModel holds the attributes every certificate resource shares.
+// Resource models embed it by value.
+type certificateModel struct {
+	KeyAlgorithm        types.String `tfsdk:"key_algorithm"`
+	ValidityPeriodHours types.Int64  `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours   types.Int64  `tfsdk:"early_renewal_hours"`
+	CommonName          types.String `tfsdk:"common_name"`
+	Organization        types.String `tfsdk:"organization"`
+
+	ID                    types.String `tfsdk:"id"`
+	CertPEM               types.String `tfsdk:"cert_pem"`
+	PrivateKeyPEM         types.String `tfsdk:"private_key_pem"`
+	SerialNumber          types.String `tfsdk:"serial_number"`
+	CertFingerprintSHA256 types.String `tfsdk:"cert_fingerprint_sha256"`
+	ValidityStartTime     types.String `tfsdk:"validity_start_time"`
+	ValidityEndTime       types.String `tfsdk:"validity_end_time"`
+	ReadyForRenewal       types.Bool   `tfsdk:"ready_for_renewal"`
+}
+
+// certificate gives generic code the shared part of any resource model.
+func (m *certificateModel) certificate() *certificateModel { return m }
+
+// certificateDefaults are one resource kind's defaults; the schema and the
+// validation both read them, so descriptions and behaviour cannot drift.
+type certificateDefaults struct {
+	validityHours     int64
+	earlyRenewalHours int64
+	commonName        string // "" when the kind computes it
+}
+
+// maxValidityHours keeps hour counts inside time.Duration (about 292 years).
+const maxValidityHours = 100 * 365 * 24
+
+// effectiveHours returns the configured value, or the default when the
+// configuration leaves it null (ValidateConfig sees no defaults applied).
+func effectiveHours(v types.Int64, def int64) (hours int64, known bool) {
+	switch {
+	case v.IsUnknown():
+		return 0, false
+	case v.IsNull():
+		return def, true
+	}
+	return v.ValueInt64(), true
+}
+
+// validateRenewalWindow refuses an early-renewal window as long as the
+// validity: such a certificate would be due for renewal when issued, and every
+// plan would replace it.
+func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *diag.Diagnostics) {
+	validity, vKnown := effectiveHours(m.ValidityPeriodHours, d.validityHours)
+	early, eKnown := effectiveHours(m.EarlyRenewalHours, d.earlyRenewalHours)
+	if !vKnown || !eKnown || early < validity {
+		return
+	}
+	diags.AddAttributeError(path.Root("early_renewal_hours"), "Renewal window as long as the certificate's validity",
+		fmt.Sprintf("early_renewal_hours (%d) must be smaller than validity_period_hours (%d): otherwise the certificate "+
+			"is due for renewal as soon as it is issued and every plan replaces it. "+
+			"Lower early_renewal_hours (the default is %d) or raise validity_period_hours.", early, validity, d.earlyRenewalHours))
+}
+
+func hoursToDuration(v types.Int64) time.Duration {
+	return time.Duration(v.ValueInt64()) * time.Hour
+}
+
+// request turns the shared arguments into a pki request of the given profile.
+func (m *certificateModel) request(profile pki.Profile) pki.Request {
+	return pki.Request{
+		Profile:      profile,
+		KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
+		CommonName:   m.CommonName.ValueString(),
+		Organization: m.Organization.ValueString(),
+		Validity:     hoursToDuration(m.ValidityPeriodHours),
+	}
+}
+
+// setIssued records a freshly issued certificate in the model.
+func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
+	serial := c.Cert.SerialNumber.String()
+	m.ID = types.StringValue(serial)
+	m.SerialNumber = types.StringValue(serial)
+	m.CertPEM = types.StringValue(c.CertPEM)
+	m.PrivateKeyPEM = types.StringValue(c.PrivateKeyPEM)
+	m.CertFingerprintSHA256 = types.StringValue(pki.Fingerprint(c.Cert))
+	m.ValidityStartTime = types.StringValue(c.Cert.NotBefore.UTC().Format(time.RFC3339))
+	m.ValidityEndTime = types.StringValue(c.Cert.NotAfter.UTC().Format(time.RFC3339))
+	m.ReadyForRenewal = types.BoolValue(pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(m.EarlyRenewalHours), now))
+}
+
+// renewalDue applies pki.ReadyForRenewal to a stored certificate with the
+// given early-renewal window. known is false while the window is unknown.
+func (m *certificateModel) renewalDue(earlyRenewalHours types.Int64, now time.Time) (due, known bool, diags diag.Diagnostics) {
+	if earlyRenewalHours.IsUnknown() || m.ValidityEndTime.IsUnknown() {
+		return false, false, nil
+	}
+	notAfter, err := time.Parse(time.RFC3339, m.ValidityEndTime.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("validity_end_time"), "Unreadable certificate expiry in state",
+			fmt.Sprintf("The state holds validity_end_time %q, which is not an RFC 3339 time. "+
+				"Replace the certificate with `terraform apply -replace=ADDRESS`.", m.ValidityEndTime.ValueString()))
+		return false, false, diags
+	}
+	return pki.ReadyForRenewal(notAfter, hoursToDuration(earlyRenewalHours), now), true, nil
+}

@@ -1,0 +1,195 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// certificateKind is what one certificate resource (CA, server, client) adds
+// to the behaviour all of them share.
+type certificateKind[M any] interface {
+	typeNameSuffix() string
+	schema() schema.Schema
+	defaults() certificateDefaults
+	// validateConfig checks what is known of the configuration.
+	validateConfig(ctx context.Context, config *M, diags *diag.Diagnostics)
+	// modifyPlan fills kind-specific plan values; creating is true when a
+	// new certificate will be issued.
+	modifyPlan(ctx context.Context, plan *M, creating bool, now time.Time, diags *diag.Diagnostics)
+	issue(ctx context.Context, plan *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
+}
+
+// certificateModelPtr is a pointer to a resource model that embeds certificateModel.
+type certificateModelPtr[M any] interface {
+	*M
+	certificate() *certificateModel
+}
+
+// certificateResource implements the Terraform life cycle for every kind:
+// Create issues, Read re-evaluates renewal, Update only records the plan
+// (just early_renewal_hours can change in place), Delete forgets.
+type certificateResource[M any, P certificateModelPtr[M]] struct {
+	kind  certificateKind[M]
+	clock clock.Clock
+}
+
+func (r *certificateResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.kind.typeNameSuffix()
+}
+
+func (r *certificateResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.kind.schema()
+}
+
+func (r *certificateResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.clock = data.clock
+}
+
+func (r *certificateResource[M, P]) now() time.Time {
+	if r.clock == nil {
+		return time.Now()
+	}
+	return r.clock.Now()
+}
+
+func (r *certificateResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config M
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	P(&config).certificate().validateRenewalWindow(r.kind.defaults(), &resp.Diagnostics)
+	r.kind.validateConfig(ctx, &config, &resp.Diagnostics)
+}
+
+func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroying
+	}
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	now := r.now()
+	creating := req.State.Raw.IsNull()
+	r.kind.modifyPlan(ctx, &plan, creating, now, &resp.Diagnostics)
+
+	cert := P(&plan).certificate()
+	if creating {
+		cert.ReadyForRenewal = types.BoolValue(false)
+	} else {
+		var state M
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		due, known, diags := P(&state).certificate().renewalDue(cert.EarlyRenewalHours, now)
+		resp.Diagnostics.Append(diags...)
+		switch {
+		case due:
+			// Unknown differs from the stored value, so Terraform replaces the
+			// resource and shows ready_for_renewal as the reason.
+			cert.ReadyForRenewal = types.BoolUnknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
+		case known:
+			cert.ReadyForRenewal = types.BoolValue(false)
+		default:
+			cert.ReadyForRenewal = types.BoolUnknown()
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cert := P(&plan).certificate()
+	// Values unknown at plan time are known now: check them again.
+	cert.validateRenewalWindow(r.kind.defaults(), &resp.Diagnostics)
+	r.kind.validateConfig(ctx, &plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	now := r.now()
+	issued := r.kind.issue(ctx, &plan, now, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cert.setIssued(issued, now)
+	// Log identifiers only: never the model, which holds key material.
+	tflog.Info(ctx, "issued certificate", map[string]any{
+		"resource":    r.kind.typeNameSuffix(),
+		"serial":      cert.SerialNumber.ValueString(),
+		"fingerprint": cert.CertFingerprintSHA256.ValueString(),
+		"not_after":   cert.ValidityEndTime.ValueString(),
+	})
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *certificateResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state M
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cert := P(&state).certificate()
+	due, known, diags := cert.renewalDue(cert.EarlyRenewalHours, r.now())
+	resp.Diagnostics.Append(diags...)
+	if !known {
+		return
+	}
+	if due && !cert.ReadyForRenewal.ValueBool() {
+		tflog.Info(ctx, "certificate is due for renewal", map[string]any{
+			"serial": cert.SerialNumber.ValueString(), "not_after": cert.ValidityEndTime.ValueString(),
+		})
+	}
+	cert.ReadyForRenewal = types.BoolValue(due)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cert := P(&plan).certificate()
+	if cert.ReadyForRenewal.IsUnknown() {
+		// The window was unknown at plan time; decide with the applied value.
+		due, _, diags := cert.renewalDue(cert.EarlyRenewalHours, r.now())
+		resp.Diagnostics.Append(diags...)
+		cert.ReadyForRenewal = types.BoolValue(due)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete has nothing to do: the certificate exists only in the state.
+func (r *certificateResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}

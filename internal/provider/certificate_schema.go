@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// certificateSchema builds a resource schema from the shared certificate
+// attributes, the kind's defaults and the kind's own attributes.
+func certificateSchema(description string, d certificateDefaults, commonName schema.StringAttribute, extra map[string]schema.Attribute) schema.Schema {
+	attrs := map[string]schema.Attribute{
+		"key_algorithm": schema.StringAttribute{
+			MarkdownDescription: fmt.Sprintf("Algorithm of the generated private key: %s. Defaults to `%s`. "+
+				"(P-224 is not offered: Go refuses it in TLS 1.3.) Changing it issues a new certificate.",
+				markdownList(pki.KeyAlgorithmNames()), pki.DefaultKeyAlgorithm),
+			Optional:      true,
+			Computed:      true,
+			Default:       stringdefault.StaticString(string(pki.DefaultKeyAlgorithm)),
+			Validators:    []validator.String{stringvalidator.OneOf(pki.KeyAlgorithmNames()...)},
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"validity_period_hours": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("Hours the certificate stays valid after it is issued. Defaults to `%d`. "+
+				"Changing it issues a new certificate.", d.validityHours),
+			Optional:      true,
+			Computed:      true,
+			Default:       int64default.StaticInt64(d.validityHours),
+			Validators:    []validator.Int64{int64validator.Between(1, maxValidityHours)},
+			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+		},
+		"early_renewal_hours": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("How many hours before expiry the certificate becomes due for renewal: "+
+				"from then on `ready_for_renewal` is true and every plan replaces the certificate. Must be smaller "+
+				"than `validity_period_hours`. Defaults to `%d`. Changing it does not issue a new certificate.", d.earlyRenewalHours),
+			Optional:   true,
+			Computed:   true,
+			Default:    int64default.StaticInt64(d.earlyRenewalHours),
+			Validators: []validator.Int64{int64validator.Between(0, maxValidityHours)},
+		},
+		"common_name": commonName,
+		"organization": schema.StringAttribute{
+			MarkdownDescription: "Organization (O) of the certificate's subject. Omitted when not set. Changing it issues a new certificate.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"id":            computedString("The certificate's serial number, as `serial_number`."),
+		"cert_pem":      computedString("The certificate, PEM-encoded."),
+		"serial_number": computedString("The certificate's serial number: a random positive 128-bit integer, in decimal."),
+		"cert_fingerprint_sha256": computedString("SHA-256 fingerprint of the certificate: upper-case hex pairs " +
+			"joined by colons, exactly as `openssl x509 -noout -fingerprint -sha256` prints it after `=`."),
+		"validity_start_time": computedString("Start of validity (NotBefore), RFC 3339 in UTC: the issuing time " +
+			"minus 5 minutes, so hosts whose clocks run a little behind accept the certificate."),
+		"validity_end_time": computedString("End of validity (NotAfter), RFC 3339 in UTC."),
+		"ready_for_renewal": schema.BoolAttribute{
+			MarkdownDescription: "True once the certificate is inside its early-renewal window or has expired. " +
+				"Refresh sets it; the plan then replaces the certificate.",
+			Computed: true,
+		},
+	}
+	privateKey := computedString("The private key, PEM-encoded as unencrypted PKCS#8 (`-----BEGIN PRIVATE KEY-----`): " +
+		"Docker refuses encrypted keys. Stored in the Terraform state.")
+	privateKey.Sensitive = true
+	attrs["private_key_pem"] = privateKey
+	maps.Copy(attrs, extra)
+	return schema.Schema{MarkdownDescription: description, Attributes: attrs}
+}
+
+func computedString(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: description,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// staticCommonName is the common_name attribute of a kind with a fixed default.
+func staticCommonName(def string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject. Defaults to `%q`. "+
+			"Changing it issues a new certificate.", def),
+		Optional:      true,
+		Computed:      true,
+		Default:       stringdefault.StaticString(def),
+		Validators:    []validator.String{stringvalidator.LengthBetween(1, 64)},
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+	}
+}
+
+func markdownList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "`" + v + "`"
+	}
+	return strings.Join(quoted, ", ")
+}

@@ -1,0 +1,70 @@
+// Package provider is the Terraform face of the project: schemas, models and
+// plan logic. Certificate work is delegated to internal/pki.
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+)
+
+var _ provider.Provider = (*dockerTLSProvider)(nil)
+
+type dockerTLSProvider struct {
+	version string
+	clock   clock.Clock
+}
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	clock clock.Clock
+}
+
+// New returns the provider factory that main serves.
+func New(version string) func() provider.Provider {
+	return newWithClock(version, clock.System{})
+}
+
+// newWithClock lets tests give the provider a clock they can move.
+func newWithClock(version string, clk clock.Clock) func() provider.Provider {
+	return func() provider.Provider {
+		return &dockerTLSProvider{version: version, clock: clk}
+	}
+}
+
+func (p *dockerTLSProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "dockertls"
+	resp.Version = p.version
+}
+
+func (p *dockerTLSProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The `dockertls` provider makes the PKI for a Docker daemon served with " +
+			"`dockerd --tlsverify` on port 2376: a CA, server certificates and client certificates, " +
+			"following Docker's x509 profile. It needs no configuration and talks to no API: " +
+			"everything it makes lives in the Terraform state, so protect the state as you would the keys.",
+	}
+}
+
+func (p *dockerTLSProvider) Configure(_ context.Context, _ provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	data := &providerData{clock: p.clock}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewCAResource,
+		NewServerCertResource,
+		NewClientCertResource,
+	}
+}
+
+func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return nil
+}

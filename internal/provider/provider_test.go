@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+)
+
+func TestMain(m *testing.M) {
+	// terraform-plugin-testing runs terraform, whose version check would
+	// try the network.
+	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
+	os.Exit(m.Run())
+}
+
+// testEnv is one test's provider: its own fake clock, so tests that move
+// time run in parallel without seeing each other's time.
+type testEnv struct {
+	clock     *clock.Fake
+	factories map[string]func() (tfprotov6.ProviderServer, error)
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	acctest.RequireTerraform(t)
+	clk := clock.NewFake(time.Now().UTC())
+	return &testEnv{
+		clock: clk,
+		factories: map[string]func() (tfprotov6.ProviderServer, error){
+			"dockertls": providerserver.NewProtocol6WithError(newWithClock("test", clk)()),
+		},
+	}
+}
+
+// stateCheckFunc turns a function over the whole state into a StateCheck,
+// for checks that span several resources (chains, handshakes).
+type stateCheckFunc func(*tfjson.State) error
+
+func (f stateCheckFunc) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f(req.State)
+}
+
+// resourceAttrs returns the attribute values of a root-module resource.
+func resourceAttrs(state *tfjson.State, address string) (map[string]any, error) {
+	if state == nil || state.Values == nil || state.Values.RootModule == nil {
+		return nil, fmt.Errorf("no state")
+	}
+	for _, r := range state.Values.RootModule.Resources {
+		if r.Address == address {
+			return r.AttributeValues, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not in the state", address)
+}
+
+// stringAttrs reads string attributes of several resources at once.
+func stringAttrs(state *tfjson.State, address string, names ...string) (map[string]string, error) {
+	attrs, err := resourceAttrs(state, address)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		s, ok := attrs[n].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s.%s is %T, not a string", address, n, attrs[n])
+		}
+		out[n] = s
+	}
+	return out, nil
+}
