@@ -33,7 +33,8 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	acctest.RequireTerraform(t)
-	clk := clock.NewFake(time.Now().UTC())
+	// A whole second, as x509 times are: renewal boundaries are then exact.
+	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	return &testEnv{
 		clock: clk,
 		factories: map[string]func() (tfprotov6.ProviderServer, error){
