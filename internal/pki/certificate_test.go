@@ -211,13 +211,29 @@ func TestIssueRefusesBadRequests(t *testing.T) {
 		{"zero validity", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256}, iss, issuedAt, "must be positive"},
 		{"bad DNS name", pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour, DNSNames: []string{"a_b.example"}}, iss, issuedAt, `"a_b.example" is not a valid DNS name`},
 		{"expired CA", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, ca.Cert.NotAfter.Add(time.Hour), "expired at"},
-		{"CA not valid yet", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, issuedAt.Add(-time.Hour), "is not valid until"},
+		{"CA valid only in an hour", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, ca.Cert.NotBefore.Add(-time.Hour), "is not valid until"},
 	}
 	for _, tc := range cases {
 		_, err := pki.Issue(tc.req, tc.issuer, tc.at)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// A CA made moments ago by a tool that does not backdate NotBefore, seen
+// from a clock slightly behind, is within the skew allowance.
+func TestIssuerToleratesClockSkew(t *testing.T) {
+	t.Parallel()
+	iss := mustIssuer(t, issueCA(t, pki.ECDSAP256))
+	if err := iss.CheckValidAt(iss.Cert.NotBefore.Add(-pki.ClockSkewAllowance)); err != nil {
+		t.Errorf("within the allowance: %v", err)
+	}
+	if err := iss.CheckValidAt(iss.Cert.NotBefore.Add(-pki.ClockSkewAllowance - time.Second)); err == nil {
+		t.Error("beyond the allowance: accepted")
+	}
+	if err := iss.CheckValidAt(iss.Cert.NotAfter); err != nil {
+		t.Errorf("at NotAfter the CA is still valid: %v", err)
 	}
 }
 

@@ -80,12 +80,15 @@ func (iss *Issuer) CheckPurpose(p Profile) error {
 	return fmt.Errorf("the CA certificate %q carries an extendedKeyUsage without %s, so clients would refuse every %s certificate it signs (\"incompatible key usage\"): use a CA without extendedKeyUsage, such as dockertls_ca", iss.Cert.Subject.CommonName, p.extKeyUsageName(), p)
 }
 
-// CheckValidAt reports a CA that has expired or is not valid yet at now.
+// CheckValidAt reports a CA that has expired at now, or whose validity
+// starts more than ClockSkewAllowance after now. A CA made moments ago by a
+// tool that does not backdate (openssl) is accepted, as its leaves verify
+// once its start has passed, the same allowance given to our own certificates.
 func (iss *Issuer) CheckValidAt(now time.Time) error {
 	switch {
 	case now.After(iss.Cert.NotAfter):
 		return fmt.Errorf("the CA certificate %q expired at %s: renew the CA before issuing from it", iss.Cert.Subject.CommonName, iss.Cert.NotAfter.UTC().Format(time.RFC3339))
-	case now.Before(iss.Cert.NotBefore):
+	case now.Add(ClockSkewAllowance).Before(iss.Cert.NotBefore):
 		return fmt.Errorf("the CA certificate %q is not valid until %s: check the clock of the host that made it", iss.Cert.Subject.CommonName, iss.Cert.NotBefore.UTC().Format(time.RFC3339))
 	}
 	return nil

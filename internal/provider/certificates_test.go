@@ -80,7 +80,13 @@ func TestCertificates_EveryKeyAlgorithm(t *testing.T) {
 			checks = append(checks, certificateStateChecks("dockertls_client_cert.test", expect("client", "client", leafDefaults.validityHours), leafDefaults.earlyRenewalHours, knownvalue.Null())...)
 			checks = append(checks,
 				statecheck.ExpectSensitiveValue("dockertls_server_cert.test", tfjsonpathOf("ca_private_key_pem")),
-				stateCheckFunc(func(s *tfjson.State) error { return checkChainsAndHandshakes(t, s, now) }),
+				stateCheckFunc(func(s *tfjson.State) error {
+					ca, err := readIssued(s, "dockertls_ca.test")
+					if err != nil {
+						return err
+					}
+					return checkChainsAndHandshakes(t, s, ca.cert, ca.certPEM, now)
+				}),
 			)
 
 			resource.UnitTest(t, resource.TestCase{
@@ -101,20 +107,13 @@ func TestCertificates_EveryKeyAlgorithm(t *testing.T) {
 // the other), then serves HTTPS with the server certificate as dockerd does
 // and dials it as the docker CLI does: the right client gets an answer; no
 // client certificate, another CA's client and a wrong server name are refused.
-func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, now time.Time) error {
-	ca, err := readIssued(s, "dockertls_ca.test")
-	if err != nil {
-		return err
-	}
+func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certificate, caPEM string, now time.Time) error {
 	server, err := readIssued(s, "dockertls_server_cert.test")
 	if err != nil {
 		return err
 	}
 	client, err := readIssued(s, "dockertls_client_cert.test")
 	if err != nil {
-		return err
-	}
-	if _, err := readIssued(s, "dockertls_ca.other"); err != nil {
 		return err
 	}
 	otherClient, err := readIssued(s, "dockertls_client_cert.other")
@@ -129,18 +128,18 @@ func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, now time.Time) erro
 			errs = append(errs, fmt.Errorf("chain %s: verified=%v, want %v (%v)", what, err == nil, wantOK, err))
 		}
 	}
-	expectChain("server for serverAuth", server.cert, ca.cert, x509.ExtKeyUsageServerAuth, "docker.test", true)
-	expectChain("client for clientAuth", client.cert, ca.cert, x509.ExtKeyUsageClientAuth, "", true)
-	expectChain("client cert serving", client.cert, ca.cert, x509.ExtKeyUsageServerAuth, "", false)
-	expectChain("server cert as a client", server.cert, ca.cert, x509.ExtKeyUsageClientAuth, "", false)
-	expectChain("other CA's client", otherClient.cert, ca.cert, x509.ExtKeyUsageClientAuth, "", false)
+	expectChain("server for serverAuth", server.cert, caCert, x509.ExtKeyUsageServerAuth, "docker.test", true)
+	expectChain("client for clientAuth", client.cert, caCert, x509.ExtKeyUsageClientAuth, "", true)
+	expectChain("client cert serving", client.cert, caCert, x509.ExtKeyUsageServerAuth, "", false)
+	expectChain("server cert as a client", server.cert, caCert, x509.ExtKeyUsageClientAuth, "", false)
+	expectChain("other CA's client", otherClient.cert, caCert, x509.ExtKeyUsageClientAuth, "", false)
 
 	dir := t.TempDir()
-	serverFiles := acctest.WriteTLSFiles(t, filepath.Join(dir, "server"), "server", ca.certPEM, server.certPEM, server.keyPEM)
+	serverFiles := acctest.WriteTLSFiles(t, filepath.Join(dir, "server"), "server", caPEM, server.certPEM, server.keyPEM)
 	addr := acctest.StartDockerLikeServer(t, serverFiles)
-	goodClient := acctest.WriteTLSFiles(t, filepath.Join(dir, "client"), "client", ca.certPEM, client.certPEM, client.keyPEM)
-	noCert := acctest.WriteTLSFiles(t, filepath.Join(dir, "nocert"), "client", ca.certPEM, "", "")
-	foreign := acctest.WriteTLSFiles(t, filepath.Join(dir, "foreign"), "client", ca.certPEM, otherClient.certPEM, otherClient.keyPEM)
+	goodClient := acctest.WriteTLSFiles(t, filepath.Join(dir, "client"), "client", caPEM, client.certPEM, client.keyPEM)
+	noCert := acctest.WriteTLSFiles(t, filepath.Join(dir, "nocert"), "client", caPEM, "", "")
+	foreign := acctest.WriteTLSFiles(t, filepath.Join(dir, "foreign"), "client", caPEM, otherClient.certPEM, otherClient.keyPEM)
 
 	ctx, cancel := pingContext()
 	defer cancel()
