@@ -67,9 +67,13 @@ func checkDNSLabel(label string) error {
 		return fmt.Errorf("label %q starts or ends with a hyphen", label)
 	}
 	for _, r := range label {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+		if !isLabelChar(r) {
 			return fmt.Errorf("label %q has the character %q: only letters, digits and hyphens are allowed (a wildcard only as a leading \"*.\")", label, r)
 		}
 	}
 	return nil
+}
+
+func isLabelChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-'
 }

@@ -1,0 +1,16 @@
+resource "dockertls_ca" "docker" {}
+
+# The daemon's server-cert.pem and server-key.pem. The SANs must cover every
+# name and address clients put in DOCKER_HOST.
+resource "dockertls_server_cert" "docker_host" {
+  ca_cert_pem        = dockertls_ca.docker.cert_pem
+  ca_private_key_pem = dockertls_ca.docker.private_key_pem
+
+  dns_names    = ["docker.example.com"]
+  ip_addresses = ["203.0.113.10", "127.0.0.1"]
+}
+
+# When the daemon must be restarted with a renewed certificate.
+output "server_cert_expires" {
+  value = dockertls_server_cert.docker_host.validity_end_time
+}
