@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -126,6 +127,11 @@ func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certif
 		err := acctest.VerifyChain(leaf, root, usage, host, now)
 		if (err == nil) != wantOK {
 			errs = append(errs, fmt.Errorf("chain %s: verified=%v, want %v (%v)", what, err == nil, wantOK, err))
+		}
+	}
+	for what, leaf := range map[string]*x509.Certificate{"server": server.cert, "client": client.cert} {
+		if !bytes.Equal(leaf.AuthorityKeyId, caCert.SubjectKeyId) && len(caCert.SubjectKeyId) > 0 {
+			errs = append(errs, fmt.Errorf("%s: authority key identifier %X differs from the CA's subject key identifier %X", what, leaf.AuthorityKeyId, caCert.SubjectKeyId))
 		}
 	}
 	expectChain("server for serverAuth", server.cert, caCert, x509.ExtKeyUsageServerAuth, "docker.test", true)
