@@ -77,8 +77,14 @@ type Request struct {
 // Certificate is an issued certificate with its new private key.
 type Certificate struct {
 	Cert          *x509.Certificate
+	Key           crypto.Signer
 	CertPEM       string
 	PrivateKeyPEM string
+}
+
+// Issuer lets an issued CA sign leaves without a round trip through PEM.
+func (c *Certificate) Issuer() (*Issuer, error) {
+	return NewIssuer(c.Cert, c.Key)
 }
 
 // Validate checks a request before any key is generated.
@@ -165,6 +171,7 @@ func Issue(r Request, issuer *Issuer, now time.Time) (*Certificate, error) {
 	}
 	return &Certificate{
 		Cert:          cert,
+		Key:           key,
 		CertPEM:       string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		PrivateKeyPEM: keyPEM,
 	}, nil

@@ -15,11 +15,7 @@ var issuedAt = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func mustIssuer(t *testing.T, ca *pki.Certificate) *pki.Issuer {
 	t.Helper()
-	key, err := pki.ParsePrivateKeyPEM(ca.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss, err := pki.NewIssuer(ca.Cert, key)
+	iss, err := ca.Issuer()
 	if err != nil {
 		t.Fatal(err)
 	}

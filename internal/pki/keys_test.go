@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"os/exec"
 	"strings"
 	"testing"
@@ -123,26 +121,6 @@ func TestNewIssuerRefusesMismatchedKey(t *testing.T) {
 	}
 }
 
-// externalCA builds a CA the way other tools do: RSA with a PKCS#1 key, no
-// authority key identifier, and optionally an extendedKeyUsage.
-func externalCA(t *testing.T, eku []x509.ExtKeyUsage) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "Outside CA"},
-		NotBefore: issuedAt.Add(-time.Hour), NotAfter: issuedAt.Add(1000 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: eku,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pemText("CERTIFICATE", der, nil), pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key), nil)
-}
-
 func issuerFromPEM(t *testing.T, certPEM, keyPEM string) *pki.Issuer {
 	t.Helper()
 	cert, err := pki.ParseCACertificatePEM(certPEM)
@@ -162,7 +140,7 @@ func issuerFromPEM(t *testing.T, certPEM, keyPEM string) *pki.Issuer {
 
 func TestExternalCASignsLeaves(t *testing.T) {
 	t.Parallel()
-	certPEM, keyPEM := externalCA(t, nil)
+	certPEM, keyPEM := acctest.GoMadeCA(t, issuedAt, nil)
 	iss := issuerFromPEM(t, certPEM, keyPEM)
 	server, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ED25519, CommonName: "h", Validity: time.Hour, DNSNames: []string{"h.example"}}, iss, issuedAt)
 	if err != nil {
@@ -180,20 +158,9 @@ func TestExternalCASignsLeaves(t *testing.T) {
 
 func TestOpenSSLCASignsLeaves(t *testing.T) {
 	t.Parallel()
-	openssl := acctest.RequireTool(t, "openssl", "it makes a CA the way Docker's documentation does")
-	dir := t.TempDir()
-	// Docker's documented recipe, with an EC key in SEC 1 form for variety.
-	steps := [][]string{
-		{"ecparam", "-name", "prime256v1", "-genkey", "-out", dir + "/ca-key.pem"},
-		{"req", "-new", "-x509", "-days", "365", "-key", dir + "/ca-key.pem", "-sha256", "-subj", "/CN=openssl CA", "-out", dir + "/ca.pem"},
-	}
-	for _, args := range steps {
-		if out, err := exec.Command(openssl, args...).CombinedOutput(); err != nil {
-			t.Fatalf("openssl %v: %v\n%s", args, err, out)
-		}
-	}
-	certPEM := readFile(t, dir+"/ca.pem")
-	iss := issuerFromPEM(t, certPEM, readFile(t, dir+"/ca-key.pem"))
+	certPEM, keyPEM, dir := acctest.OpenSSLCA(t)
+	openssl := acctest.RequireTool(t, "openssl", "it verifies the chain independently")
+	iss := issuerFromPEM(t, certPEM, keyPEM)
 	now := time.Now()
 	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.RSA2048, CommonName: "client", Validity: time.Hour}, iss, now)
 	if err != nil {
@@ -212,7 +179,7 @@ func TestOpenSSLCASignsLeaves(t *testing.T) {
 
 func TestCAWithForeignEKUIsRefusedForThatPurpose(t *testing.T) {
 	t.Parallel()
-	certPEM, keyPEM := externalCA(t, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+	certPEM, keyPEM := acctest.GoMadeCA(t, issuedAt, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
 	iss := issuerFromPEM(t, certPEM, keyPEM)
 	if err := iss.CheckPurpose(pki.ProfileClient); err != nil {
 		t.Errorf("clientAuth CA refused for client certificates: %v", err)

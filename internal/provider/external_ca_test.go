@@ -1,9 +1,6 @@
 package provider
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -62,7 +59,7 @@ func testExternalCA(t *testing.T, env *testEnv, certPEM, keyPEM string) {
 func TestExternalCA_GoRSAPKCS1(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	certPEM, keyPEM := goMadeCA(t, env.clock.Now(), nil)
+	certPEM, keyPEM := acctest.GoMadeCA(t, env.clock.Now(), nil)
 	testExternalCA(t, env, certPEM, keyPEM)
 }
 
@@ -70,25 +67,7 @@ func TestExternalCA_GoRSAPKCS1(t *testing.T) {
 // EC key that openssl writes as "EC PARAMETERS" + "EC PRIVATE KEY".
 func TestExternalCA_OpenSSL(t *testing.T) {
 	t.Parallel()
-	openssl := acctest.RequireTool(t, "openssl", "it makes the CA the way Docker's documentation does")
+	certPEM, keyPEM, _ := acctest.OpenSSLCA(t)
 	env := newTestEnv(t)
-	dir := t.TempDir()
-	key, cert := filepath.Join(dir, "ca-key.pem"), filepath.Join(dir, "ca.pem")
-	for _, args := range [][]string{
-		{"ecparam", "-name", "prime256v1", "-genkey", "-out", key},
-		{"req", "-new", "-x509", "-days", "365", "-key", key, "-sha256", "-subj", "/CN=openssl CA", "-out", cert},
-	} {
-		if out, err := exec.Command(openssl, args...).CombinedOutput(); err != nil {
-			t.Fatalf("openssl %v: %v\n%s", args, err, out)
-		}
-	}
-	certPEM, err := os.ReadFile(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := os.ReadFile(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testExternalCA(t, env, string(certPEM), string(keyPEM))
+	testExternalCA(t, env, certPEM, keyPEM)
 }

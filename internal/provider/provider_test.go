@@ -14,7 +14,6 @@ import (
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
-	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 func TestMain(m *testing.M) {
@@ -80,17 +79,4 @@ func stringAttrs(state *tfjson.State, address string, names ...string) (map[stri
 		out[n] = s
 	}
 	return out, nil
-}
-
-func mustIssuer(t *testing.T, ca *pki.Certificate) *pki.Issuer {
-	t.Helper()
-	key, err := pki.ParsePrivateKeyPEM(ca.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss, err := pki.NewIssuer(ca.Cert, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return iss
 }

@@ -1,12 +1,8 @@
 package provider
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -33,26 +30,6 @@ func testCA(t *testing.T, issuedAt time.Time, validity time.Duration) *pki.Certi
 	return c
 }
 
-// goMadeCA builds a CA as other tools do: RSA, PKCS#1 key, optional EKU.
-func goMadeCA(t *testing.T, now time.Time, eku []x509.ExtKeyUsage) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Go-made CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5000 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, ExtKeyUsage: eku,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-}
-
 const caVariables = `
 variable "ca_cert" { type = string }
 variable "ca_key" {
@@ -69,11 +46,15 @@ func TestBadInputIsRefusedAtPlanTime(t *testing.T) {
 	good := testCA(t, now, 1000*time.Hour)
 	other := testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, good), now)
+	goodIssuer, err := good.Issuer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientOnlyCACert, clientOnlyCAKey := goMadeCA(t, now, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, goodIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientOnlyCACert, clientOnlyCAKey := acctest.GoMadeCA(t, now, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
 	encryptedKey := string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{0x30, 0x03, 0x02, 0x01, 0x00}}))
 
 	server := func(body string) string {

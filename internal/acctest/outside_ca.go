@@ -1,0 +1,64 @@
+package acctest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// GoMadeCA builds a CA the way many other tools do, with the standard
+// library only: RSA 2048 with a PKCS#1 ("RSA PRIVATE KEY") key, valid from
+// an hour before now for 5000 hours, with the given extendedKeyUsage.
+func GoMadeCA(t testing.TB, now time.Time, eku []x509.ExtKeyUsage) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Go-made CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5000 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, ExtKeyUsage: eku,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+}
+
+// OpenSSLCA follows Docker's documented openssl recipe with an EC key,
+// which openssl writes as "EC PARAMETERS" + "EC PRIVATE KEY" (SEC 1). It
+// returns the directory too, holding ca.pem and ca-key.pem.
+func OpenSSLCA(t testing.TB) (certPEM, keyPEM, dir string) {
+	t.Helper()
+	openssl := RequireTool(t, "openssl", "it makes a CA the way Docker's documentation does")
+	dir = t.TempDir()
+	key, cert := filepath.Join(dir, "ca-key.pem"), filepath.Join(dir, "ca.pem")
+	for _, args := range [][]string{
+		{"ecparam", "-name", "prime256v1", "-genkey", "-out", key},
+		{"req", "-new", "-x509", "-days", "365", "-key", key, "-sha256", "-subj", "/CN=openssl CA", "-out", cert},
+	} {
+		if out, err := exec.Command(openssl, args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		}
+	}
+	certBytes, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyBytes, err := os.ReadFile(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(certBytes), string(keyBytes), dir
+}
