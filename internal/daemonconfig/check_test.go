@@ -1,0 +1,138 @@
+package daemonconfig
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseHost(t *testing.T) {
+	t.Parallel()
+	good := map[Platform][]string{
+		Linux:   {"unix:///var/run/docker.sock", "fd://", "fd://docker", "tcp://0.0.0.0:2376", "tcp://[::]:2376", "tcp://docker.example.com:2376", "tcp://127.0.0.1:1"},
+		Windows: {"npipe://", "npipe:////./pipe/docker_engine", "tcp://0.0.0.0:2376"},
+	}
+	for p, hosts := range good {
+		for _, h := range hosts {
+			if _, err := ParseHost(p, h); err != nil {
+				t.Errorf("%s %q refused: %v", p, h, err)
+			}
+		}
+	}
+	bad := []struct {
+		p    Platform
+		host string
+		want string
+	}{
+		{Linux, "0.0.0.0:2376", "has no scheme"},
+		{Linux, "tcp://0.0.0.0", "needs an address and a port"},
+		{Linux, "tcp://0.0.0.0:99999", "from 1 to 65535"},
+		{Linux, "tcp://bad_name:2376", "neither an IP address nor a host name"},
+		{Linux, "unix://docker.sock", "absolute path"},
+		{Linux, "npipe://", "is not a linux listen address"},
+		{Linux, "http://0.0.0.0:2376", "use tcp://HOST:PORT, unix:///PATH or fd://"},
+		{Windows, "unix:///var/run/docker.sock", "use tcp://HOST:PORT or npipe://"},
+		{Windows, "npipe://docker", "npipe:////./pipe/NAME"},
+	}
+	for _, tc := range bad {
+		_, err := ParseHost(tc.p, tc.host)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.host) {
+			t.Errorf("%s %q: got %v, want an error naming the value and containing %q", tc.p, tc.host, err, tc.want)
+		}
+	}
+}
+
+func serverCert(t *testing.T, eku []x509.ExtKeyUsage, isCA bool, dns []string, ips ...string) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "srv"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: eku, DNSNames: dns, IsCA: isCA, BasicConstraintsValid: true,
+	}
+	for _, ip := range ips {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCheck lists each problem the settings can have, with the attribute it
+// is reported on, its severity and the words that explain it.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	serverAuth := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	cases := []struct {
+		name   string
+		mutate func(*Settings)
+		attr   string
+		sev    Severity
+		want   string
+	}{
+		{"unknown platform", func(s *Settings) { s.Platform = "plan9" }, "platform", Error, `platform "plan9" is not one of`},
+		{"no hosts", func(s *Settings) { s.Hosts = nil }, "hosts", Error, "at least one address"},
+		{"bad host", func(s *Settings) { s.Hosts = []string{"unix:///var/run/docker.sock", "tcp://x:y"} }, "hosts", Error, `"tcp://x:y"`},
+		{"duplicate host", func(s *Settings) { s.Hosts = []string{"fd://", "fd://"} }, "hosts", Error, `"fd://" is listed twice`},
+		{"TCP without verification", func(s *Settings) { s.TLSVerify = false }, "tls_verify", Error, `"tcp://0.0.0.0:2376" would admit any client`},
+		{"TCP without verification, allowed", func(s *Settings) { s.TLSVerify, s.AllowInsecureTCP = false, true }, "allow_insecure_tcp", Warning, "like port 2375, it is root on this host"},
+		{"no local socket", func(s *Settings) { s.Hosts = []string{"tcp://0.0.0.0:2376"} }, "hosts", Warning, "lose access"},
+		{"relative cert_dir", func(s *Settings) { s.CertDir = "certs" }, "cert_dir", Error, `cert_dir "certs" must be an absolute path`},
+		{"relative config_file", func(s *Settings) { s.ConfigFile = "daemon.json" }, "config_file", Error, "must be an absolute path"},
+		{"relative dockerd_path", func(s *Settings) { s.DockerdPath = "dockerd" }, "dockerd_path", Error, "ExecStart= needs an absolute path"},
+		{"extra settings not JSON", func(s *Settings) { s.ExtraSettingsJSON = `{"log-level": }` }, "extra_settings_json", Error, "not valid JSON"},
+		{"extra settings not an object", func(s *Settings) { s.ExtraSettingsJSON = `["a"]` }, "extra_settings_json", Error, "must be a JSON object such as"},
+		{"extra settings, two values", func(s *Settings) { s.ExtraSettingsJSON = `{} {}` }, "extra_settings_json", Error, "more than one JSON value"},
+		{"extra settings set a managed key", func(s *Settings) { s.ExtraSettingsJSON = `{"tlsverify": false, "hosts": []}` }, "extra_settings_json", Error, `sets ["hosts" "tlsverify"], which this data source manages`},
+		{"client certificate as server cert", func(s *Settings) {
+			s.ServerCert = serverCert(t, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, false, []string{"h"})
+		}, "server_cert_pem", Error, "lacks extendedKeyUsage serverAuth"},
+		{"CA as server cert", func(s *Settings) { s.ServerCert = serverCert(t, nil, true, nil) }, "server_cert_pem", Error, "is a CA"},
+		{"listen address outside the SANs", func(s *Settings) {
+			s.Hosts = []string{"unix:///var/run/docker.sock", "tcp://10.1.2.3:2376"}
+			s.ServerCert = serverCert(t, serverAuth, false, []string{"docker.example.com"}, "192.0.2.1")
+		}, "server_cert_pem", Warning, `Clients dialling "tcp://10.1.2.3:2376" will refuse the daemon`},
+		{"windows relative cert_dir", func(s *Settings) { s.Platform = Windows; s.Hosts = []string{"npipe://"}; s.CertDir = `certs.d` }, "cert_dir", Error, `C:\ProgramData\docker\certs.d`},
+	}
+	for _, tc := range cases {
+		s := defaults(Linux)
+		tc.mutate(&s)
+		var found bool
+		for _, p := range s.Check() {
+			if p.Attribute == tc.attr && p.Severity == tc.sev && strings.Contains(p.Detail, tc.want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %v on %s containing %q; got %+v", tc.name, tc.sev, tc.attr, tc.want, s.Check())
+		}
+	}
+}
+
+func TestCheckAcceptsGoodSettings(t *testing.T) {
+	t.Parallel()
+	s := defaults(Linux)
+	s.Hosts = []string{"fd://", "tcp://0.0.0.0:2376", "tcp://docker.example.com:2376", "tcp://192.0.2.1:2376"}
+	s.ServerCert = serverCert(t, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, false, []string{"docker.example.com"}, "192.0.2.1")
+	if ps := s.Check(); len(ps) != 0 {
+		t.Fatalf("good settings got %+v", ps)
+	}
+	if ps := defaults(Windows).Check(); len(ps) != 0 {
+		t.Fatalf("Windows defaults got %+v", ps)
+	}
+}

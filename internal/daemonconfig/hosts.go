@@ -1,0 +1,88 @@
+package daemonconfig
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Host is one parsed listen address.
+type Host struct {
+	Raw    string
+	Scheme string // "tcp", "unix", "fd" or "npipe"
+	// Address is tcp's host (without brackets) and Port its port.
+	Address string
+	Port    int
+}
+
+// IsLocal reports a host reachable only from the machine itself.
+func (h Host) IsLocal() bool { return h.Scheme != "tcp" }
+
+// IsWildcard reports a tcp host on every interface (0.0.0.0, ::), for
+// which no certificate name can be checked.
+func (h Host) IsWildcard() bool {
+	ip := net.ParseIP(h.Address)
+	return h.Address == "" || ip != nil && ip.IsUnspecified()
+}
+
+var (
+	pipeName   = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
+	fdName     = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+	unixPath   = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
+	tcpHostRun = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
+)
+
+// ParseHost checks a listen address against what dockerd accepts on the
+// platform: tcp://HOST:PORT everywhere, unix:///PATH and fd:// on Linux,
+// npipe:// on Windows.
+func ParseHost(p Platform, raw string) (Host, error) {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return Host{}, fmt.Errorf("%q has no scheme: %s", raw, hostForms(p))
+	}
+	h := Host{Raw: raw, Scheme: scheme}
+	switch {
+	case scheme == "tcp":
+		return parseTCP(h, rest)
+	case scheme == "unix" && p == Linux:
+		if !unixPath.MatchString(rest) {
+			return h, fmt.Errorf("%q: a unix socket needs an absolute path, as in unix:///var/run/docker.sock", raw)
+		}
+	case scheme == "fd" && p == Linux:
+		if !fdName.MatchString(rest) {
+			return h, fmt.Errorf("%q: use fd:// (systemd socket activation) or fd://NAME", raw)
+		}
+	case scheme == "npipe" && p == Windows:
+		if rest != "" && !pipeName.MatchString(rest) {
+			return h, fmt.Errorf("%q: use npipe:// or npipe:////./pipe/NAME", raw)
+		}
+	default:
+		return h, fmt.Errorf("%q is not a %s listen address: %s", raw, p, hostForms(p))
+	}
+	return h, nil
+}
+
+func hostForms(p Platform) string {
+	if p == Windows {
+		return "use tcp://HOST:PORT or npipe://"
+	}
+	return "use tcp://HOST:PORT, unix:///PATH or fd://"
+}
+
+func parseTCP(h Host, rest string) (Host, error) {
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return h, fmt.Errorf("%q: a tcp host needs an address and a port, as in tcp://0.0.0.0:2376", h.Raw)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535", h.Raw)
+	}
+	if host != "" && net.ParseIP(host) == nil && !tcpHostRun.MatchString(host) {
+		return h, fmt.Errorf("%q: %q is neither an IP address nor a host name", h.Raw, host)
+	}
+	h.Address, h.Port = host, n
+	return h, nil
+}

@@ -1,0 +1,241 @@
+package daemonconfig
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+)
+
+// Rendered is everything the data source outputs.
+type Rendered struct {
+	DaemonJSON string
+	// SystemdDropin is empty on Windows; RunDockerDaemonCmd on Linux.
+	SystemdDropin      string
+	RunDockerDaemonCmd string
+	DockerdArgs        []string
+	TLSCACertPath      string
+	TLSCertPath        string
+	TLSKeyPath         string
+	// ID is the SHA-256 of DaemonJSON, in hex.
+	ID string
+}
+
+// ErrInvalidSettings is returned by Render when Check finds errors.
+var ErrInvalidSettings = errors.New("the settings have errors: see Check")
+
+// Render produces the daemon's configuration. It refuses settings that
+// Check finds errors in.
+func Render(s Settings) (*Rendered, error) {
+	if HasErrors(s.Check()) {
+		return nil, ErrInvalidSettings
+	}
+	extra, err := s.extraSettings()
+	if err != nil {
+		return nil, err
+	}
+	ca, cert, key := s.TLSPaths()
+	daemonJSON, err := encodeJSON(s.daemonSettings(extra), true)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(daemonJSON))
+	r := &Rendered{
+		DaemonJSON:    daemonJSON,
+		DockerdArgs:   s.dockerdArgs(),
+		TLSCACertPath: ca,
+		TLSCertPath:   cert,
+		TLSKeyPath:    key,
+		ID:            hex.EncodeToString(sum[:]),
+	}
+	if s.Platform == Windows {
+		r.RunDockerDaemonCmd, err = s.runDockerDaemonCmd(extra)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		r.SystemdDropin = s.systemdDropin()
+	}
+	return r, nil
+}
+
+func (s Settings) hasTCP() bool {
+	for _, h := range s.Hosts {
+		if strings.HasPrefix(h, "tcp://") {
+			return true
+		}
+	}
+	return false
+}
+
+// daemonSettings is daemon.json as a map: the extra settings, the hosts and
+// the TLS keys. Without tls_verify (allowed only on purpose) a TCP port
+// still serves TLS, so nothing crosses the network in the clear.
+func (s Settings) daemonSettings(extra map[string]any) map[string]any {
+	m := make(map[string]any, len(extra)+6)
+	maps.Copy(m, extra)
+	m["hosts"] = s.Hosts
+	ca, cert, key := s.TLSPaths()
+	switch {
+	case s.TLSVerify:
+		m["tls"], m["tlsverify"] = true, true
+		m["tlscacert"], m["tlscert"], m["tlskey"] = ca, cert, key
+	case s.hasTCP():
+		m["tls"], m["tlsverify"] = true, false
+		m["tlscert"], m["tlskey"] = cert, key
+	}
+	return m
+}
+
+// encodeJSON writes stable JSON (encoding/json sorts map keys) with a
+// trailing newline.
+func encodeJSON(v any, indent bool) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("encoding daemon.json: %w", err)
+	}
+	return b.String(), nil
+}
+
+// dockerdArgs are the hosts and TLS settings as flags, for a dockerd started
+// without daemon.json's hosts and TLS keys (dockerd refuses a setting given
+// both ways).
+func (s Settings) dockerdArgs() []string {
+	var args []string
+	for _, h := range s.Hosts {
+		args = append(args, "--host="+h)
+	}
+	ca, cert, key := s.TLSPaths()
+	switch {
+	case s.TLSVerify:
+		args = append(args, "--tls", "--tlsverify", "--tlscacert="+ca, "--tlscert="+cert, "--tlskey="+key)
+	case s.hasTCP():
+		args = append(args, "--tls", "--tlsverify=false", "--tlscert="+cert, "--tlskey="+key)
+	}
+	return args
+}
+
+// ExecStart is the drop-in's command: dockerd with the config file and no
+// -H, since daemon.json's "hosts" and any -H flag make dockerd refuse to start.
+func (s Settings) ExecStart() []string {
+	args := []string{s.DockerdPath, "--config-file=" + s.ConfigFile}
+	if s.ContainerdAddress != "" {
+		args = append(args, "--containerd="+s.ContainerdAddress)
+	}
+	return args
+}
+
+func (s Settings) systemdDropin() string {
+	quoted := make([]string, 0, 3)
+	for _, a := range s.ExecStart() {
+		quoted = append(quoted, systemdQuote(a))
+	}
+	return "# Written by Terraform (dockertls_daemon_config).\n" +
+		"# dockerd takes its listen addresses from daemon.json (\"hosts\"). The stock\n" +
+		"# unit's -H fd:// would make it refuse to start, so the empty ExecStart=\n" +
+		"# clears the stock command and the next one starts dockerd without -H.\n" +
+		"# Apply with: systemctl daemon-reload && systemctl restart docker\n" +
+		"[Service]\n" +
+		"ExecStart=\n" +
+		"ExecStart=" + strings.Join(quoted, " ") + "\n"
+}
+
+// systemdQuote quotes one argument of an ExecStart= line: "%" starts a
+// specifier and "$" a variable, so both are doubled, and arguments with
+// spaces or quotes are put in double quotes.
+func systemdQuote(a string) string {
+	a = strings.NewReplacer("%", "%%", "$", "$$").Replace(a)
+	if !strings.ContainsAny(a, " \t\"'\\;") {
+		return a
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
+}
+
+// cmdSafe matches text cmd.exe echoes as it is: no ^ & | < > % ! ( ).
+var cmdSafe = regexp.MustCompile(`^[A-Za-z0-9 _.,:;/\\{}\[\]"'=+@#~*?$-]*$`)
+
+// PipeOnlyConfigName is the file the Windows script writes for a start
+// without the server certificate, next to config_file.
+const PipeOnlyConfigName = "daemon.pipe-only.json"
+
+// runDockerDaemonCmd starts dockerd with the rendered daemon.json when the
+// server certificate is in place, and otherwise with a configuration that
+// has only the local named pipes, so a missing certificate never leaves an
+// open TCP port.
+func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
+	fallbackJSON, extrasKept, err := s.pipeOnlyJSON(extra)
+	if err != nil {
+		return "", err
+	}
+	configDir := s.ConfigFile[:strings.LastIndex(s.ConfigFile, `\`)+1]
+	_, cert, _ := s.TLSPaths()
+	lines := []string{
+		"@echo off",
+		"rem Written by Terraform (dockertls_daemon_config). Starts the Docker daemon,",
+		"rem for a service wrapper or a scheduled task:",
+		"rem - with server-cert.pem in place: the rendered daemon.json (mutual TLS);",
+		"rem - without it: the local named pipe only, never an open TCP port.",
+		"setlocal",
+		`set "CONFIG=` + cmdEscapeInQuotes(s.ConfigFile) + `"`,
+		`set "PIPE_ONLY_CONFIG=` + cmdEscapeInQuotes(configDir+PipeOnlyConfigName) + `"`,
+		`if exist "` + cmdEscapeInQuotes(cert) + `" goto tls`,
+		"echo " + ServerCertFile + " not found: starting dockerd on the named pipe only 1>&2",
+	}
+	if !extrasKept {
+		lines = append(lines, "rem extra_settings_json holds characters cmd cannot echo safely, so the pipe-only start omits it.")
+	}
+	lines = append(lines,
+		`> "%PIPE_ONLY_CONFIG%" echo `+fallbackJSON,
+		`"`+cmdEscapeInQuotes(s.DockerdPath)+`" --config-file "%PIPE_ONLY_CONFIG%"`,
+		"exit /b %ERRORLEVEL%",
+		":tls",
+		`"`+cmdEscapeInQuotes(s.DockerdPath)+`" --config-file "%CONFIG%"`,
+		"exit /b %ERRORLEVEL%",
+	)
+	// CRLF: cmd mis-reads labels in LF-only scripts.
+	return strings.Join(lines, "\r\n") + "\r\n", nil
+}
+
+// pipeOnlyJSON is the configuration for a start without the server
+// certificate: the extra settings and the local hosts, no TLS. The script
+// echoes it, so extras with characters cmd would interpret are left out.
+func (s Settings) pipeOnlyJSON(extra map[string]any) (text string, extrasKept bool, err error) {
+	var local []string
+	for _, h := range s.Hosts {
+		if !strings.HasPrefix(h, "tcp://") {
+			local = append(local, h)
+		}
+	}
+	build := func(withExtras bool) (string, error) {
+		m := map[string]any{}
+		if withExtras {
+			maps.Copy(m, extra)
+		}
+		if len(local) > 0 {
+			m["hosts"] = local
+		}
+		j, err := encodeJSON(m, false)
+		return strings.TrimSpace(j), err
+	}
+	if text, err = build(true); err != nil || cmdSafe.MatchString(text) {
+		return text, true, err
+	}
+	text, err = build(false)
+	return text, false, err
+}
+
+// cmdEscapeInQuotes escapes text inside double quotes, where only "%" is
+// still special.
+func cmdEscapeInQuotes(s string) string {
+	return strings.ReplaceAll(s, "%", "%%")
+}
