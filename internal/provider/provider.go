@@ -46,7 +46,7 @@ func (p *dockerTLSProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The `dockertls` provider makes the PKI for a Docker daemon served with " +
 			"`dockerd --tlsverify` on port 2376: a CA, server certificates and client certificates, " +
-			"following Docker's x509 profile. It needs no configuration and talks to no API: " +
+			"following Docker's x509 profile, and renders the daemon's configuration. It needs no configuration and talks to no API: " +
 			"everything it makes lives in the Terraform state, so protect the state as you would the keys.",
 	}
 }
@@ -66,5 +66,7 @@ func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewDaemonConfigDataSource,
+	}
 }

@@ -50,10 +50,7 @@ func TestBadInputIsRefusedAtPlanTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, goodIssuer, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := issueClient(t, goodIssuer, now)
 	clientOnlyCACert, clientOnlyCAKey := acctest.GoMadeCA(t, now, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
 	encryptedKey := string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{0x30, 0x03, 0x02, 0x01, 0x00}}))
 
@@ -117,4 +114,13 @@ ip_addresses = []`), goodVars, "Set dns_names, ip_addresses or both"},
 			})
 		})
 	}
+}
+
+func issueClient(t *testing.T, iss *pki.Issuer, now time.Time) *pki.Certificate {
+	t.Helper()
+	c, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
