@@ -94,6 +94,17 @@ func StartDockerLikeServer(t testing.TB, files TLSFiles) string {
 // uses addr's host. The request matters: under TLS 1.3 a refused client
 // certificate only shows on the first read, not in the handshake.
 func Ping(ctx context.Context, addr, serverName string, files TLSFiles) error {
+	return ping(ctx, addr, serverName, files, false)
+}
+
+// PingPresenting is Ping with a client that presents its certificate even
+// when the daemon's list of acceptable CAs does not name its issuer (Go's
+// client would otherwise send none), so the daemon itself must refuse it.
+func PingPresenting(ctx context.Context, addr, serverName string, files TLSFiles) error {
+	return ping(ctx, addr, serverName, files, true)
+}
+
+func ping(ctx context.Context, addr, serverName string, files TLSFiles, alwaysPresent bool) error {
 	cfg, err := tlsconfig.Client(tlsconfig.Options{
 		CAFile:             files.CA,
 		CertFile:           files.Cert,
@@ -111,6 +122,10 @@ func Ping(ctx context.Context, addr, serverName string, files TLSFiles) error {
 		serverName = host
 	}
 	cfg.ServerName = serverName
+	if alwaysPresent && len(cfg.Certificates) == 1 {
+		cert := cfg.Certificates[0]
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	client := &http.Client{
 		Timeout: 10 * time.Second,
@@ -149,7 +164,15 @@ var ErrUnexpectedSuccess = errors.New("the connection succeeded but should have 
 // ExpectRefused runs Ping and succeeds only if it failed with an error whose
 // text contains one of wantAny (for example "certificate required").
 func ExpectRefused(ctx context.Context, addr, serverName string, files TLSFiles, wantAny ...string) error {
-	err := Ping(ctx, addr, serverName, files)
+	return expectRefused(Ping(ctx, addr, serverName, files), wantAny)
+}
+
+// ExpectRefusedPresenting is ExpectRefused with PingPresenting.
+func ExpectRefusedPresenting(ctx context.Context, addr, serverName string, files TLSFiles, wantAny ...string) error {
+	return expectRefused(PingPresenting(ctx, addr, serverName, files), wantAny)
+}
+
+func expectRefused(err error, wantAny []string) error {
 	if err == nil {
 		return ErrUnexpectedSuccess
 	}

@@ -171,5 +171,8 @@ func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certif
 			errs = append(errs, fmt.Errorf("%s: %w", r.what, err))
 		}
 	}
+	if err := acctest.ExpectRefusedPresenting(ctx, addr, "", foreign, "bad certificate", "unknown certificate authority"); err != nil {
+		errs = append(errs, fmt.Errorf("another CA's client presenting its certificate anyway: %w", err))
+	}
 	return errors.Join(errs...)
 }

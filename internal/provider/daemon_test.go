@@ -14,6 +14,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
@@ -158,6 +159,9 @@ func proveDaemon(d *deployed, wantLabel string) error {
 	if err := acctest.ExpectRefused(ctx, d.daemon.Addr, "", d.other, "certificate required", "bad certificate", "unknown certificate authority"); err != nil {
 		errs = append(errs, fmt.Errorf("another CA's client: %w", err))
 	}
+	if err := acctest.ExpectRefusedPresenting(ctx, d.daemon.Addr, "", d.other, "bad certificate", "unknown certificate authority"); err != nil {
+		errs = append(errs, fmt.Errorf("another CA's client presenting its certificate anyway: %w", err))
+	}
 	if out, err := dockerdtest.DockerCLI(ctx, d.daemon.Addr, d.other, "version"); err == nil {
 		errs = append(errs, fmt.Errorf("the docker CLI with another CA's client certificate was served: %s", out))
 	}
@@ -255,5 +259,107 @@ func TestDaemon_SANsMissingTheDialledAddress(t *testing.T) {
 				return nil
 			})},
 		}},
+	})
+}
+
+// TestDaemon_RenewalRedeployed: the CA enters its renewal window, one apply
+// replaces it and, by cascade, the leaves; redeployed, the daemon serves the
+// new client and refuses the old CA's client, even when it presents its
+// certificate. The clock starts 950 hours ago so that the renewal happens
+// at the real present, which the TLS peers check.
+func TestDaemon_RenewalRedeployed(t *testing.T) {
+	t.Parallel()
+	engine := dockerdtest.Require(t)
+	env := newTestEnvAt(t, time.Now().Add(-950*time.Hour))
+	cfg := `
+variable "dockerd" { type = string }
+
+resource "dockertls_ca" "test" {
+  validity_period_hours = 1000
+  early_renewal_hours   = 100
+}
+
+# Valid until 40 hours from the real now, and not due itself at renewal:
+# only the CA's renewal replaces it. (It outlives the CA: a warning.)
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem           = dockertls_ca.test.cert_pem
+  ca_private_key_pem    = dockertls_ca.test.private_key_pem
+  ip_addresses          = ["127.0.0.1"]
+  validity_period_hours = 990
+  early_renewal_hours   = 10
+}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = dockertls_ca.test.cert_pem
+  ca_private_key_pem    = dockertls_ca.test.private_key_pem
+  validity_period_hours = 990
+  early_renewal_hours   = 10
+}
+
+resource "dockertls_ca" "other" {}
+
+resource "dockertls_client_cert" "other" {
+  ca_cert_pem        = dockertls_ca.other.cert_pem
+  ca_private_key_pem = dockertls_ca.other.private_key_pem
+}
+
+data "dockertls_daemon_config" "test" {
+  dockerd_path        = var.dockerd
+  containerd_address  = ""
+  extra_settings_json = jsonencode({ labels = ["dockertls-test=renewal"] })
+}
+`
+	var oldClientCert, oldClientKey string
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config:          cfg,
+				ConfigVariables: dockerdVariables(engine),
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
+					d, err := deploy(t, engine, s, true)
+					if err != nil {
+						return err
+					}
+					old, err := readIssued(s, "dockertls_client_cert.test")
+					if err != nil {
+						return err
+					}
+					oldClientCert, oldClientKey = old.certPEM, old.keyPEM
+					return proveDaemon(d, "dockertls-test=renewal")
+				})},
+			},
+			{
+				PreConfig:       func() { env.clock.Advance(950 * time.Hour) },
+				Config:          cfg,
+				ConfigVariables: dockerdVariables(engine),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("dockertls_ca.test", plancheck.ResourceActionReplace),
+					replacedBecause{"dockertls_ca.test", []string{"ready_for_renewal"}},
+					replacedBecause{"dockertls_server_cert.test", []string{"ca_cert_pem", "ca_private_key_pem"}},
+					replacedBecause{"dockertls_client_cert.test", []string{"ca_cert_pem", "ca_private_key_pem"}},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
+					d, err := deploy(t, engine, s, true)
+					if err != nil {
+						return err
+					}
+					if err := proveDaemon(d, "dockertls-test=renewal"); err != nil {
+						return err
+					}
+					// The old client, trusting the new CA for the server's side.
+					oldClient := acctest.WriteTLSFiles(t, filepath.Join(t.TempDir(), "old"), "client", readFileString(t, d.client.CA), oldClientCert, oldClientKey)
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					if err := acctest.ExpectRefusedPresenting(ctx, d.daemon.Addr, "", oldClient, "bad certificate", "unknown certificate authority", "expired"); err != nil {
+						return fmt.Errorf("the old CA's client: %w", err)
+					}
+					if out, err := dockerdtest.DockerCLI(ctx, d.daemon.Addr, oldClient, "version"); err == nil {
+						return fmt.Errorf("the docker CLI with the old CA's client was served: %s", out)
+					}
+					return nil
+				})},
+			},
+		},
 	})
 }

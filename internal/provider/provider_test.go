@@ -32,9 +32,17 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newTestEnvAt(t, time.Now())
+}
+
+// newTestEnvAt starts the test's clock at start. Tests that hand
+// certificates to real TLS peers, which use the real time, start in the past
+// so that moving the clock into a renewal window lands near the present.
+func newTestEnvAt(t *testing.T, start time.Time) *testEnv {
+	t.Helper()
 	acctest.RequireTerraform(t)
 	// A whole second, as x509 times are: renewal boundaries are then exact.
-	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	clk := clock.NewFake(start.UTC().Truncate(time.Second))
 	return &testEnv{
 		clock: clk,
 		factories: map[string]func() (tfprotov6.ProviderServer, error){
@@ -79,4 +87,13 @@ func stringAttrs(state *tfjson.State, address string, names ...string) (map[stri
 		out[n] = s
 	}
 	return out, nil
+}
+
+func readFileString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
