@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Quick start: build the provider, apply this example with it (no registry
-# needed), write the certificates as Docker expects them, and prove them.
+# needed), write the certificates and daemon.json as Docker expects them,
+# start dockerd with them on 127.0.0.1 (as root; Debian's docker.io is
+# installed if dockerd is missing), connect with `docker --tlsverify`, print
+# the client settings, and stop the daemon again.
 #
 #   make quickstart        (or: bash examples/quickstart/quickstart.sh)
 #
-# Everything is written under examples/quickstart/out/, which is safe to delete.
+# Everything is written under examples/quickstart/out/, which is safe to
+# delete. QUICKSTART_PORT changes the port (default 12376).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +26,14 @@ if ! command -v openssl >/dev/null 2>&1; then
     echo "quickstart: openssl is required to check the certificates" >&2; exit 1
   fi
 fi
+
+port="${QUICKSTART_PORT:-12376}"
+root() { [ "$(id -u)" = 0 ]; }
+if ! command -v dockerd >/dev/null 2>&1 && root && command -v apt-get >/dev/null 2>&1; then
+  echo "==> Installing Debian's docker.io (for dockerd and the docker CLI)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+fi
+dockerd_path=$(command -v dockerd || echo /usr/bin/dockerd)
 
 umask 077
 mkdir -p "$out/bin" "$out/work"
@@ -43,32 +55,36 @@ export TF_CLI_CONFIG_FILE="$out/terraformrc"
 tf() { terraform -chdir="$out/work" "$@"; }
 cp "$here/main.tf" "$out/work/main.tf"
 
+export TF_VAR_workdir="$out" TF_VAR_port="$port" TF_VAR_dockerd_path="$dockerd_path"
+
 echo "==> terraform apply"
-tf apply -auto-approve -input=false -compact-warnings
+tf apply -auto-approve -input=false -compact-warnings >"$out/apply.log" || { cat "$out/apply.log"; exit 1; }
+grep -E "^Apply complete" "$out/apply.log"
 
 echo "==> Writing certificates with Docker's names and modes"
-daemon="$out/certs/daemon"
+daemon_dir="$out/certs/daemon"
 client="$out/certs/client"
-mkdir -p "$daemon" "$client"
+mkdir -p "$daemon_dir" "$client"
 write() { # write FILE MODE OUTPUT
   rm -f "$1"
   tf output -raw "$3" >"$1"
   chmod "$2" "$1"
 }
-write "$daemon/ca.pem" 0444 ca_pem
-write "$daemon/server-cert.pem" 0444 server_cert_pem
-write "$daemon/server-key.pem" 0400 server_key_pem
+write "$daemon_dir/ca.pem" 0444 ca_pem
+write "$daemon_dir/server-cert.pem" 0444 server_cert_pem
+write "$daemon_dir/server-key.pem" 0400 server_key_pem
 write "$client/ca.pem" 0444 ca_pem
 write "$client/cert.pem" 0444 client_cert_pem
 write "$client/key.pem" 0400 client_key_pem
+write "$out/daemon.json" 0644 daemon_json
 
 echo "==> Checking them with openssl"
-openssl verify -CAfile "$daemon/ca.pem" -purpose sslserver "$daemon/server-cert.pem"
+openssl verify -CAfile "$daemon_dir/ca.pem" -purpose sslserver "$daemon_dir/server-cert.pem"
 openssl verify -CAfile "$client/ca.pem" -purpose sslclient "$client/cert.pem"
 if openssl verify -CAfile "$client/ca.pem" -purpose sslserver "$client/cert.pem" >/dev/null 2>&1; then
   echo "quickstart: the client certificate must not be able to serve a daemon" >&2; exit 1
 fi
-fingerprint=$(openssl x509 -noout -fingerprint -sha256 -in "$daemon/server-cert.pem" | cut -d= -f2)
+fingerprint=$(openssl x509 -noout -fingerprint -sha256 -in "$daemon_dir/server-cert.pem" | cut -d= -f2)
 if [ "$fingerprint" != "$(tf output -raw server_fingerprint_sha256)" ]; then
   echo "quickstart: cert_fingerprint_sha256 differs from openssl's fingerprint" >&2; exit 1
 fi
@@ -84,12 +100,45 @@ if [ "$code" != 0 ]; then
   echo "quickstart: the plan after apply is not empty (exit $code)" >&2; exit 1
 fi
 
+
+if ! root || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+  echo "==> Not starting a daemon: that needs root, dockerd and the docker CLI"
+else
+  echo "==> Starting dockerd with daemon.json on 127.0.0.1:$port"
+  dockerd --config-file "$out/daemon.json" >"$out/dockerd.log" 2>&1 </dev/null &
+  daemon=$!
+  stop() {
+    echo "==> Stopping the dockerd started here (pid $daemon)"
+    kill "$daemon" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.5; done
+  }
+  trap stop EXIT
+  # Exactly the client settings printed at the end, and nothing of the caller's.
+  docker_client() {
+    env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" \
+      DOCKER_HOST="tcp://127.0.0.1:$port" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$client" docker "$@"
+  }
+  for _ in $(seq 1 60); do
+    docker_client version >/dev/null 2>&1 && break
+    kill -0 "$daemon" 2>/dev/null || { echo "dockerd exited:" >&2; tail -n 20 "$out/dockerd.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "==> DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$client docker version"
+  docker_client version
+  echo "==> Without TLS the daemon refuses:"
+  if env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" docker -H "tcp://127.0.0.1:$port" version >"$out/plain.log" 2>&1; then
+    echo "quickstart: the daemon answered a client without TLS" >&2; exit 1
+  fi
+  grep -m1 -i -E "error|refused|bad" "$out/plain.log" || true
+fi
+
 cat <<MSG
 
-Done. The daemon's files are in $daemon
-(point daemon.json's tlscacert, tlscert and tlskey at them), and the client settings are:
+Done. The daemon's certificates are in $daemon_dir, its configuration is
+$out/daemon.json (start it with: dockerd --config-file $out/daemon.json),
+and the client settings are:
 
-  export DOCKER_HOST=tcp://127.0.0.1:2376
+  export DOCKER_HOST=tcp://127.0.0.1:$port
   export DOCKER_TLS_VERIFY=1
   export DOCKER_CERT_PATH=$client
 MSG
