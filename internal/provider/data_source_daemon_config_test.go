@@ -5,9 +5,13 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -122,5 +126,45 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 				}},
 			})
 		})
+	}
+}
+
+// TestDaemonConfig_AllowInsecureTCP: the explicit opt-in renders a TLS port
+// without client verification, never plain text.
+func TestDaemonConfig_AllowInsecureTCP(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config: `data "dockertls_daemon_config" "test" {
+  tls_verify         = false
+  allow_insecure_tcp = true
+}`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(daemonConfig, tfjsonpathOf("daemon_json"), knownvalue.StringRegexp(
+					regexp.MustCompile(`"tls": true,\s+"tlscert": "/etc/docker/tls/server-cert.pem",\s+"tlskey": "/etc/docker/tls/server-key.pem",\s+"tlsverify": false`))),
+				statecheck.ExpectKnownValue(daemonConfig, tfjsonpathOf("tls_verify"), knownvalue.Bool(false)),
+			},
+		}},
+	})
+}
+
+// Warnings do not fail a terraform run, so the mapping is tested directly.
+func TestAddProblems(t *testing.T) {
+	t.Parallel()
+	problems := []daemonconfig.Problem{
+		{Severity: daemonconfig.Error, Attribute: "hosts", Summary: "bad", Detail: "bad host"},
+		{Severity: daemonconfig.Warning, Attribute: "server_cert_pem", Summary: "miss", Detail: "not covered"},
+	}
+	var all, errorsOnly diag.Diagnostics
+	addProblems(&all, problems, false)
+	addProblems(&errorsOnly, problems, true)
+	if all.ErrorsCount() != 1 || all.WarningsCount() != 1 || errorsOnly.ErrorsCount() != 1 || errorsOnly.WarningsCount() != 0 {
+		t.Fatalf("all=%v errorsOnly=%v", all, errorsOnly)
+	}
+	w, ok := all.Warnings()[0].(diag.DiagnosticWithPath)
+	if !ok || !w.Path().Equal(path.Root("server_cert_pem")) || w.Detail() != "not covered" {
+		t.Fatalf("warning %v is not on server_cert_pem", all.Warnings()[0])
 	}
 }
