@@ -41,14 +41,7 @@ resource "dockertls_client_cert" "test" {
   ca_cert_pem        = dockertls_ca.test.cert_pem
   ca_private_key_pem = dockertls_ca.test.private_key_pem
 }
-
-resource "dockertls_ca" "other" {}
-
-resource "dockertls_client_cert" "other" {
-  ca_cert_pem        = dockertls_ca.other.cert_pem
-  ca_private_key_pem = dockertls_ca.other.private_key_pem
-}
-`, alg)
+`+otherCAConfig, alg)
 }
 
 // TestCertificates_EveryKeyAlgorithm issues the whole PKI with each key
@@ -109,18 +102,11 @@ func TestCertificates_EveryKeyAlgorithm(t *testing.T) {
 // and dials it as the docker CLI does: the right client gets an answer; no
 // client certificate, another CA's client and a wrong server name are refused.
 func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certificate, caPEM string, now time.Time) error {
-	server, err := readIssued(s, "dockertls_server_cert.test")
+	leaves, err := readLeaves(s)
 	if err != nil {
 		return err
 	}
-	client, err := readIssued(s, "dockertls_client_cert.test")
-	if err != nil {
-		return err
-	}
-	otherClient, err := readIssued(s, "dockertls_client_cert.other")
-	if err != nil {
-		return err
-	}
+	server, client, otherClient := leaves.server, leaves.client, leaves.otherClient
 
 	var errs []error
 	expectChain := func(what string, leaf, root *x509.Certificate, usage x509.ExtKeyUsage, host string, wantOK bool) {

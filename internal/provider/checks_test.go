@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"testing"
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -129,3 +132,51 @@ func pingContext() (context.Context, context.CancelFunc) {
 }
 
 func tfjsonpathOf(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
+
+// otherCAConfig is an unrelated CA with its own client, which every daemon
+// under test must refuse.
+const otherCAConfig = `
+resource "dockertls_ca" "other" {}
+
+resource "dockertls_client_cert" "other" {
+  ca_cert_pem        = dockertls_ca.other.cert_pem
+  ca_private_key_pem = dockertls_ca.other.private_key_pem
+}
+`
+
+// testLeaves are the leaves every PKI configuration of these tests issues.
+type testLeaves struct {
+	server, client, otherClient *issued
+}
+
+func readLeaves(s *tfjson.State) (*testLeaves, error) {
+	var l testLeaves
+	for addr, dst := range map[string]**issued{
+		"dockertls_server_cert.test":  &l.server,
+		"dockertls_client_cert.test":  &l.client,
+		"dockertls_client_cert.other": &l.otherClient,
+	} {
+		i, err := readIssued(s, addr)
+		if err != nil {
+			return nil, err
+		}
+		*dst = i
+	}
+	return &l, nil
+}
+
+// expectPlanError runs a plan-only step that must fail with want, so the
+// diagnostic is proven to come from validation or plan, never from apply.
+func expectPlanError(t *testing.T, cfg string, vars config.Variables, want string) {
+	t.Helper()
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config:          cfg,
+			ConfigVariables: vars,
+			PlanOnly:        true,
+			ExpectError:     errorPattern(want),
+		}},
+	})
+}

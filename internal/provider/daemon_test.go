@@ -19,6 +19,7 @@ import (
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // daemonConfigHCL is a CA, a server certificate for 127.0.0.1, a client,
@@ -46,13 +47,6 @@ resource "dockertls_client_cert" "test" {
   ca_private_key_pem = dockertls_ca.test.private_key_pem
 }
 
-resource "dockertls_ca" "other" {}
-
-resource "dockertls_client_cert" "other" {
-  ca_cert_pem        = dockertls_ca.other.cert_pem
-  ca_private_key_pem = dockertls_ca.other.private_key_pem
-}
-
 data "dockertls_daemon_config" "test" {
   # Debian's docker.io: its own path, and dockerd starts its own containerd.
   dockerd_path        = var.dockerd
@@ -60,7 +54,7 @@ data "dockertls_daemon_config" "test" {
   server_cert_pem     = dockertls_server_cert.test.cert_pem
   extra_settings_json = jsonencode({ labels = ["dockertls-test=%[1]s"], "log-level" = "warn" })
 }
-`, alg, serverIPs)
+`+otherCAConfig, alg, serverIPs)
 }
 
 // deployed is a daemon started from the state, with client files for it.
@@ -86,18 +80,11 @@ func deploy(t *testing.T, engine *dockerdtest.Engine, s *tfjson.State, waitForTL
 	if err != nil {
 		return nil, err
 	}
-	server, err := readIssued(s, "dockertls_server_cert.test")
+	leaves, err := readLeaves(s)
 	if err != nil {
 		return nil, err
 	}
-	client, err := readIssued(s, "dockertls_client_cert.test")
-	if err != nil {
-		return nil, err
-	}
-	other, err := readIssued(s, "dockertls_client_cert.other")
-	if err != nil {
-		return nil, err
-	}
+	server, client, other := leaves.server, leaves.client, leaves.otherClient
 	dir := t.TempDir()
 	d := &deployed{
 		client: acctest.WriteTLSFiles(t, filepath.Join(dir, "client"), "client", ca.certPEM, client.certPEM, client.keyPEM),
@@ -198,7 +185,7 @@ func dockerdVariables(engine *dockerdtest.Engine) config.Variables {
 // rendered configuration to a real dockerd and proves it from every side.
 func TestDaemon_EveryKeyAlgorithmServesADaemon(t *testing.T) {
 	t.Parallel()
-	for _, alg := range []string{"ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096", "ED25519"} {
+	for _, alg := range pki.KeyAlgorithmNames() {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			engine := dockerdtest.Require(t)
@@ -296,19 +283,12 @@ resource "dockertls_client_cert" "test" {
   early_renewal_hours   = 10
 }
 
-resource "dockertls_ca" "other" {}
-
-resource "dockertls_client_cert" "other" {
-  ca_cert_pem        = dockertls_ca.other.cert_pem
-  ca_private_key_pem = dockertls_ca.other.private_key_pem
-}
-
 data "dockertls_daemon_config" "test" {
   dockerd_path        = var.dockerd
   containerd_address  = ""
   extra_settings_json = jsonencode({ labels = ["dockertls-test=renewal"] })
 }
-`
+` + otherCAConfig
 	var oldClientCert, oldClientKey string
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,

@@ -115,16 +115,8 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.factories,
-				Steps: []resource.TestStep{{
-					Config:          "variable \"cert\" { type = string }\n" + `data "dockertls_daemon_config" "test" {` + "\n" + tc.body + "\n}\n",
-					ConfigVariables: config.Variables{"cert": config.StringVariable(client.CertPEM)},
-					PlanOnly:        true,
-					ExpectError:     errorPattern(tc.want),
-				}},
-			})
+			cfg := "variable \"cert\" { type = string }\n" + `data "dockertls_daemon_config" "test" {` + "\n" + tc.body + "\n}\n"
+			expectPlanError(t, cfg, config.Variables{"cert": config.StringVariable(client.CertPEM)}, tc.want)
 		})
 	}
 }

@@ -25,14 +25,7 @@ resource "dockertls_client_cert" "test" {
   ca_cert_pem        = var.ca_cert
   ca_private_key_pem = var.ca_key
 }
-
-resource "dockertls_ca" "other" {}
-
-resource "dockertls_client_cert" "other" {
-  ca_cert_pem        = dockertls_ca.other.cert_pem
-  ca_private_key_pem = dockertls_ca.other.private_key_pem
-}
-`
+` + otherCAConfig
 
 func testExternalCA(t *testing.T, env *testEnv, certPEM, keyPEM string) {
 	t.Helper()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -102,16 +101,7 @@ ip_addresses = []`), goodVars, "Set dns_names, ip_addresses or both"},
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.factories,
-				Steps: []resource.TestStep{{
-					Config:          tc.config,
-					ConfigVariables: tc.vars,
-					PlanOnly:        true,
-					ExpectError:     errorPattern(tc.want),
-				}},
-			})
+			expectPlanError(t, tc.config, tc.vars, tc.want)
 		})
 	}
 }
