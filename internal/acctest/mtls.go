@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -80,7 +81,9 @@ func StartDockerLikeServer(t testing.TB, files TLSFiles) string {
 			_, _ = io.WriteString(w, "OK")
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          nil,
+		// The refusal tests cause handshake errors on purpose; keep them
+		// out of the test output.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })

@@ -31,7 +31,7 @@ var (
 	pipeName   = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
 	fdName     = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
 	unixPath   = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
-	tcpHostRun = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
+	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
 )
 
 // ParseHost checks a listen address against what dockerd accepts on the
@@ -80,7 +80,7 @@ func parseTCP(h Host, rest string) (Host, error) {
 	if err != nil || n < 1 || n > 65535 {
 		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535", h.Raw)
 	}
-	if host != "" && net.ParseIP(host) == nil && !tcpHostRun.MatchString(host) {
+	if host != "" && net.ParseIP(host) == nil && !hostNamePattern.MatchString(host) {
 		return h, fmt.Errorf("%q: %q is neither an IP address nor a host name", h.Raw, host)
 	}
 	h.Address, h.Port = host, n
