@@ -28,9 +28,9 @@ func (h Host) IsWildcard() bool {
 }
 
 var (
-	pipeName   = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
-	fdName     = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
-	unixPath   = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
+	pipeName        = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
+	fdName          = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+	unixPath        = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
 	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
 )
 
