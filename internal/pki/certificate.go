@@ -130,7 +130,7 @@ func Issue(r Request, issuer *Issuer, now time.Time) (*Certificate, error) {
 		return nil, err
 	}
 	if issuer != nil {
-		if err := issuer.CheckPurpose(r.Profile); err != nil {
+		if err := CheckPurpose(issuer.Cert, r.Profile); err != nil {
 			return nil, err
 		}
 		if err := issuer.CheckValidAt(now); err != nil {

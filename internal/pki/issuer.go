@@ -62,22 +62,22 @@ func NewIssuer(cert *x509.Certificate, key crypto.Signer) (*Issuer, error) {
 	return &Issuer{Cert: cert, Key: key}, nil
 }
 
-// CheckPurpose reports whether leaves of profile p that this CA signs will
-// verify. A CA that carries extendedKeyUsage constrains its leaves: Go
-// refuses a serverAuth leaf under a CA whose EKU lacks serverAuth.
-func (iss *Issuer) CheckPurpose(p Profile) error {
+// CheckPurpose reports whether leaves of profile p that the CA certificate
+// signs will verify. A CA that carries extendedKeyUsage constrains its
+// leaves: Go refuses a serverAuth leaf under a CA whose EKU lacks serverAuth.
+func CheckPurpose(ca *x509.Certificate, p Profile) error {
 	want, ok := p.extKeyUsage()
 	if !ok {
 		return nil
 	}
-	eku := iss.Cert.ExtKeyUsage
-	if len(eku) == 0 && len(iss.Cert.UnknownExtKeyUsage) == 0 {
+	eku := ca.ExtKeyUsage
+	if len(eku) == 0 && len(ca.UnknownExtKeyUsage) == 0 {
 		return nil
 	}
 	if slices.Contains(eku, want) || slices.Contains(eku, x509.ExtKeyUsageAny) {
 		return nil
 	}
-	return fmt.Errorf("the CA certificate %q carries an extendedKeyUsage without %s, so clients would refuse every %s certificate it signs (\"incompatible key usage\"): use a CA without extendedKeyUsage, such as dockertls_ca", iss.Cert.Subject.CommonName, p.extKeyUsageName(), p)
+	return fmt.Errorf("the CA certificate %q carries an extendedKeyUsage without %s, so clients would refuse every %s certificate it signs (\"incompatible key usage\"): use a CA without extendedKeyUsage, such as dockertls_ca", ca.Subject.CommonName, p.extKeyUsageName(), p)
 }
 
 // CheckValidAt reports a CA that has expired at now, or whose validity

@@ -181,10 +181,10 @@ func TestCAWithForeignEKUIsRefusedForThatPurpose(t *testing.T) {
 	t.Parallel()
 	certPEM, keyPEM := acctest.GoMadeCA(t, issuedAt, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
 	iss := issuerFromPEM(t, certPEM, keyPEM)
-	if err := iss.CheckPurpose(pki.ProfileClient); err != nil {
+	if err := pki.CheckPurpose(iss.Cert, pki.ProfileClient); err != nil {
 		t.Errorf("clientAuth CA refused for client certificates: %v", err)
 	}
-	err := iss.CheckPurpose(pki.ProfileServer)
+	err := pki.CheckPurpose(iss.Cert, pki.ProfileServer)
 	if err == nil || !strings.Contains(err.Error(), "without serverAuth") {
 		t.Errorf("got %v, want a refusal naming serverAuth", err)
 	}

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto"
+	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -44,35 +46,37 @@ func issuerAttributes() map[string]schema.Attribute {
 	}
 }
 
-// issuer parses the CA from the model. It returns nil without diagnostics
-// while either value is unknown, and nil with diagnostics naming the
-// attribute when a value is wrong. No diagnostic repeats key material: the
-// pki errors are written never to contain it.
+// issuer parses the CA from the model. Each input is checked as soon as it
+// is known, so a malformed certificate fails the plan even while the key is
+// still unknown; the issuer itself is returned only when both are known and
+// belong together. Diagnostics name the attribute and never repeat key
+// material: the pki errors are written never to contain it.
 func (m *leafModel) issuer(profile pki.Profile) (*pki.Issuer, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	certPath, keyPath := path.Root("ca_cert_pem"), path.Root("ca_private_key_pem")
-	var cert, key = m.CACertPEM, m.CAPrivateKeyPEM
-	if cert.IsUnknown() || key.IsUnknown() || cert.IsNull() || key.IsNull() {
-		return nil, nil
+	known := func(v types.String) bool { return !v.IsUnknown() && !v.IsNull() }
+	var caCert *x509.Certificate
+	if known(m.CACertPEM) {
+		var err error
+		if caCert, err = pki.ParseCACertificatePEM(m.CACertPEM.ValueString()); err != nil {
+			diags.AddAttributeError(certPath, "Invalid CA certificate", err.Error())
+		} else if err := pki.CheckPurpose(caCert, profile); err != nil {
+			diags.AddAttributeError(certPath, "CA certificate cannot sign this kind of certificate", err.Error())
+		}
 	}
-	caCert, certErr := pki.ParseCACertificatePEM(cert.ValueString())
-	if certErr != nil {
-		diags.AddAttributeError(certPath, "Invalid CA certificate", certErr.Error())
+	var caKey crypto.Signer
+	if known(m.CAPrivateKeyPEM) {
+		var err error
+		if caKey, err = pki.ParsePrivateKeyPEM(m.CAPrivateKeyPEM.ValueString()); err != nil {
+			diags.AddAttributeError(keyPath, "Invalid CA private key", err.Error())
+		}
 	}
-	caKey, keyErr := pki.ParsePrivateKeyPEM(key.ValueString())
-	if keyErr != nil {
-		diags.AddAttributeError(keyPath, "Invalid CA private key", keyErr.Error())
-	}
-	if diags.HasError() {
+	if diags.HasError() || caCert == nil || caKey == nil {
 		return nil, diags
 	}
 	iss, err := pki.NewIssuer(caCert, caKey)
 	if err != nil {
 		diags.AddAttributeError(keyPath, "CA private key does not match the CA certificate", err.Error())
-		return nil, diags
-	}
-	if err := iss.CheckPurpose(profile); err != nil {
-		diags.AddAttributeError(certPath, "CA certificate cannot sign this kind of certificate", err.Error())
 		return nil, diags
 	}
 	return iss, diags

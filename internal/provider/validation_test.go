@@ -96,6 +96,14 @@ ip_addresses = []`), goodVars, "Set dns_names, ip_addresses or both"},
 		{"CA key from another CA", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, other.PrivateKeyPEM), "the private key does not belong to the CA certificate"},
 		{"encrypted CA key", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, encryptedKey), "the private key is encrypted, which Docker does not support"},
 		{"expired CA", server(`ip_addresses = ["127.0.0.1"]`), vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`},
+		{"bad CA certificate while the key is unknown", caVariables + `
+resource "dockertls_ca" "key_source" {}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem        = var.ca_cert
+  ca_private_key_pem = dockertls_ca.key_source.private_key_pem
+}
+`, vars("hello", ""), "no PEM block found: expected -----BEGIN CERTIFICATE-----"},
 		{"CA whose EKU excludes serverAuth", server(`ip_addresses = ["127.0.0.1"]`), vars(clientOnlyCACert, clientOnlyCAKey), "carries an extendedKeyUsage without serverAuth"},
 	}
 	for _, tc := range cases {
