@@ -27,6 +27,7 @@ type certificateKind[M any] interface {
 	// modifyPlan fills kind-specific plan values; creating is true when a
 	// new certificate will be issued.
 	modifyPlan(ctx context.Context, plan *M, creating bool, now time.Time, diags *diag.Diagnostics)
+	// issue runs after validateConfig has passed with every value known.
 	issue(ctx context.Context, plan *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
 }
 
@@ -130,13 +131,10 @@ func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// No checks repeated here: before Create, Terraform calls ValidateConfig
+	// again with the values that were unknown at plan time (the
+	// *UnknownAtPlanAreCheckedAtApply tests prove it).
 	cert := P(&plan).certificate()
-	// Values unknown at plan time are known now: check them again.
-	cert.validateRenewalWindow(r.kind.defaults(), &resp.Diagnostics)
-	r.kind.validateConfig(ctx, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	now := r.now()
 	issued := r.kind.issue(ctx, &plan, now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -78,9 +79,7 @@ func (serverCertKind) schema() schema.Schema {
 			PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 		},
 	}
-	for name, attr := range issuerAttributes() {
-		sans[name] = attr
-	}
+	maps.Copy(sans, issuerAttributes())
 	return certificateSchema(
 		"A server certificate (extendedKeyUsage serverAuth) for `dockerd --tlsverify`, signed by a CA that the clients "+
 			"trust. Its subjectAltNames must cover every name and address clients dial. The daemon's files are "+

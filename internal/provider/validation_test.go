@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -121,4 +122,48 @@ func issueClient(t *testing.T, iss *pki.Issuer, now time.Time) *pki.Certificate 
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestSANsUnknownAtPlanAreCheckedAtApply: dns_names depends on an unknown
+// value at plan time and turns out empty; apply must refuse with the same
+// diagnostic that plan gives for a literal empty list.
+func TestSANsUnknownAtPlanAreCheckedAtApply(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "dockertls_ca" "test" {}
+
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem        = dockertls_ca.test.cert_pem
+  ca_private_key_pem = dockertls_ca.test.private_key_pem
+  dns_names          = [for s in [dockertls_ca.test.serial_number] : s if s == ""]
+}
+`,
+			ExpectError: errorPattern("and ignore its common name. Set dns_names, ip_addresses or both."),
+		}},
+	})
+}
+
+// TestWindowUnknownAtPlanIsCheckedAtApply: early_renewal_hours depends on an
+// unknown value at plan time and turns out as long as the validity.
+func TestWindowUnknownAtPlanIsCheckedAtApply(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "dockertls_ca" "first" {}
+
+resource "dockertls_ca" "test" {
+  validity_period_hours = 100
+  early_renewal_hours   = dockertls_ca.first.serial_number == "" ? 1 : 100
+}
+`,
+			ExpectError: errorPattern("early_renewal_hours (100) must be smaller than validity_period_hours (100)"),
+		}},
+	})
 }
