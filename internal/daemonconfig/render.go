@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -26,26 +26,25 @@ type Rendered struct {
 	ID string
 }
 
-// ErrInvalidSettings is returned by Render when Check finds errors.
-var ErrInvalidSettings = errors.New("the settings have errors: see Check")
-
-// Render produces the daemon's configuration. It refuses settings that
-// Check finds errors in.
-func Render(s Settings) (*Rendered, error) {
-	if HasErrors(s.Check()) {
-		return nil, ErrInvalidSettings
+// Render checks the settings and, when Check finds no error, produces the
+// daemon's configuration. It returns Check's problems either way (the
+// warnings to show, or the errors that stopped it), so callers check and
+// render in one pass. err is set only if encoding fails.
+func Render(s Settings) (r *Rendered, problems []Problem, err error) {
+	if problems = s.Check(); HasErrors(problems) {
+		return nil, problems, nil
 	}
 	extra, err := s.extraSettings()
 	if err != nil {
-		return nil, err
+		return nil, problems, err
 	}
 	ca, cert, key := s.TLSPaths()
 	daemonJSON, err := encodeJSON(s.daemonSettings(extra), true)
 	if err != nil {
-		return nil, err
+		return nil, problems, err
 	}
 	sum := sha256.Sum256([]byte(daemonJSON))
-	r := &Rendered{
+	r = &Rendered{
 		DaemonJSON:    daemonJSON,
 		DockerdArgs:   s.dockerdArgs(),
 		TLSCACertPath: ca,
@@ -56,22 +55,19 @@ func Render(s Settings) (*Rendered, error) {
 	if s.Platform == Windows {
 		r.RunDockerDaemonCmd, err = s.runDockerDaemonCmd(extra)
 		if err != nil {
-			return nil, err
+			return nil, problems, err
 		}
 	} else {
 		r.SystemdDropin = s.systemdDropin()
 	}
-	return r, nil
+	return r, problems, nil
 }
 
-func (s Settings) hasTCP() bool {
-	for _, h := range s.Hosts {
-		if strings.HasPrefix(h, "tcp://") {
-			return true
-		}
-	}
-	return false
-}
+// isTCP tells a network listener from a local one in hosts that Check has
+// accepted.
+func isTCP(host string) bool { return strings.HasPrefix(host, "tcp://") }
+
+func (s Settings) hasTCP() bool { return slices.ContainsFunc(s.Hosts, isTCP) }
 
 // daemonSettings is daemon.json as a map: the extra settings, the hosts and
 // the TLS keys. Without tls_verify (allowed only on purpose) a TCP port
@@ -212,7 +208,7 @@ func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
 func (s Settings) pipeOnlyJSON(extra map[string]any) (text string, extrasKept bool, err error) {
 	var local []string
 	for _, h := range s.Hosts {
-		if !strings.HasPrefix(h, "tcp://") {
+		if !isTCP(h) {
 			local = append(local, h)
 		}
 	}

@@ -35,9 +35,9 @@ func golden(t *testing.T, name, got string) {
 
 func mustRender(t *testing.T, s Settings) *Rendered {
 	t.Helper()
-	r, err := Render(s)
-	if err != nil {
-		t.Fatalf("Render: %v (problems: %+v)", err, s.Check())
+	r, problems, err := Render(s)
+	if err != nil || r == nil {
+		t.Fatalf("Render: %v (problems: %+v)", err, problems)
 	}
 	return r
 }
@@ -257,7 +257,13 @@ func TestRenderRefusesErrors(t *testing.T) {
 	t.Parallel()
 	s := defaults(Linux)
 	s.Hosts = []string{"tcp://0.0.0.0"}
-	if _, err := Render(s); err == nil {
-		t.Fatal("rendered settings with an error")
+	r, problems, err := Render(s)
+	if r != nil || err != nil || !HasErrors(problems) {
+		t.Fatalf("settings with an error: got render %v, problems %+v, err %v; want only the problems", r, problems, err)
+	}
+	s.Hosts = []string{"tcp://0.0.0.0:2376"}
+	r, problems, err = Render(s)
+	if r == nil || err != nil || len(problems) != 1 || problems[0].Severity != Warning {
+		t.Fatalf("settings with a warning: got render %v, problems %+v, err %v; want both", r, problems, err)
 	}
 }

@@ -222,13 +222,12 @@ func (d *daemonConfigDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	addProblems(&resp.Diagnostics, s.Check(), false)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r, err := daemonconfig.Render(s)
+	r, problems, err := daemonconfig.Render(s)
+	addProblems(&resp.Diagnostics, problems, false)
 	if err != nil {
 		resp.Diagnostics.AddError("Could not render the daemon configuration", err.Error())
+	}
+	if r == nil {
 		return
 	}
 	m.setRendered(ctx, s, r, &resp.Diagnostics)
