@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// phase is when Terraform must refuse a bad input.
+type phase string
+
+const (
+	// atPlan: `terraform plan` fails (validation or ModifyPlan), so nothing
+	// is ever created from the value.
+	atPlan phase = "plan"
+	// atApply: the value is unknown at plan time, so the plan succeeds and
+	// the apply fails with the same diagnostic.
+	atApply phase = "apply"
+)
+
+// badInput is one entry of the catalogue of refused inputs: a configuration,
+// a phrase of the diagnostic it must produce (matched however Terraform wraps
+// it), and the phase it must fail in.
+type badInput struct {
+	name   string
+	config string
+	vars   config.Variables
+	want   string
+	phase  phase
+}
+
+// runBadInputs runs each case in parallel with its own provider.
+func runBadInputs(t *testing.T, cases []badInput) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			switch tc.phase {
+			case atPlan:
+				expectPlanError(t, tc.config, tc.vars, tc.want)
+			case atApply:
+				expectApplyError(t, tc.config, tc.vars, tc.want)
+			default:
+				t.Fatalf("case %q has no phase", tc.name)
+			}
+		})
+	}
+}
+
+// expectApplyError proves the plan succeeds and the apply then fails with
+// want: the first step only plans (and must find changes), the second applies.
+func expectApplyError(t *testing.T, cfg string, vars config.Variables, want string) {
+	t.Helper()
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigVariables: vars, PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: cfg, ConfigVariables: vars, ExpectError: errorPattern(want)},
+		},
+	})
+}
