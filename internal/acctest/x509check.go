@@ -271,24 +271,20 @@ func Fingerprint(cert *x509.Certificate) string {
 	return strings.Join(parts, ":")
 }
 
-// OpenSSLFingerprint asks the openssl command for the SHA-256 fingerprint of
-// a PEM certificate. ok is false when openssl is not installed.
-func OpenSSLFingerprint(certPEM string) (fingerprint string, ok bool, err error) {
-	path, lookErr := exec.LookPath("openssl")
-	if lookErr != nil {
-		return "", false, nil
-	}
-	cmd := exec.Command(path, "x509", "-noout", "-fingerprint", "-sha256")
+// OpenSSLFingerprint asks the openssl command at path (from RequireTool)
+// for the SHA-256 fingerprint of a PEM certificate.
+func OpenSSLFingerprint(openssl, certPEM string) (string, error) {
+	cmd := exec.Command(openssl, "x509", "-noout", "-fingerprint", "-sha256")
 	cmd.Stdin = strings.NewReader(certPEM)
 	out, err := cmd.Output()
 	if err != nil {
-		return "", true, fmt.Errorf("openssl x509 -fingerprint: %w", err)
+		return "", fmt.Errorf("openssl x509 -fingerprint: %w", err)
 	}
 	_, after, found := strings.Cut(strings.TrimSpace(string(out)), "=")
 	if !found {
-		return "", true, fmt.Errorf("unexpected openssl output %q", out)
+		return "", fmt.Errorf("unexpected openssl output %q", out)
 	}
-	return after, true, nil
+	return after, nil
 }
 
 // VerifyChain verifies leaf against ca alone, for one purpose, as Go's TLS

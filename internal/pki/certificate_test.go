@@ -156,10 +156,8 @@ func TestFingerprintMatchesOpenSSL(t *testing.T) {
 	if want := acctest.Fingerprint(ca.Cert); got != want {
 		t.Fatalf("Fingerprint = %s, want %s", got, want)
 	}
-	fromOpenSSL, ok, err := acctest.OpenSSLFingerprint(ca.CertPEM)
-	if !ok {
-		acctest.RequireTool(t, "openssl", "it cross-checks the fingerprint format")
-	}
+	openssl := acctest.RequireTool(t, "openssl", "it cross-checks the fingerprint format")
+	fromOpenSSL, err := acctest.OpenSSLFingerprint(openssl, ca.CertPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
