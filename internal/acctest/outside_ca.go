@@ -1,10 +1,13 @@
 package acctest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"os"
@@ -34,6 +37,50 @@ func GoMadeCA(t testing.TB, now time.Time, eku []x509.ExtKeyUsage) (certPEM, key
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+}
+
+// GoMadeCAWithoutKeyID builds an ECDSA P-256 CA that carries no subject key
+// identifier, as some older tools made them. Go adds one to every CA it
+// signs, so basicConstraints CA:TRUE is written as an extra extension and Go
+// sees a template that is not a CA. The key is PKCS#8.
+func GoMadeCAWithoutKeyID(t testing.TB, now time.Time) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	basicConstraints, err := asn1.Marshal(struct {
+		IsCA       bool `asn1:"optional"`
+		MaxPathLen int  `asn1:"optional,default:-1"`
+	}{IsCA: true, MaxPathLen: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(11), Subject: pkix.Name{CommonName: "CA without key identifier"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5000 * time.Hour),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		ExtraExtensions: []pkix.Extension{{
+			Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: basicConstraints,
+		}},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cert.IsCA || len(cert.SubjectKeyId) != 0 || len(cert.AuthorityKeyId) != 0 {
+		t.Fatalf("the CA without key identifier came out wrong: IsCA=%v SKI=%X AKI=%X", cert.IsCA, cert.SubjectKeyId, cert.AuthorityKeyId)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
 }
 
 // OpenSSLCA follows Docker's documented openssl recipe with an EC key,

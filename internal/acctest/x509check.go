@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -32,6 +33,9 @@ type Expect struct {
 	// IssuerKeyAlgorithm decides the expected signature; "" means the
 	// certificate signed itself with KeyAlgorithm.
 	IssuerKeyAlgorithm string
+	// IssuerHasNoKeyID is set for a leaf whose CA carries no subject key
+	// identifier: the leaf must then carry no authority key identifier.
+	IssuerHasNoKeyID bool
 }
 
 // ParseCertificate decodes exactly one CERTIFICATE block.
@@ -102,10 +106,15 @@ func CheckCertificate(cert *x509.Certificate, e Expect) error {
 	if want := e.IssuedAt.Add(e.Validity).Truncate(time.Second); !cert.NotAfter.Equal(want) {
 		fail("NotAfter %v, want %v (issue time plus validity)", cert.NotAfter, want)
 	}
-	if len(cert.SubjectKeyId) == 0 {
-		fail("no subject key identifier")
+	if want, err := rfc7093KeyID(cert); err != nil {
+		fail("computing the expected subject key identifier: %v", err)
+	} else if !bytes.Equal(cert.SubjectKeyId, want) {
+		fail("subject key identifier %X, want %X (RFC 7093 method 1: SHA-256 of the public key bits, first 160 bits)", cert.SubjectKeyId, want)
 	}
-	if len(cert.AuthorityKeyId) == 0 {
+	switch {
+	case e.IssuerHasNoKeyID && len(cert.AuthorityKeyId) != 0:
+		fail("authority key identifier %X, but the issuer has no subject key identifier for it to match", cert.AuthorityKeyId)
+	case !e.IssuerHasNoKeyID && len(cert.AuthorityKeyId) == 0:
 		fail("no authority key identifier")
 	}
 	if !cert.BasicConstraintsValid {
@@ -210,6 +219,29 @@ func checkKeyAlgorithm(pub crypto.PublicKey, alg string) error {
 	return nil
 }
 
+// rfc7093KeyID computes the key identifier of RFC 7093 section 2, method
+// 1, from the certificate's raw subjectPublicKeyInfo.
+func rfc7093KeyID(cert *x509.Certificate) ([]byte, error) {
+	var spki struct {
+		Algorithm asn1.RawValue
+		PublicKey asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(cert.RawSubjectPublicKeyInfo, &spki); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("subjectPublicKeyInfo does not parse (%v, %d trailing bytes)", err, len(rest))
+	}
+	sum := sha256.Sum256(spki.PublicKey.Bytes)
+	return sum[:20], nil
+}
+
+// CheckKeyAlgorithm checks a key (public or private) against an algorithm
+// as the provider names it, e.g. "ECDSA_P256".
+func CheckKeyAlgorithm(key crypto.PublicKey, alg string) error {
+	if signer, ok := key.(crypto.Signer); ok {
+		key = signer.Public()
+	}
+	return checkKeyAlgorithm(key, alg)
+}
+
 func expectedSignature(alg string) x509.SignatureAlgorithm {
 	switch alg {
 	case "ECDSA_P256":
@@ -239,24 +271,20 @@ func Fingerprint(cert *x509.Certificate) string {
 	return strings.Join(parts, ":")
 }
 
-// OpenSSLFingerprint asks the openssl command for the SHA-256 fingerprint of
-// a PEM certificate. ok is false when openssl is not installed.
-func OpenSSLFingerprint(certPEM string) (fingerprint string, ok bool, err error) {
-	path, lookErr := exec.LookPath("openssl")
-	if lookErr != nil {
-		return "", false, nil
-	}
-	cmd := exec.Command(path, "x509", "-noout", "-fingerprint", "-sha256")
+// OpenSSLFingerprint asks the openssl command at path (from RequireTool)
+// for the SHA-256 fingerprint of a PEM certificate.
+func OpenSSLFingerprint(openssl, certPEM string) (string, error) {
+	cmd := exec.Command(openssl, "x509", "-noout", "-fingerprint", "-sha256")
 	cmd.Stdin = strings.NewReader(certPEM)
 	out, err := cmd.Output()
 	if err != nil {
-		return "", true, fmt.Errorf("openssl x509 -fingerprint: %w", err)
+		return "", fmt.Errorf("openssl x509 -fingerprint: %w", err)
 	}
 	_, after, found := strings.Cut(strings.TrimSpace(string(out)), "=")
 	if !found {
-		return "", true, fmt.Errorf("unexpected openssl output %q", out)
+		return "", fmt.Errorf("unexpected openssl output %q", out)
 	}
-	return after, true, nil
+	return after, nil
 }
 
 // VerifyChain verifies leaf against ca alone, for one purpose, as Go's TLS

@@ -107,6 +107,9 @@ func (r Request) Validate(issuer *Issuer) error {
 	if r.Profile != ProfileServer && (len(r.DNSNames) > 0 || len(r.IPAddresses) > 0) {
 		return fmt.Errorf("a %s certificate carries no subjectAltNames", r.Profile)
 	}
+	if len(r.DNSNames)+len(r.IPAddresses) > MaxSubjectAltNames {
+		return ErrTooManySubjectAltNames
+	}
 	if r.Validity <= 0 {
 		return fmt.Errorf("the validity period must be positive, not %v", r.Validity)
 	}
@@ -149,11 +152,7 @@ func Issue(r Request, issuer *Issuer, now time.Time) (*Certificate, error) {
 	if issuer != nil {
 		parent, signer = issuer.Cert, issuer.Key
 	}
-	// Go copies the authority key identifier from the parent only when the
-	// parent has one and is not the template itself; set it always.
-	if template.AuthorityKeyId, err = keyIdentifier(parent); err != nil {
-		return nil, err
-	}
+	template.AuthorityKeyId = authorityKeyID(template, issuer)
 	if template.SignatureAlgorithm, err = signatureAlgorithmFor(signer.Public()); err != nil {
 		return nil, err
 	}
@@ -232,13 +231,16 @@ func newSerialNumber() (*big.Int, error) {
 	return n.SetBit(n, 127, 1), nil
 }
 
-// keyIdentifier returns a CA certificate's subject key identifier, deriving
-// one from its public key when the certificate has none.
-func keyIdentifier(cert *x509.Certificate) ([]byte, error) {
-	if len(cert.SubjectKeyId) > 0 {
-		return cert.SubjectKeyId, nil
+// authorityKeyID is the issuer's subject key identifier, which lets a
+// verifier pick the issuer's certificate, or the certificate's own for a
+// self-signed CA. An issuer made by another tool may have none: the leaf then
+// carries no authority key identifier, since one derived here might follow
+// another method than the issuer's tool and would then match nothing.
+func authorityKeyID(template *x509.Certificate, issuer *Issuer) []byte {
+	if issuer == nil {
+		return template.SubjectKeyId
 	}
-	return publicKeyIdentifier(cert.PublicKey)
+	return issuer.Cert.SubjectKeyId
 }
 
 // publicKeyIdentifier is RFC 7093 method 1: the leftmost 160 bits of the

@@ -156,10 +156,8 @@ func TestFingerprintMatchesOpenSSL(t *testing.T) {
 	if want := acctest.Fingerprint(ca.Cert); got != want {
 		t.Fatalf("Fingerprint = %s, want %s", got, want)
 	}
-	fromOpenSSL, ok, err := acctest.OpenSSLFingerprint(ca.CertPEM)
-	if !ok {
-		acctest.RequireTool(t, "openssl", "it cross-checks the fingerprint format")
-	}
+	openssl := acctest.RequireTool(t, "openssl", "it cross-checks the fingerprint format")
+	fromOpenSSL, err := acctest.OpenSSLFingerprint(openssl, ca.CertPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +187,68 @@ func TestSerialNumbersAreRandom128Bit(t *testing.T) {
 	}
 }
 
+// TestSerialNumberBitsVary: the 127 bits below the fixed top bit must each
+// take both values across 64 serials. A random bit stays fixed that long with
+// probability 2^-63, so a failure means a bit is not random.
+func TestSerialNumberBitsVary(t *testing.T) {
+	t.Parallel()
+	iss := mustIssuer(t, issueCA(t, pki.ECDSAP256))
+	var ones, zeros [127]bool
+	for range 64 {
+		c, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, issuedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 127 {
+			if c.Cert.SerialNumber.Bit(i) == 1 {
+				ones[i] = true
+			} else {
+				zeros[i] = true
+			}
+		}
+	}
+	for i := range 127 {
+		if !ones[i] || !zeros[i] {
+			t.Errorf("serial bit %d was %v in all 64 certificates", i, ones[i])
+		}
+	}
+}
+
+// TestIssuerWithoutKeyIdentifier: a CA made by a tool that wrote no subject
+// key identifier signs leaves without an authority key identifier, since an
+// invented one would match nothing, and the chains still verify.
+func TestIssuerWithoutKeyIdentifier(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC().Truncate(time.Second)
+	certPEM, keyPEM := acctest.GoMadeCAWithoutKeyID(t, now)
+	caCert, err := pki.ParseCACertificatePEM(certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := pki.ParsePrivateKeyPEM(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := pki.NewIssuer(caCert, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ED25519, CommonName: "s", Validity: time.Hour,
+		DNSNames: []string{"docker.example.com"}}, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acctest.CheckCertificate(server.Cert, acctest.Expect{
+		Role: "server", KeyAlgorithm: "ED25519", CommonName: "s", Validity: time.Hour, IssuedAt: now,
+		DNSNames: []string{"docker.example.com"}, IssuerKeyAlgorithm: "ECDSA_P256", IssuerHasNoKeyID: true,
+	}); err != nil {
+		t.Errorf("server profile:\n%v", err)
+	}
+	if err := acctest.VerifyChain(server.Cert, caCert, x509.ExtKeyUsageServerAuth, "docker.example.com", now); err != nil {
+		t.Errorf("chain: %v", err)
+	}
+}
+
 func TestIssueRefusesBadRequests(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
@@ -205,6 +265,7 @@ func TestIssueRefusesBadRequests(t *testing.T) {
 		{"leaf without issuer", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, nil, issuedAt, "needs a CA"},
 		{"intermediate CA", pki.Request{Profile: pki.ProfileCA, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, issuedAt, "intermediate CAs are not supported"},
 		{"zero validity", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256}, iss, issuedAt, "must be positive"},
+		{"too many SANs", pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour, IPAddresses: make([]net.IP, pki.MaxSubjectAltNames+1)}, iss, issuedAt, "at most 100 subjectAltNames"},
 		{"bad DNS name", pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour, DNSNames: []string{"a_b.example"}}, iss, issuedAt, `"a_b.example" is not a valid DNS name`},
 		{"expired CA", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, ca.Cert.NotAfter.Add(time.Hour), "expired at"},
 		{"CA valid only in an hour", pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, Validity: time.Hour}, iss, ca.Cert.NotBefore.Add(-time.Hour), "is not valid until"},

@@ -228,7 +228,7 @@ func TestNames(t *testing.T) {
 		"":                         "it is empty",
 		"tcp://docker.example.com": "not a URL",
 		"docker.example.com:2376":  "without a port",
-		"10.0.0.1":                 "put it in ip_addresses",
+		"10.0.0.1":                 "it is an IP address",
 		"a..b":                     "empty label",
 		"-a.b":                     "starts or ends with a hyphen",
 		"a_b.example":              `character '_'`,

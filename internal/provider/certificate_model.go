@@ -15,8 +15,8 @@ import (
 // Resource models embed it by value.
 type certificateModel struct {
 	KeyAlgorithm        types.String `tfsdk:"key_algorithm"`
-	ValidityPeriodHours types.Int64  `tfsdk:"validity_period_hours"`
-	EarlyRenewalHours   types.Int64  `tfsdk:"early_renewal_hours"`
+	ValidityPeriodHours types.Number `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours   types.Number `tfsdk:"early_renewal_hours"`
 	CommonName          types.String `tfsdk:"common_name"`
 	Organization        types.String `tfsdk:"organization"`
 
@@ -46,23 +46,26 @@ const maxValidityHours = 100 * 365 * 24
 
 // effectiveHours returns the configured value, or the default when the
 // configuration leaves it null (ValidateConfig sees no defaults applied).
-func effectiveHours(v types.Int64, def int64) (hours int64, known bool) {
+// valid is false while the value is unknown, and for a value outside
+// [minHours, maxValidityHours], which the attribute's validator reports.
+func effectiveHours(v types.Number, def, minHours int64) (hours int64, valid bool) {
 	switch {
 	case v.IsUnknown():
 		return 0, false
 	case v.IsNull():
 		return def, true
 	}
-	return v.ValueInt64(), true
+	return wholeHoursIn(v.ValueBigFloat(), minHours, maxValidityHours)
 }
 
 // validateRenewalWindow refuses an early-renewal window as long as the
 // validity: such a certificate would be due for renewal when issued, and every
-// plan would replace it.
+// plan would replace it. It stays silent while either value is invalid, so a
+// bad validity_period_hours is not blamed on early_renewal_hours too.
 func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *diag.Diagnostics) {
-	validity, vKnown := effectiveHours(m.ValidityPeriodHours, d.validityHours)
-	early, eKnown := effectiveHours(m.EarlyRenewalHours, d.earlyRenewalHours)
-	if !vKnown || !eKnown || early < validity {
+	validity, vValid := effectiveHours(m.ValidityPeriodHours, d.validityHours, 1)
+	early, eValid := effectiveHours(m.EarlyRenewalHours, d.earlyRenewalHours, 0)
+	if !vValid || !eValid || early < validity {
 		return
 	}
 	diags.AddAttributeError(path.Root("early_renewal_hours"), "Renewal window as long as the certificate's validity",
@@ -71,8 +74,14 @@ func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *d
 			"Lower early_renewal_hours (the default is %d) or raise validity_period_hours.", early, validity, d.earlyRenewalHours))
 }
 
-func hoursToDuration(v types.Int64) time.Duration {
-	return time.Duration(v.ValueInt64()) * time.Hour
+// hoursToDuration converts a validated hour count; validation keeps it a
+// whole number small enough for time.Duration.
+func hoursToDuration(v types.Number) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return 0
+	}
+	n, _ := v.ValueBigFloat().Int64()
+	return time.Duration(n) * time.Hour
 }
 
 // request turns the shared arguments into a pki request of the given profile.
@@ -101,16 +110,17 @@ func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
 
 // renewalDue applies pki.ReadyForRenewal to a stored certificate with the
 // given early-renewal window. known is false while the window is unknown.
-func (m *certificateModel) renewalDue(earlyRenewalHours types.Int64, now time.Time) (due, known bool, diags diag.Diagnostics) {
+// A validity_end_time that does not parse (a hand-edited or corrupted state)
+// counts as due, so the plan replaces the certificate; unreadable then says
+// why, for the caller to warn.
+func (m *certificateModel) renewalDue(earlyRenewalHours types.Number, now time.Time) (due, known bool, unreadable error) {
 	if earlyRenewalHours.IsUnknown() || m.ValidityEndTime.IsUnknown() {
 		return false, false, nil
 	}
 	notAfter, err := time.Parse(time.RFC3339, m.ValidityEndTime.ValueString())
 	if err != nil {
-		diags.AddAttributeError(path.Root("validity_end_time"), "Unreadable certificate expiry in state",
-			fmt.Sprintf("The state holds validity_end_time %q, which is not an RFC 3339 time. "+
-				"Replace the certificate with `terraform apply -replace=ADDRESS`.", m.ValidityEndTime.ValueString()))
-		return false, false, diags
+		return true, true, fmt.Errorf("the state holds validity_end_time %q, which is not an RFC 3339 time, so the "+
+			"certificate's expiry cannot be read", m.ValidityEndTime.ValueString())
 	}
 	return pki.ReadyForRenewal(notAfter, hoursToDuration(earlyRenewalHours), now), true, nil
 }

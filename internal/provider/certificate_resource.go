@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -24,9 +25,9 @@ type certificateKind[M any] interface {
 	defaults() certificateDefaults
 	// validateConfig checks what is known of the configuration.
 	validateConfig(ctx context.Context, config *M, diags *diag.Diagnostics)
-	// modifyPlan fills kind-specific plan values; creating is true when a
-	// new certificate will be issued.
-	modifyPlan(ctx context.Context, plan *M, creating bool, now time.Time, diags *diag.Diagnostics)
+	// modifyPlan fills kind-specific plan values from the configuration;
+	// creating is true when a new certificate will be issued.
+	modifyPlan(ctx context.Context, config, plan *M, creating bool, now time.Time, diags *diag.Diagnostics)
 	// issue runs after validateConfig has passed with every value known.
 	issue(ctx context.Context, plan *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
 }
@@ -87,14 +88,15 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 	if req.Plan.Raw.IsNull() {
 		return // destroying
 	}
-	var plan M
+	var plan, config M
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.now()
 	creating := req.State.Raw.IsNull()
-	r.kind.modifyPlan(ctx, &plan, creating, now, &resp.Diagnostics)
+	r.kind.modifyPlan(ctx, &config, &plan, creating, now, &resp.Diagnostics)
 
 	cert := P(&plan).certificate()
 	if creating {
@@ -105,8 +107,17 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		due, known, diags := P(&state).certificate().renewalDue(cert.EarlyRenewalHours, now)
-		resp.Diagnostics.Append(diags...)
+		stored := P(&state).certificate()
+		// A computed common name (re-)derived by the kind replaces the
+		// certificate when it differs from the stored one.
+		if !cert.CommonName.Equal(stored.CommonName) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("common_name"))
+		}
+		due, known, unreadable := stored.renewalDue(cert.EarlyRenewalHours, now)
+		if unreadable != nil {
+			resp.Diagnostics.AddAttributeWarning(path.Root("validity_end_time"), "Unreadable certificate in state: replacing it",
+				fmt.Sprintf("%s. This plan issues a new certificate in its place.", capitalize(unreadable.Error())))
+		}
 		switch {
 		case due:
 			// Unknown differs from the stored value, so Terraform replaces the
@@ -158,10 +169,14 @@ func (r *certificateResource[M, P]) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	cert := P(&state).certificate()
-	due, known, diags := cert.renewalDue(cert.EarlyRenewalHours, r.now())
-	resp.Diagnostics.Append(diags...)
+	due, known, unreadable := cert.renewalDue(cert.EarlyRenewalHours, r.now())
 	if !known {
 		return
+	}
+	if unreadable != nil {
+		// Not an error: refresh must succeed for the plan to replace the
+		// certificate, which the plan's warning explains.
+		tflog.Warn(ctx, "unreadable certificate in state", map[string]any{"reason": unreadable.Error()})
 	}
 	if due && !cert.ReadyForRenewal.ValueBool() {
 		tflog.Info(ctx, "certificate is due for renewal", map[string]any{
@@ -181,8 +196,7 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 	cert := P(&plan).certificate()
 	if cert.ReadyForRenewal.IsUnknown() {
 		// The window was unknown at plan time; decide with the applied value.
-		due, _, diags := cert.renewalDue(cert.EarlyRenewalHours, r.now())
-		resp.Diagnostics.Append(diags...)
+		due, _, _ := cert.renewalDue(cert.EarlyRenewalHours, r.now())
 		cert.ReadyForRenewal = types.BoolValue(due)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -190,4 +204,11 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 
 // Delete has nothing to do: the certificate exists only in the state.
 func (r *certificateResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -3,13 +3,13 @@ package provider
 import (
 	"fmt"
 	"maps"
+	"math/big"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -32,30 +32,31 @@ func certificateSchema(description string, d certificateDefaults, commonName sch
 			Validators:    []validator.String{stringvalidator.OneOf(pki.KeyAlgorithmNames()...)},
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
-		"validity_period_hours": schema.Int64Attribute{
-			MarkdownDescription: fmt.Sprintf("Hours the certificate stays valid after it is issued. Defaults to `%d`. "+
-				"Changing it issues a new certificate.", d.validityHours),
+		"validity_period_hours": schema.NumberAttribute{
+			MarkdownDescription: fmt.Sprintf("Hours the certificate stays valid after it is issued: a whole number from 1 to %d "+
+				"(100 years). Defaults to `%d`. Changing it issues a new certificate.", maxValidityHours, d.validityHours),
 			Optional:      true,
 			Computed:      true,
-			Default:       int64default.StaticInt64(d.validityHours),
-			Validators:    []validator.Int64{int64validator.Between(1, maxValidityHours)},
-			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			Default:       numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.validityHours)),
+			Validators:    []validator.Number{wholeHours(1, maxValidityHours)},
+			PlanModifiers: []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 		},
-		"early_renewal_hours": schema.Int64Attribute{
+		"early_renewal_hours": schema.NumberAttribute{
 			MarkdownDescription: fmt.Sprintf("How many hours before expiry the certificate becomes due for renewal: "+
-				"from then on `ready_for_renewal` is true and every plan replaces the certificate. Must be smaller "+
+				"from then on `ready_for_renewal` is true and every plan replaces the certificate. A whole number, smaller "+
 				"than `validity_period_hours`. Defaults to `%d`. Changing it does not issue a new certificate.", d.earlyRenewalHours),
 			Optional:   true,
 			Computed:   true,
-			Default:    int64default.StaticInt64(d.earlyRenewalHours),
-			Validators: []validator.Int64{int64validator.Between(0, maxValidityHours)},
+			Default:    numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.earlyRenewalHours)),
+			Validators: []validator.Number{wholeHours(0, maxValidityHours)},
 		},
 		"common_name": commonName,
 		"organization": schema.StringAttribute{
-			MarkdownDescription: "Organization (O) of the certificate's subject. Omitted when not set. Changing it issues a new certificate.",
-			Optional:            true,
-			Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
-			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			MarkdownDescription: "Organization (O) of the certificate's subject: 1 to 64 characters, no control characters. " +
+				"Omitted when not set. Changing it issues a new certificate.",
+			Optional:      true,
+			Validators:    subjectTextValidators(),
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 		"id":            computedString("The certificate's serial number, as `serial_number`."),
 		"cert_pem":      computedString("The certificate, PEM-encoded."),
@@ -90,14 +91,25 @@ func computedString(description string) schema.StringAttribute {
 // staticCommonName is the common_name attribute of a kind with a fixed default.
 func staticCommonName(def string) schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject. Defaults to `%q`. "+
-			"Changing it issues a new certificate.", def),
+		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to 64 characters, no control "+
+			"characters. Defaults to `%q`. Changing it issues a new certificate.", def),
 		Optional:      true,
 		Computed:      true,
 		Default:       stringdefault.StaticString(def),
-		Validators:    []validator.String{stringvalidator.LengthBetween(1, 64)},
+		Validators:    subjectTextValidators(),
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
+}
+
+// maxSubjectText is the upper bound X.520 sets on a common name and an
+// organization name, in characters.
+const maxSubjectText = 64
+
+// subjectTextValidators check a subject attribute: its length in characters
+// (not bytes), and no control characters, which would let a value forge or
+// hide parts of the subject when it is printed.
+func subjectTextValidators() []validator.String {
+	return []validator.String{stringvalidator.UTF8LengthBetween(1, maxSubjectText), noControlCharacters()}
 }
 
 func markdownList(values []string) string {

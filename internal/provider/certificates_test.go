@@ -162,3 +162,36 @@ func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certif
 	}
 	return errors.Join(errs...)
 }
+
+// TestCertificates_FingerprintMatchesOpenSSL: cert_fingerprint_sha256 is
+// exactly what openssl prints for the certificate, for every kind.
+func TestCertificates_FingerprintMatchesOpenSSL(t *testing.T) {
+	t.Parallel()
+	openssl := acctest.RequireTool(t, "openssl", "it cross-checks cert_fingerprint_sha256 against openssl x509 -fingerprint")
+	env := newTestEnv(t)
+	matchesOpenSSL := func(address string) statecheck.StateCheck {
+		return stateCheckFunc(func(s *tfjson.State) error {
+			a, err := stringAttrs(s, address, "cert_pem", "cert_fingerprint_sha256")
+			if err != nil {
+				return err
+			}
+			fp, err := acctest.OpenSSLFingerprint(openssl, a["cert_pem"])
+			if err != nil {
+				return err
+			}
+			if fp != a["cert_fingerprint_sha256"] {
+				return fmt.Errorf("%s.cert_fingerprint_sha256 = %s, openssl says %s", address, a["cert_fingerprint_sha256"], fp)
+			}
+			return nil
+		})
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config: pkiConfig("ECDSA_P256"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				matchesOpenSSL("dockertls_ca.test"), matchesOpenSSL("dockertls_server_cert.test"), matchesOpenSSL("dockertls_client_cert.test"),
+			},
+		}},
+	})
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 
 func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
 	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM)}
-	m.ValidityPeriodHours = types.Int64Value(validityHours)
+	m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(validityHours))
 	return m
 }
 
@@ -51,7 +52,7 @@ func TestCheckNewLeaf_WarnsWhenLeafOutlivesCA(t *testing.T) {
 func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	t.Parallel()
 	m := &leafModel{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}
-	m.ValidityPeriodHours = types.Int64Value(10)
+	m.ValidityPeriodHours = types.NumberValue(big.NewFloat(10))
 	var diags diag.Diagnostics
 	m.checkNewLeaf(pki.ProfileClient, time.Now(), &diags)
 	if len(diags) != 0 {

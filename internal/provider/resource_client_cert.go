@@ -49,7 +49,7 @@ func (clientCertKind) validateConfig(_ context.Context, m *clientCertModel, diag
 	m.validateIssuer(pki.ProfileClient, diags)
 }
 
-func (clientCertKind) modifyPlan(_ context.Context, m *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+func (clientCertKind) modifyPlan(_ context.Context, _, m *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
 	if creating {
 		m.checkNewLeaf(pki.ProfileClient, now, diags)
 	}

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -44,24 +46,28 @@ func (serverCertKind) defaults() certificateDefaults { return leafDefaults }
 
 func (serverCertKind) schema() schema.Schema {
 	commonName := schema.StringAttribute{
-		MarkdownDescription: "Common name (CN) of the certificate's subject. Defaults to the first of `dns_names`, " +
-			"else the first of `ip_addresses`. Clients ignore it when checking the host: only the SANs count. " +
-			"Changing it issues a new certificate.",
+		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d characters, no control "+
+			"characters. Defaults to the first of `dns_names` that is at most %d characters long, else the first of "+
+			"`ip_addresses`; when every DNS name is longer and there is no IP address, set it. Removing it from the "+
+			"configuration derives it again. Clients ignore it when checking the host: only the SANs count. "+
+			"Changing it issues a new certificate.", maxSubjectText, maxSubjectText),
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 64)},
-		PlanModifiers: []planmodifier.String{
-			stringplanmodifier.UseStateForUnknown(),
-			stringplanmodifier.RequiresReplace(),
-		},
+		Validators: subjectTextValidators(),
+		// The derived value is planned by modifyPlan, which also replaces the
+		// certificate when it changes.
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured()},
 	}
 	sans := map[string]schema.Attribute{
 		"dns_names": schema.ListAttribute{
 			MarkdownDescription: "DNS subjectAltNames: the host names clients dial, as in `DOCKER_HOST=tcp://NAME:2376`. " +
-				"A leading `*.` wildcard is allowed. At least one DNS name or IP address is required. Changing it issues a new certificate.",
+				"A leading `*.` wildcard is allowed; internationalised names go in their punycode (`xn--`) form. At least one DNS " +
+				"name or IP address is required, and at most " + strconv.Itoa(pki.MaxSubjectAltNames) + " DNS names and IP addresses together, " +
+				"which keeps the certificate far below the 64 KiB handshake limit of Go's TLS. Changing it issues a new certificate.",
 			ElementType: types.StringType,
 			Optional:    true,
 			Validators: []validator.List{
+				noNullElements{},
 				listvalidator.UniqueValues(),
 				listvalidator.ValueStringsAre(dnsNameValidator()),
 			},
@@ -69,12 +75,14 @@ func (serverCertKind) schema() schema.Schema {
 		},
 		"ip_addresses": schema.ListAttribute{
 			MarkdownDescription: "IP subjectAltNames (IPv4 or IPv6): the addresses clients dial. Go clients, the docker " +
-				"CLI among them, refuse an address that is only in the common name. Changing it issues a new certificate.",
+				"CLI among them, refuse an address that is only in the common name. No IPv6 zone (`%eth0`). `0.0.0.0` and `::` " +
+				"draw a warning: no client dials them. Changing it issues a new certificate.",
 			ElementType: types.StringType,
 			Optional:    true,
 			Validators: []validator.List{
+				noNullElements{},
 				listvalidator.UniqueValues(),
-				listvalidator.ValueStringsAre(ipAddressValidator()),
+				listvalidator.ValueStringsAre(ipAddressValidator(), unspecifiedAddressWarning()),
 			},
 			PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 		},
@@ -100,10 +108,13 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 		var elems []types.String
 		diags.Append(l.list.ElementsAs(ctx, &elems, false)...)
 		for _, e := range elems {
-			if e.IsUnknown() {
+			switch {
+			case e.IsUnknown():
 				return nil, nil, false, diags
+			case e.IsNull(): // refused by the attribute's validators
+			default:
+				*l.dst = append(*l.dst, e.ValueString())
 			}
-			*l.dst = append(*l.dst, e.ValueString())
 		}
 	}
 	return dnsNames, ips, true, diags
@@ -111,24 +122,56 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 
 func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
 	m.validateIssuer(pki.ProfileServer, diags)
+	if !m.DNSNames.IsUnknown() && !m.IPAddresses.IsUnknown() {
+		if n := len(m.DNSNames.Elements()) + len(m.IPAddresses.Elements()); n > pki.MaxSubjectAltNames {
+			diags.AddAttributeError(path.Root("dns_names"), "Too many subjectAltNames",
+				fmt.Sprintf("dns_names and ip_addresses hold %d entries together. %s.", n, capitalize(pki.ErrTooManySubjectAltNames.Error())))
+		}
+	}
 	dnsNames, ips, known, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
-	if known && len(dnsNames) == 0 && len(ips) == 0 {
+	if !known {
+		return
+	}
+	if len(dnsNames) == 0 && len(ips) == 0 {
 		diags.AddAttributeError(path.Root("dns_names"), "Server certificate without subjectAltNames",
 			pki.ErrNoSubjectAltNames.Error()+". Set dns_names, ip_addresses or both.")
 	}
+	if m.CommonName.IsNull() {
+		if _, err := deriveCommonName(dnsNames, ips); err != nil {
+			diags.AddAttributeError(path.Root("common_name"), "No default common name", err.Error())
+		}
+	}
 }
 
-func (serverCertKind) modifyPlan(ctx context.Context, m *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
-	if m.CommonName.IsUnknown() {
+// deriveCommonName is the default common name: the first DNS name short
+// enough for a common name, else the first IP address ("" without SANs).
+func deriveCommonName(dnsNames, ips []string) (string, error) {
+	for _, n := range dnsNames {
+		if utf8.RuneCountInString(n) <= maxSubjectText {
+			return n, nil
+		}
+	}
+	if len(ips) > 0 {
+		return ips[0], nil
+	}
+	if len(dnsNames) > 0 {
+		return "", fmt.Errorf("common_name defaults to the first of dns_names that is at most %d characters long, "+
+			"the most a common name may hold, but every DNS name is longer. Set common_name to a shorter name: "+
+			"clients check the DNS names, not the common name", maxSubjectText)
+	}
+	return "", nil
+}
+
+// modifyPlan derives the common name whenever the configuration leaves it
+// out, so removing an explicit value plans the derived one again.
+func (serverCertKind) modifyPlan(ctx context.Context, config, m *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+	if config.CommonName.IsNull() {
+		m.CommonName = types.StringUnknown()
 		dnsNames, ips, known, d := m.subjectAltNames(ctx)
 		diags.Append(d...)
-		switch {
-		case !known:
-		case len(dnsNames) > 0:
-			m.CommonName = types.StringValue(dnsNames[0])
-		case len(ips) > 0:
-			m.CommonName = types.StringValue(ips[0])
+		if cn, err := deriveCommonName(dnsNames, ips); known && err == nil && cn != "" {
+			m.CommonName = types.StringValue(cn)
 		}
 	}
 	if creating {

@@ -38,8 +38,9 @@ variable "ca_key" {
 }
 `
 
-// TestBadInputIsRefusedAtPlanTime: each case is a plan-only step, so the
-// diagnostic must come from validation or plan, never from apply.
+// TestBadInputIsRefusedAtPlanTime: the CA inputs of a leaf, each refused at
+// plan time. The shared attributes' cases are in certificate_schema_test.go,
+// the SANs' in resource_server_cert_test.go.
 func TestBadInputIsRefusedAtPlanTime(t *testing.T) {
 	t.Parallel()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -66,37 +67,15 @@ resource "dockertls_server_cert" "test" {
 	}
 	goodVars := vars(good.CertPEM, good.PrivateKeyPEM)
 
-	cases := []struct {
-		name   string
-		config string
-		vars   config.Variables
-		want   string
-	}{
-		{"unknown key algorithm", `resource "dockertls_ca" "test" { key_algorithm = "RSA_1024" }`, nil,
-			`value must be one of: ["ECDSA_P256" "ECDSA_P384" "RSA_2048" "RSA_3072" "RSA_4096" "ED25519"], got: "RSA_1024"`},
-		{"P-224 is not offered", `resource "dockertls_ca" "test" { key_algorithm = "ECDSA_P224" }`, nil, `got: "ECDSA_P224"`},
-		{"window equal to validity", `resource "dockertls_ca" "test" {
-  validity_period_hours = 100
-  early_renewal_hours   = 100
-}`, nil, "early_renewal_hours (100) must be smaller than validity_period_hours (100)"},
+	cases := []badInput{
 		{"short validity under the default window", server(`ip_addresses = ["127.0.0.1"]
-validity_period_hours = 24`), goodVars, "early_renewal_hours (720) must be smaller than validity_period_hours (24)"},
-		{"zero validity", `resource "dockertls_ca" "test" { validity_period_hours = 0 }`, nil, "validity_period_hours value must be between 1 and 876000, got: 0"},
-		{"negative window", `resource "dockertls_ca" "test" { early_renewal_hours = -1 }`, nil, "early_renewal_hours value must be between 0 and 876000, got: -1"},
-		{"overlong common name", `resource "dockertls_ca" "test" { common_name = "` + strings.Repeat("x", 65) + `" }`, nil, "common_name string length must be between 1 and 64"},
-		{"CIDR as an IP address", server(`ip_addresses = ["10.0.0.0/8"]`), goodVars, `"10.0.0.0/8" is not an IPv4 or IPv6 address: give a single address, not a CIDR range`},
-		{"host:port as a DNS name", server(`dns_names = ["docker.example.com:2376"]`), goodVars, `"docker.example.com:2376" is not a valid DNS name: give the host name without a port`},
-		{"underscore in a DNS name", server(`dns_names = ["docker_host"]`), goodVars, `"docker_host" is not a valid DNS name`},
-		{"duplicate SANs", server(`dns_names = ["a.example", "a.example"]`), goodVars, "This attribute contains duplicate values"},
-		{"server without SANs", server(``), goodVars, "a server certificate needs at least one DNS name or IP address"},
-		{"server with empty SAN lists", server(`dns_names = []
-ip_addresses = []`), goodVars, "Set dns_names, ip_addresses or both"},
-		{"CA certificate not PEM", server(`ip_addresses = ["127.0.0.1"]`), vars("hello", good.PrivateKeyPEM), "no PEM block found: expected -----BEGIN CERTIFICATE-----"},
-		{"leaf certificate as the CA", server(`ip_addresses = ["127.0.0.1"]`), vars(client.CertPEM, client.PrivateKeyPEM), `the certificate "c" is not a CA`},
-		{"CA key does not parse", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), "does not hold a PKCS#1, PKCS#8 or SEC 1"},
-		{"CA key from another CA", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, other.PrivateKeyPEM), "the private key does not belong to the CA certificate"},
-		{"encrypted CA key", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, encryptedKey), "the private key is encrypted, which Docker does not support"},
-		{"expired CA", server(`ip_addresses = ["127.0.0.1"]`), vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`},
+validity_period_hours = 24`), goodVars, "early_renewal_hours (720) must be smaller than validity_period_hours (24)", atPlan},
+		{"CA certificate not PEM", server(`ip_addresses = ["127.0.0.1"]`), vars("hello", good.PrivateKeyPEM), "no PEM block found: expected -----BEGIN CERTIFICATE-----", atPlan},
+		{"leaf certificate as the CA", server(`ip_addresses = ["127.0.0.1"]`), vars(client.CertPEM, client.PrivateKeyPEM), `the certificate "c" is not a CA`, atPlan},
+		{"CA key does not parse", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), "does not hold a PKCS#1, PKCS#8 or SEC 1", atPlan},
+		{"CA key from another CA", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, other.PrivateKeyPEM), "the private key does not belong to the CA certificate", atPlan},
+		{"encrypted CA key", server(`ip_addresses = ["127.0.0.1"]`), vars(good.CertPEM, encryptedKey), "the private key is encrypted, which Docker does not support", atPlan},
+		{"expired CA", server(`ip_addresses = ["127.0.0.1"]`), vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`, atPlan},
 		{"bad CA certificate while the key is unknown", caVariables + `
 resource "dockertls_ca" "key_source" {}
 
@@ -104,15 +83,10 @@ resource "dockertls_client_cert" "test" {
   ca_cert_pem        = var.ca_cert
   ca_private_key_pem = dockertls_ca.key_source.private_key_pem
 }
-`, vars("hello", ""), "no PEM block found: expected -----BEGIN CERTIFICATE-----"},
-		{"CA whose EKU excludes serverAuth", server(`ip_addresses = ["127.0.0.1"]`), vars(clientOnlyCACert, clientOnlyCAKey), "carries an extendedKeyUsage without serverAuth"},
+`, vars("hello", ""), "no PEM block found: expected -----BEGIN CERTIFICATE-----", atPlan},
+		{"CA whose EKU excludes serverAuth", server(`ip_addresses = ["127.0.0.1"]`), vars(clientOnlyCACert, clientOnlyCAKey), "carries an extendedKeyUsage without serverAuth", atPlan},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, tc.config, tc.vars, tc.want)
-		})
-	}
+	runBadInputs(t, cases)
 }
 
 func issueClient(t *testing.T, iss *pki.Issuer, now time.Time) *pki.Certificate {

@@ -2,6 +2,10 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -34,8 +38,37 @@ func dnsNameValidator() validator.String {
 	return stringCheck{
 		summary:     "Invalid DNS name",
 		description: "value must be a DNS name (letters, digits, hyphens; an optional leading \"*.\")",
-		check:       pki.ValidateDNSName,
+		check: func(s string) error {
+			err := pki.ValidateDNSName(s)
+			if errors.Is(err, pki.ErrDNSNameIsIP) {
+				return fmt.Errorf("%q is an IP address, not a DNS name: put it in ip_addresses instead", s)
+			}
+			return err
+		},
 	}
+}
+
+// unspecifiedAddressWarning warns about 0.0.0.0 and ::, which dockerd may
+// listen on but which no client dials, so they match no connection.
+func unspecifiedAddressWarning() validator.String { return unspecifiedAddress{} }
+
+type unspecifiedAddress struct{}
+
+func (unspecifiedAddress) Description(context.Context) string {
+	return "value should not be 0.0.0.0 or ::, which no client dials"
+}
+
+func (v unspecifiedAddress) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (unspecifiedAddress) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || !pki.IsUnspecifiedAddress(req.ConfigValue.ValueString()) {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(req.Path, "Unspecified address as a subjectAltName",
+		fmt.Sprintf("%q means \"every interface\" to a listening daemon, but no client dials it, so it matches no connection. "+
+			"List the addresses clients put in DOCKER_HOST instead, such as the host's own address or 127.0.0.1.", req.ConfigValue.ValueString()))
 }
 
 func ipAddressValidator() validator.String {
@@ -46,5 +79,88 @@ func ipAddressValidator() validator.String {
 			_, err := pki.ParseIPAddress(s)
 			return err
 		},
+	}
+}
+
+// noControlCharacters refuses NUL, CR, LF and every other control character
+// in a subject attribute.
+func noControlCharacters() validator.String {
+	return stringCheck{
+		summary:     "Control character in a certificate subject",
+		description: "value must contain no control characters",
+		check: func(s string) error {
+			for i, r := range []rune(s) {
+				if unicode.IsControl(r) {
+					return fmt.Errorf("the value has the control character %U at character %d: a certificate's subject "+
+						"holds printable text only; remove it (a trailing newline often comes from file())", r, i+1)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// wholeHoursValidator checks a number attribute that counts hours. The
+// attributes are numbers rather than Int64 so that a fraction or a huge value
+// reaches this check, which names the rule, instead of failing conversion.
+type wholeHoursValidator struct{ min, max int64 }
+
+var _ validator.Number = wholeHoursValidator{}
+
+func wholeHours(minHours, maxHours int64) wholeHoursValidator {
+	return wholeHoursValidator{min: minHours, max: maxHours}
+}
+
+func (v wholeHoursValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be a whole number of hours between %d and %d", v.min, v.max)
+}
+
+func (v wholeHoursValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v wholeHoursValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, ok := wholeHoursIn(req.ConfigValue.ValueBigFloat(), v.min, v.max); !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid number of hours",
+			fmt.Sprintf("%s must be a whole number of hours between %d and %d, got %s.",
+				req.Path, v.min, v.max, req.ConfigValue.ValueBigFloat().Text('g', -1)))
+	}
+}
+
+// wholeHoursIn returns f as an int64 when it is a whole number in [min, max].
+func wholeHoursIn(f *big.Float, minHours, maxHours int64) (int64, bool) {
+	if f == nil || f.IsInf() || !f.IsInt() {
+		return 0, false
+	}
+	n, acc := f.Int64()
+	if acc != big.Exact || n < minHours || n > maxHours {
+		return 0, false
+	}
+	return n, true
+}
+
+// noNullElements refuses a null element in a list of names, which would
+// otherwise reach the issuing as an empty name.
+type noNullElements struct{}
+
+var _ validator.List = noNullElements{}
+
+func (noNullElements) Description(context.Context) string { return "elements must not be null" }
+
+func (v noNullElements) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (noNullElements) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, e := range req.ConfigValue.Elements() {
+		if e.IsNull() {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Null element in a list of names",
+				fmt.Sprintf("Element %d of %s is null. Remove it; to drop nulls and empty strings from a computed list, "+
+					"wrap it in compact().", i, req.Path))
+		}
 	}
 }
