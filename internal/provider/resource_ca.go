@@ -45,8 +45,8 @@ func (caKind) schema() schema.Schema {
 		caDefaults, staticCommonName(caDefaults.commonName), nil)
 }
 
-func (caKind) modifyPlan(context.Context, *caModel, bool, time.Time, *diag.Diagnostics) {}
+func (caKind) modifyPlan(context.Context, *caModel, *caModel, bool, time.Time, *diag.Diagnostics) {}
 
-func (caKind) issue(_ context.Context, m *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (caKind) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)
 }

@@ -119,7 +119,7 @@ func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, di
 	}
 }
 
-func (serverCertKind) modifyPlan(ctx context.Context, m *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+func (serverCertKind) modifyPlan(ctx context.Context, m, config *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
 	if m.CommonName.IsUnknown() {
 		dnsNames, ips, known, d := m.subjectAltNames(ctx)
 		diags.Append(d...)
@@ -132,11 +132,13 @@ func (serverCertKind) modifyPlan(ctx context.Context, m *serverCertModel, creati
 		}
 	}
 	if creating {
-		m.checkNewLeaf(pki.ProfileServer, now, diags)
+		m.withConfigKey(&config.leafModel).checkNewLeaf(pki.ProfileServer, now, diags)
+	} else {
+		m.checkLeaf(now, diags)
 	}
 }
 
-func (serverCertKind) issue(ctx context.Context, m *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	dnsNames, ips, _, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
 	req := m.request(pki.ProfileServer)
@@ -149,5 +151,5 @@ func (serverCertKind) issue(ctx context.Context, m *serverCertModel, now time.Ti
 		}
 		req.IPAddresses = append(req.IPAddresses, ip)
 	}
-	return m.issueLeaf(req, now, diags)
+	return m.withConfigKey(&config.leafModel).issueLeaf(req, now, diags)
 }
