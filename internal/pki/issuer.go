@@ -26,7 +26,7 @@ var (
 		"save the file as UTF-8 without a byte-order mark, or strip the mark before passing the text")
 	// ErrPrivateKeyInCertificate: a certificate input must never carry a
 	// key, which would then be handled as if it were public.
-	ErrPrivateKeyInCertificate = errors.New("the text holds a private key where only a certificate belongs: remove the key and pass the certificate alone")
+	ErrPrivateKeyInCertificate = errors.New("the text holds a private key where only a certificate belongs")
 	ErrSeveralCertificates     = errors.New("the text holds more than one certificate where exactly one is expected")
 	ErrNotCA                   = errors.New("the certificate is not a CA")
 	ErrCAPurpose               = errors.New("the CA certificate's extendedKeyUsage excludes the leaf's purpose")
@@ -83,7 +83,7 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		}
 		switch {
 		case strings.Contains(block.Type, "PRIVATE KEY"):
-			return nil, fmt.Errorf("%w (found a %q PEM block)", ErrPrivateKeyInCertificate, block.Type)
+			return nil, keyInCertificate(fmt.Sprintf("a %q PEM block", block.Type))
 		case block.Type == "CERTIFICATE":
 			certs = append(certs, block.Bytes)
 		case other == "":
@@ -94,7 +94,7 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 	// pasted without its END line. Name it without repeating it.
 	if i := bytes.Index(rest, []byte("-----BEGIN ")); i >= 0 {
 		if bytes.Contains(rest[i:], []byte("PRIVATE KEY")) {
-			return nil, fmt.Errorf("%w (found a malformed private key block)", ErrPrivateKeyInCertificate)
+			return nil, keyInCertificate("a malformed private key block")
 		}
 		if len(certs) > 0 {
 			return nil, errors.New("a malformed PEM block follows the certificate: remove it and pass the certificate alone")
@@ -108,6 +108,11 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		return nil, ErrNoPEMCertificate
 	}
 	return certs, nil
+}
+
+func keyInCertificate(what string) error {
+	return tagged{ErrPrivateKeyInCertificate, fmt.Sprintf("the text holds a private key (%s) where only a certificate belongs: "+
+		"remove the key and pass the certificate alone", what)}
 }
 
 // ParseCACertificatePEM reads exactly one certificate and checks that it may

@@ -92,8 +92,8 @@ func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
 		want       error
 		msg        string
 	}{
-		{"PKCS#8 key appended", ca.CertPEM + ca.PrivateKeyPEM, pki.ErrPrivateKeyInCertificate, `found a "PRIVATE KEY" PEM block`},
-		{"PKCS#1 key appended", rsaCA.CertPEM + pkcs1, pki.ErrPrivateKeyInCertificate, `found a "RSA PRIVATE KEY" PEM block`},
+		{"PKCS#8 key appended", ca.CertPEM + ca.PrivateKeyPEM, pki.ErrPrivateKeyInCertificate, `(a "PRIVATE KEY" PEM block)`},
+		{"PKCS#1 key appended", rsaCA.CertPEM + pkcs1, pki.ErrPrivateKeyInCertificate, `(a "RSA PRIVATE KEY" PEM block)`},
 		{"SEC 1 key appended", ca.CertPEM + sec1, pki.ErrPrivateKeyInCertificate, `"EC PRIVATE KEY"`},
 		{"OpenSSH key appended", ca.CertPEM + openssh, pki.ErrPrivateKeyInCertificate, `"OPENSSH PRIVATE KEY"`},
 		{"encrypted key appended", ca.CertPEM + encrypted, pki.ErrPrivateKeyInCertificate, `"ENCRYPTED PRIVATE KEY"`},

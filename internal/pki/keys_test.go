@@ -97,7 +97,7 @@ func TestParseCACertificateRefusals(t *testing.T) {
 	}
 	cases := []struct{ name, text, want string }{
 		{"empty", "", "no PEM block found"},
-		{"a key", ca.PrivateKeyPEM, `the text holds a private key where only a certificate belongs: remove the key`},
+		{"a key", ca.PrivateKeyPEM, `the text holds a private key (a "PRIVATE KEY" PEM block) where only a certificate belongs: remove the key`},
 		{"corrupt DER", pemText("CERTIFICATE", []byte("junk"), nil), "does not parse"},
 		{"a leaf", client.CertPEM, "is not a CA"},
 	}
