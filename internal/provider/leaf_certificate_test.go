@@ -22,7 +22,7 @@ import (
 )
 
 func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
-	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM)}
+	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}
 	m.ValidityPeriodHours = types.Int64Value(validityHours)
 	return m
 }
@@ -68,32 +68,44 @@ func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	}
 }
 
-// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys
-// and checks that no diagnostic repeats any line of the key's body.
+// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys,
+// through either key argument, and certificates carrying keys, and checks
+// that no diagnostic repeats any line of the key's body.
 func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca, other := testCA(t, now, time.Hour), testCA(t, now, time.Hour)
 	block, _ := pem.Decode([]byte(other.PrivateKeyPEM))
 	truncated := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: block.Bytes[:len(block.Bytes)-3]}))
-	for name, key := range map[string]string{
-		"foreign key":   other.PrivateKeyPEM,
-		"truncated key": truncated,
-		"key as cert":   other.PrivateKeyPEM,
-	} {
-		cert := ca.CertPEM
-		if name == "key as cert" {
-			cert = key
-		}
-		_, diags := leafWith(cert, key, 1).issuer(pki.ProfileServer)
-		if !diags.HasError() {
-			t.Errorf("%s: accepted", name)
-		}
-		for _, d := range diags {
-			text := d.Summary() + d.Detail()
-			for _, line := range strings.Split(key, "\n") {
-				if len(line) > 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
-					t.Errorf("%s: diagnostic repeats key material: %q", name, text)
+	openssh := string(pem.EncodeToMemory(&pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: block.Bytes}))
+	cut := other.PrivateKeyPEM[:len(other.PrivateKeyPEM)-10]
+	cases := []struct{ name, cert, key string }{
+		{"foreign key", ca.CertPEM, other.PrivateKeyPEM},
+		{"truncated key", ca.CertPEM, truncated},
+		{"key as cert", other.PrivateKeyPEM, other.PrivateKeyPEM},
+		{"key appended to cert", ca.CertPEM + other.PrivateKeyPEM, other.PrivateKeyPEM},
+		{"key cut short appended to cert", ca.CertPEM + cut, other.PrivateKeyPEM},
+		{"OpenSSH key", ca.CertPEM, openssh},
+		{"byte-order mark", ca.CertPEM, "\ufeff" + other.PrivateKeyPEM},
+	}
+	for _, tc := range cases {
+		for _, writeOnly := range []bool{false, true} {
+			m := leafWith(tc.cert, tc.key, 1)
+			if writeOnly {
+				m.CAPrivateKeyPEM, m.CAPrivateKeyPEMWO = types.StringNull(), m.CAPrivateKeyPEM
+			}
+			var diags diag.Diagnostics
+			m.validateIssuer(pki.ProfileServer, &diags)
+			m.checkNewLeaf(pki.ProfileServer, now, &diags)
+			if !diags.HasError() {
+				t.Errorf("%s (write-only %v): accepted", tc.name, writeOnly)
+			}
+			for _, d := range diags {
+				text := d.Summary() + d.Detail()
+				for _, line := range strings.Split(tc.key, "\n") {
+					if len(line) > 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
+						t.Errorf("%s: diagnostic repeats key material: %q", tc.name, text)
+					}
 				}
 			}
 		}
@@ -232,4 +244,71 @@ resource "dockertls_client_cert" "test" {
 		{"leaf certificate as the CA", stored, vars(serverCert.CertPEM, serverCert.PrivateKeyPEM), "such as dockertls_ca's cert_pem", atPlan},
 		{"server_cert_pem with its key", daemonConfig, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, ""), "remove the key and pass the certificate alone", atPlan},
 	})
+}
+
+// existingLeaf is a stored leaf signed by iss, valid for validity from now.
+func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity time.Duration) *leafModel {
+	t.Helper()
+	iss, err := ca.Issuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: validity}, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &leafModel{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}
+	m.CertPEM = types.StringValue(leaf.CertPEM)
+	return m
+}
+
+// TestCheckLeaf_WarnsAtEveryPlan: an existing leaf is judged against its CA
+// at every plan, not only when it is issued, since an external CA can be
+// swapped for one that expires sooner, and time passes. Before, only
+// creation warned, so a CA that expired under its leaves went unmentioned.
+func TestCheckLeaf_WarnsAtEveryPlan(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	ca := testCA(t, now, 100*time.Hour)
+	unrelated := testCA(t, now, 100*time.Hour)
+
+	cases := []struct {
+		name    string
+		leaf    *leafModel
+		at      time.Time
+		summary string
+		detail  string
+	}{
+		{"leaf outlives its CA", existingLeaf(t, ca, now, 200*time.Hour), now.Add(time.Hour), "Certificate outlives its CA",
+			"valid until 2030-01-09T08:00:00Z, but its CA certificate \"Test CA\" expires at 2030-01-05T04:00:00Z"},
+		{"CA has expired", existingLeaf(t, ca, now, 50*time.Hour), now.Add(101 * time.Hour), "CA certificate has expired",
+			"expired at 2030-01-05T04:00:00Z: Docker clients and daemons refuse every certificate it signed"},
+		{"leaf inside its CA's life", existingLeaf(t, ca, now, 50*time.Hour), now.Add(time.Hour), "", ""},
+	}
+	for _, tc := range cases {
+		var diags diag.Diagnostics
+		tc.leaf.checkLeaf(tc.at, &diags)
+		if diags.HasError() {
+			t.Errorf("%s: errors %v", tc.name, diags)
+			continue
+		}
+		if tc.summary == "" {
+			if len(diags) != 0 {
+				t.Errorf("%s: want no warning, got %v", tc.name, diags)
+			}
+			continue
+		}
+		if diags.WarningsCount() != 1 || diags[0].Summary() != tc.summary || !strings.Contains(diags[0].Detail(), tc.detail) {
+			t.Errorf("%s: want the warning %q with %q, got %v", tc.name, tc.summary, tc.detail, diags)
+		}
+	}
+
+	// A leaf its CA did not sign is being replaced with the CA: not judged.
+	moved := existingLeaf(t, ca, now, 200*time.Hour)
+	moved.CACertPEM = types.StringValue(unrelated.CertPEM)
+	var diags diag.Diagnostics
+	moved.checkLeaf(now.Add(time.Hour), &diags)
+	if len(diags) != 0 {
+		t.Errorf("a leaf of another CA was judged: %v", diags)
+	}
 }
