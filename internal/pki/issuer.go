@@ -1,7 +1,6 @@
 package pki
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
@@ -71,8 +70,9 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		return nil, ErrByteOrderMark
 	}
 	var (
-		certs [][]byte
-		other string
+		certs   [][]byte
+		other   string
+		decoded int
 	)
 	rest := []byte(text)
 	for {
@@ -81,6 +81,7 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		if block == nil {
 			break
 		}
+		decoded++
 		switch {
 		case strings.Contains(block.Type, "PRIVATE KEY"):
 			return nil, keyInCertificate(fmt.Sprintf("a %q PEM block", block.Type))
@@ -90,15 +91,17 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 			other = block.Type
 		}
 	}
-	// pem.Decode stops at a block it cannot read, such as a key cut short or
-	// pasted without its END line. Name it without repeating it.
-	if i := bytes.Index(rest, []byte("-----BEGIN ")); i >= 0 {
-		if bytes.Contains(rest[i:], []byte("PRIVATE KEY")) {
-			return nil, keyInCertificate("a malformed private key block")
+	// pem.Decode skips a block it cannot read, such as a key cut short or
+	// pasted without its END line, and goes on with the next one. Every
+	// BEGIN line must belong to a block read; name the rest without
+	// repeating them.
+	if strings.Count(text, "-----BEGIN ") > decoded {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "-----BEGIN ") && strings.Contains(line, "PRIVATE KEY") {
+				return nil, keyInCertificate("a malformed private key block")
+			}
 		}
-		if len(certs) > 0 {
-			return nil, errors.New("a malformed PEM block follows the certificate: remove it and pass the certificate alone")
-		}
+		return nil, errors.New("the text holds a malformed PEM block: pass the certificate alone, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")
 	}
 	switch {
 	case other != "":

@@ -103,7 +103,8 @@ func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
 		{"two certificates", ca.CertPEM + other.CertPEM, pki.ErrSeveralCertificates, "a chain or bundle is not an issuer"},
 		{"byte-order mark", "\ufeff" + ca.CertPEM, pki.ErrByteOrderMark, "without a byte-order mark"},
 		{"EC PARAMETERS appended", ca.CertPEM + pemText("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}, nil), nil, `found a "EC PARAMETERS" PEM block where only a CERTIFICATE was expected`},
-		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", nil, "a malformed PEM block follows the certificate"},
+		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", nil, "the text holds a malformed PEM block"},
+		{"key cut short before the certificate", cut + ca.CertPEM, pki.ErrPrivateKeyInCertificate, "malformed private key block"},
 	}
 	for _, tc := range cases {
 		_, err := pki.ParseCACertificatePEM(tc.text)
