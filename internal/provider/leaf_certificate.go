@@ -61,7 +61,7 @@ func issuerAttributes() map[string]schema.Attribute {
 		},
 		"ca_private_key_pem_wo": schema.StringAttribute{
 			MarkdownDescription: "Write-only alternative to `ca_private_key_pem` (Terraform or OpenTofu 1.11 and later): " +
-				"the same key, " + caKeyFormats + ", that is never stored in the plan or the state. It is checked at plan " +
+				"the same key, in the same formats, but never stored in the plan or the state. It is checked at plan " +
 				"time like `ca_private_key_pem` and read from the configuration whenever a certificate is issued, so it " +
 				"must be set on every plan and apply. It accepts ephemeral values. Set exactly one of the two.",
 			Optional:  true,
