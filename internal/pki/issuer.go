@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -16,35 +17,124 @@ type Issuer struct {
 	Key  crypto.Signer
 }
 
-// ParseCertificatePEM reads the first certificate of a PEM text.
+// Errors from the PEM readers. None of them contains any of the text it
+// was given: a certificate input may carry a private key by mistake.
+var (
+	ErrNoPEMCertificate = errors.New("no PEM block found: expected -----BEGIN CERTIFICATE-----")
+	ErrByteOrderMark    = errors.New("the text starts with a UTF-8 byte-order mark (bytes EF BB BF), which PEM readers do not accept: " +
+		"save the file as UTF-8 without a byte-order mark, or strip the mark before passing the text")
+	// ErrPrivateKeyInCertificate: a certificate input must never carry a
+	// key, which would then be handled as if it were public.
+	ErrPrivateKeyInCertificate = errors.New("the text holds a private key where only a certificate belongs")
+	ErrSeveralCertificates     = errors.New("the text holds more than one certificate where exactly one is expected")
+	ErrNotCA                   = errors.New("the certificate is not a CA")
+	ErrCAPurpose               = errors.New("the CA certificate's extendedKeyUsage excludes the leaf's purpose")
+)
+
+// tagged is an error with its own text that errors.Is its tag, so callers
+// can add advice of their own without parsing the text.
+type tagged struct {
+	tag error
+	msg string
+}
+
+func (e tagged) Error() string { return e.msg }
+func (e tagged) Unwrap() error { return e.tag }
+
+const bom = "\ufeff"
+
+// ParseCertificatePEM reads a PEM text that must hold exactly one
+// certificate and nothing else: any other PEM block (above all a private
+// key) is an error, as is a second certificate. Text outside PEM blocks,
+// such as the comments openssl writes, is ignored.
 func ParseCertificatePEM(text string) (*x509.Certificate, error) {
-	block, _ := pem.Decode([]byte(text))
-	switch {
-	case block == nil:
-		return nil, errors.New("no PEM block found: expected -----BEGIN CERTIFICATE-----")
-	case block.Type != "CERTIFICATE":
-		return nil, fmt.Errorf("found a %q PEM block where a CERTIFICATE was expected", block.Type)
+	certs, err := parseCertificateBlocks(text)
+	if err != nil {
+		return nil, err
 	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	if len(certs) > 1 {
+		return nil, fmt.Errorf("%w (found %d): pass the certificate alone, without a chain or bundle", ErrSeveralCertificates, len(certs))
+	}
+	cert, err := x509.ParseCertificate(certs[0])
 	if err != nil {
 		return nil, fmt.Errorf("the CERTIFICATE block does not parse: %w", err)
 	}
 	return cert, nil
 }
 
-// ParseCACertificatePEM reads a certificate and checks that it may sign others.
+// parseCertificateBlocks returns the DER of every CERTIFICATE block, or an
+// error naming the first problem. A private key anywhere wins over any other
+// problem, since it is the one that leaks.
+func parseCertificateBlocks(text string) ([][]byte, error) {
+	if strings.HasPrefix(text, bom) {
+		return nil, ErrByteOrderMark
+	}
+	var (
+		certs   [][]byte
+		other   string
+		decoded int
+	)
+	rest := []byte(text)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		decoded++
+		switch {
+		case strings.Contains(block.Type, "PRIVATE KEY"):
+			return nil, keyInCertificate(fmt.Sprintf("a %q PEM block", block.Type))
+		case block.Type == "CERTIFICATE":
+			certs = append(certs, block.Bytes)
+		case other == "":
+			other = block.Type
+		}
+	}
+	// pem.Decode skips a block it cannot read, such as a key cut short or
+	// pasted without its END line, and goes on with the next one. Every
+	// BEGIN line must belong to a block read; name the rest without
+	// repeating them.
+	if strings.Count(text, "-----BEGIN ") > decoded {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "-----BEGIN ") && strings.Contains(line, "PRIVATE KEY") {
+				return nil, keyInCertificate("a malformed private key block")
+			}
+		}
+		return nil, errors.New("the text holds a malformed PEM block: pass the certificate alone, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")
+	}
+	switch {
+	case other != "":
+		// The block type is a label, never secret, so it is safe to name.
+		return nil, fmt.Errorf("found a %q PEM block where only a CERTIFICATE was expected: remove it and pass the certificate alone", other)
+	case len(certs) == 0:
+		return nil, ErrNoPEMCertificate
+	}
+	return certs, nil
+}
+
+func keyInCertificate(what string) error {
+	return tagged{ErrPrivateKeyInCertificate, fmt.Sprintf("the text holds a private key (%s) where only a certificate belongs: "+
+		"remove the key and pass the certificate alone", what)}
+}
+
+// ParseCACertificatePEM reads exactly one certificate and checks that it may
+// sign others, with a key that current clients accept.
 func ParseCACertificatePEM(text string) (*x509.Certificate, error) {
 	cert, err := ParseCertificatePEM(text)
+	if errors.Is(err, ErrSeveralCertificates) {
+		return nil, fmt.Errorf("%w: a chain or bundle is not an issuer; pass only the certificate of the CA that signs", ErrSeveralCertificates)
+	}
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case !cert.BasicConstraintsValid || !cert.IsCA:
-		return nil, fmt.Errorf("the certificate %q is not a CA (it lacks basicConstraints CA:TRUE): pass the CA's certificate, such as dockertls_ca's cert_pem, not a server or client certificate", cert.Subject.CommonName)
+		return nil, tagged{ErrNotCA, fmt.Sprintf("the certificate %q is not a CA (it lacks basicConstraints CA:TRUE): pass the certificate of the CA that signs, not a server or client certificate", cert.Subject.CommonName)}
 	case cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageCertSign == 0:
 		return nil, fmt.Errorf("the CA certificate %q has a keyUsage without keyCertSign, so verifiers refuse what it signs", cert.Subject.CommonName)
 	}
-	if _, err := signatureAlgorithmFor(cert.PublicKey); err != nil {
+	if err := checkSigningKey(cert.PublicKey); err != nil {
 		return nil, fmt.Errorf("the CA certificate %q: %w", cert.Subject.CommonName, err)
 	}
 	return cert, nil
@@ -65,6 +155,7 @@ func NewIssuer(cert *x509.Certificate, key crypto.Signer) (*Issuer, error) {
 // CheckPurpose reports whether leaves of profile p that the CA certificate
 // signs will verify. A CA that carries extendedKeyUsage constrains its
 // leaves: Go refuses a serverAuth leaf under a CA whose EKU lacks serverAuth.
+// The error wraps ErrCAPurpose.
 func CheckPurpose(ca *x509.Certificate, p Profile) error {
 	want, ok := p.extKeyUsage()
 	if !ok {
@@ -77,7 +168,7 @@ func CheckPurpose(ca *x509.Certificate, p Profile) error {
 	if slices.Contains(eku, want) || slices.Contains(eku, x509.ExtKeyUsageAny) {
 		return nil
 	}
-	return fmt.Errorf("the CA certificate %q carries an extendedKeyUsage without %s, so clients would refuse every %s certificate it signs (\"incompatible key usage\"): use a CA without extendedKeyUsage, such as dockertls_ca", ca.Subject.CommonName, p.extKeyUsageName(), p)
+	return tagged{ErrCAPurpose, fmt.Sprintf("the CA certificate %q carries an extendedKeyUsage without %s, so clients would refuse every %s certificate it signs (\"incompatible key usage\"): use a CA without extendedKeyUsage", ca.Subject.CommonName, p.extKeyUsageName(), p)}
 }
 
 // CheckValidAt reports a CA that has expired at now, or whose validity

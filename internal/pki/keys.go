@@ -6,15 +6,19 @@ package pki
 
 import (
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // DSA keys are recognised only to be refused by name
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // KeyAlgorithm names the kind of key generated for a certificate.
@@ -79,19 +83,37 @@ func MarshalPrivateKeyPEM(key crypto.Signer) (string, error) {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
 }
 
-// Errors from ParsePrivateKeyPEM. Their text never contains key material.
+// Errors from ParsePrivateKeyPEM and the CA key checks. Their text never
+// contains key material.
 var (
 	ErrNoPEMKey       = errors.New("no PEM block found: expected a private key such as -----BEGIN PRIVATE KEY-----")
 	ErrEncryptedKey   = errors.New("the private key is encrypted, which Docker does not support: decrypt it first (for example with `openssl pkey -in key.pem -out key-plain.pem`)")
 	ErrUnparseableKey = errors.New("the PEM block does not hold a PKCS#1, PKCS#8 or SEC 1 (EC PRIVATE KEY) private key")
-	ErrUnsupportedKey = errors.New("the private key is of a type that cannot sign certificates here: use RSA, ECDSA (P-256, P-384, P-521) or Ed25519")
+	ErrUnsupportedKey = errors.New("the key is of a type that cannot sign certificates here: use RSA (2048 bits or more), ECDSA (P-256, P-384, P-521) or Ed25519")
+	ErrOpenSSHKey     = errors.New("the private key is in OpenSSH's own format (-----BEGIN OPENSSH PRIVATE KEY-----), which X.509 tools do not read: " +
+		"convert a copy of it to PKCS#8 with `ssh-keygen -p -N \"\" -m PKCS8 -f COPY` (it rewrites COPY in place), or make the CA key with openssl")
+	ErrDSAKey = errors.New("the key is a DSA key, which Go and OpenSSL 3 no longer accept in TLS: " +
+		"make a new CA with an ECDSA (P-256 or P-384), RSA (2048 bits or more) or Ed25519 key")
+	ErrWeakRSAKey = errors.New("the key is RSA with fewer than 2048 bits, which OpenSSL at its default security level refuses " +
+		"(and which this provider never generates): make a new CA with an RSA key of 2048 bits or more, or ECDSA P-256")
+	ErrUnusableCurve = errors.New("the key is ECDSA on a curve that Go's TLS stack, and so dockerd and the docker CLI, cannot use (such as P-224): " +
+		"make a new CA with ECDSA P-256 or P-384")
 )
+
+// minRSABits is the smallest RSA key accepted for a CA, the smallest this
+// provider generates.
+const minRSABits = 2048
 
 // ParsePrivateKeyPEM reads an unencrypted private key in any of the forms
 // tools commonly write: PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or
 // SEC 1 ("EC PRIVATE KEY", possibly after an "EC PARAMETERS" block as
-// `openssl ecparam -genkey` writes it).
+// `openssl ecparam -genkey` writes it). The key must be able to sign
+// certificates that current clients accept: weak RSA, DSA and curves such as
+// P-224 are refused.
 func ParsePrivateKeyPEM(text string) (crypto.Signer, error) {
+	if strings.HasPrefix(text, bom) {
+		return nil, ErrByteOrderMark
+	}
 	rest := []byte(text)
 	for {
 		var block *pem.Block
@@ -100,10 +122,14 @@ func ParsePrivateKeyPEM(text string) (crypto.Signer, error) {
 			return nil, ErrNoPEMKey
 		}
 		switch block.Type {
-		case "EC PARAMETERS":
+		case "EC PARAMETERS", "DSA PARAMETERS":
 			continue
 		case "ENCRYPTED PRIVATE KEY":
 			return nil, ErrEncryptedKey
+		case "OPENSSH PRIVATE KEY":
+			return nil, ErrOpenSSHKey
+		case "DSA PRIVATE KEY":
+			return nil, ErrDSAKey
 		case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
 			if _, legacyEncrypted := block.Headers["DEK-Info"]; legacyEncrypted {
 				return nil, ErrEncryptedKey
@@ -115,6 +141,9 @@ func ParsePrivateKeyPEM(text string) (crypto.Signer, error) {
 		}
 	}
 }
+
+// oidDSA identifies a DSA key inside PKCS#8, which Go does not parse.
+var oidDSA = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
 
 // parsePrivateKeyDER tries every format regardless of the PEM label, since
 // hand-edited files often carry the wrong one. The parsers' own errors are
@@ -128,21 +157,39 @@ func parsePrivateKeyDER(der []byte) (crypto.Signer, error) {
 	} else if k, err := x509.ParseECPrivateKey(der); err == nil {
 		key = k
 	} else {
+		var p8 struct {
+			Version    int
+			Algorithm  pkix.AlgorithmIdentifier
+			PrivateKey []byte
+		}
+		if _, err := asn1.Unmarshal(der, &p8); err == nil && p8.Algorithm.Algorithm.Equal(oidDSA) {
+			return nil, ErrDSAKey
+		}
 		return nil, ErrUnparseableKey
 	}
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		return k, nil
-	case *ecdsa.PrivateKey:
-		if _, err := signatureAlgorithmFor(k.Public()); err != nil {
-			return nil, err
-		}
-		return k, nil
-	case ed25519.PrivateKey:
-		return k, nil
-	default:
+	signer, ok := key.(crypto.Signer)
+	if !ok {
 		return nil, ErrUnsupportedKey
 	}
+	if err := checkSigningKey(signer.Public()); err != nil {
+		return nil, err
+	}
+	return signer, nil
+}
+
+// checkSigningKey refuses a CA public key whose signatures current clients
+// refuse, or that this package cannot sign with.
+func checkSigningKey(pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < minRSABits {
+			return fmt.Errorf("%w (this one has %d bits)", ErrWeakRSAKey, k.N.BitLen())
+		}
+	case *dsa.PublicKey: //nolint:staticcheck // recognised only to be refused by name
+		return ErrDSAKey
+	}
+	_, err := signatureAlgorithmFor(pub)
+	return err
 }
 
 // signatureAlgorithmFor picks the signature a CA key makes: SHA-256 for RSA
@@ -160,7 +207,7 @@ func signatureAlgorithmFor(pub crypto.PublicKey) (x509.SignatureAlgorithm, error
 		case elliptic.P521():
 			return x509.ECDSAWithSHA512, nil
 		}
-		return 0, ErrUnsupportedKey
+		return 0, ErrUnusableCurve
 	case ed25519.PublicKey:
 		return x509.PureEd25519, nil
 	default:

@@ -72,7 +72,7 @@ func TestParsePrivateKeyRefusals(t *testing.T) {
 		{"encrypted PKCS#8", pemText("ENCRYPTED PRIVATE KEY", []byte{1, 2, 3}, nil), pki.ErrEncryptedKey, ""},
 		{"legacy encrypted PEM", pemText("RSA PRIVATE KEY", []byte{1, 2, 3}, map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-256-CBC,00"}), pki.ErrEncryptedKey, ""},
 		{"garbage DER", pemText("PRIVATE KEY", []byte("not a key at all"), nil), pki.ErrUnparseableKey, ""},
-		{"P-224 key", pemText("EC PRIVATE KEY", p224DER, nil), pki.ErrUnsupportedKey, ""},
+		{"P-224 key", pemText("EC PRIVATE KEY", p224DER, nil), pki.ErrUnusableCurve, ""},
 		{"a certificate", issueCA(t, pki.ECDSAP256).CertPEM, nil, `found a "CERTIFICATE" PEM block where a private key was expected`},
 	}
 	for _, tc := range cases {
@@ -97,7 +97,7 @@ func TestParseCACertificateRefusals(t *testing.T) {
 	}
 	cases := []struct{ name, text, want string }{
 		{"empty", "", "no PEM block found"},
-		{"a key", ca.PrivateKeyPEM, `found a "PRIVATE KEY" PEM block where a CERTIFICATE was expected`},
+		{"a key", ca.PrivateKeyPEM, `the text holds a private key (a "PRIVATE KEY" PEM block) where only a certificate belongs: remove the key`},
 		{"corrupt DER", pemText("CERTIFICATE", []byte("junk"), nil), "does not parse"},
 		{"a leaf", client.CertPEM, "is not a CA"},
 	}

@@ -25,11 +25,13 @@ type certificateKind[M any] interface {
 	defaults() certificateDefaults
 	// validateConfig checks what is known of the configuration.
 	validateConfig(ctx context.Context, config *M, diags *diag.Diagnostics)
-	// modifyPlan fills kind-specific plan values from the configuration;
-	// creating is true when a new certificate will be issued.
-	modifyPlan(ctx context.Context, config, plan *M, creating bool, now time.Time, diags *diag.Diagnostics)
-	// issue runs after validateConfig has passed with every value known.
-	issue(ctx context.Context, plan *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
+	// modifyPlan fills kind-specific plan values; creating is true when a
+	// new certificate will be issued. config carries the write-only values,
+	// which are null in the plan; modifyPlan must not copy them into it.
+	modifyPlan(ctx context.Context, plan, config *M, creating bool, now time.Time, diags *diag.Diagnostics)
+	// issue runs after validateConfig has passed with every value known;
+	// config carries the write-only values, as in modifyPlan.
+	issue(ctx context.Context, plan, config *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
 }
 
 // certificateModelPtr is a pointer to a resource model that embeds certificateModel.
@@ -96,7 +98,7 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 	}
 	now := r.now()
 	creating := req.State.Raw.IsNull()
-	r.kind.modifyPlan(ctx, &config, &plan, creating, now, &resp.Diagnostics)
+	r.kind.modifyPlan(ctx, &plan, &config, creating, now, &resp.Diagnostics)
 
 	cert := P(&plan).certificate()
 	if creating {
@@ -137,8 +139,9 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 }
 
 func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan M
+	var plan, config M
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -147,7 +150,7 @@ func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.Cre
 	// *UnknownAtPlanAreCheckedAtApply tests prove it).
 	cert := P(&plan).certificate()
 	now := r.now()
-	issued := r.kind.issue(ctx, &plan, now, &resp.Diagnostics)
+	issued := r.kind.issue(ctx, &plan, &config, now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -69,7 +69,7 @@ resource "dockertls_client_cert" "test" {
   ca_private_key_pem = var.ca_key
 }
 `
-	vars := caVars(t)
+	vars := newCAVars(t)
 	rfc3339 := knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`))
 	for _, bad := range []any{"next spring", nil} {
 		name := "null"

@@ -34,11 +34,10 @@ resource "dockertls_` + kind + `" "test" {
 ` + body + "\n}\n"
 }
 
-// caVars holds a fresh test CA for the leaves; the CA resource ignores it.
-func caVars(t *testing.T) config.Variables {
+// newCAVars holds a fresh test CA for the leaves; the CA resource ignores it.
+func newCAVars(t *testing.T) config.Variables {
 	t.Helper()
-	ca := testCA(t, time.Now().UTC().Truncate(time.Second), 1000*time.Hour)
-	return config.Variables{"ca_cert": config.StringVariable(ca.CertPEM), "ca_key": config.StringVariable(ca.PrivateKeyPEM)}
+	return caVars(testCA(t, time.Now().UTC().Truncate(time.Second), 1000*time.Hour))
 }
 
 // sharedAttributeBadInputs are refused alike by every certificate kind.
@@ -67,7 +66,7 @@ var sharedAttributeBadInputs = []struct{ name, body, want string }{
 // every case must fail at plan time.
 func TestSharedAttributesBadInput(t *testing.T) {
 	t.Parallel()
-	vars := caVars(t)
+	vars := newCAVars(t)
 	var cases []badInput
 	for _, kind := range []string{"ca", "server_cert", "client_cert"} {
 		for _, c := range sharedAttributeBadInputs {

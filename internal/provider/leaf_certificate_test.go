@@ -1,6 +1,13 @@
 package provider
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
 	"strings"
@@ -9,12 +16,13 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
-	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM)}
+	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}
 	m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(validityHours))
 	return m
 }
@@ -60,34 +68,247 @@ func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	}
 }
 
-// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys
-// and checks that no diagnostic repeats any line of the key's body.
+// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys,
+// through either key argument, and certificates carrying keys, and checks
+// that no diagnostic repeats any line of the key's body.
 func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca, other := testCA(t, now, time.Hour), testCA(t, now, time.Hour)
 	block, _ := pem.Decode([]byte(other.PrivateKeyPEM))
 	truncated := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: block.Bytes[:len(block.Bytes)-3]}))
-	for name, key := range map[string]string{
-		"foreign key":   other.PrivateKeyPEM,
-		"truncated key": truncated,
-		"key as cert":   other.PrivateKeyPEM,
-	} {
-		cert := ca.CertPEM
-		if name == "key as cert" {
-			cert = key
-		}
-		_, diags := leafWith(cert, key, 1).issuer(pki.ProfileServer)
-		if !diags.HasError() {
-			t.Errorf("%s: accepted", name)
-		}
-		for _, d := range diags {
-			text := d.Summary() + d.Detail()
-			for _, line := range strings.Split(key, "\n") {
-				if len(line) > 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
-					t.Errorf("%s: diagnostic repeats key material: %q", name, text)
+	openssh := string(pem.EncodeToMemory(&pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: block.Bytes}))
+	cut := other.PrivateKeyPEM[:len(other.PrivateKeyPEM)-10]
+	cases := []struct{ name, cert, key string }{
+		{"foreign key", ca.CertPEM, other.PrivateKeyPEM},
+		{"truncated key", ca.CertPEM, truncated},
+		{"key as cert", other.PrivateKeyPEM, other.PrivateKeyPEM},
+		{"key appended to cert", ca.CertPEM + other.PrivateKeyPEM, other.PrivateKeyPEM},
+		{"key cut short appended to cert", ca.CertPEM + cut, other.PrivateKeyPEM},
+		{"OpenSSH key", ca.CertPEM, openssh},
+		{"byte-order mark", ca.CertPEM, "\ufeff" + other.PrivateKeyPEM},
+	}
+	for _, tc := range cases {
+		for _, writeOnly := range []bool{false, true} {
+			m := leafWith(tc.cert, tc.key, 1)
+			if writeOnly {
+				m.CAPrivateKeyPEM, m.CAPrivateKeyPEMWO = types.StringNull(), m.CAPrivateKeyPEM
+			}
+			var diags diag.Diagnostics
+			m.validateIssuer(pki.ProfileServer, &diags)
+			m.checkNewLeaf(pki.ProfileServer, now, &diags)
+			if !diags.HasError() {
+				t.Errorf("%s (write-only %v): accepted", tc.name, writeOnly)
+			}
+			for _, d := range diags {
+				text := d.Summary() + d.Detail()
+				for _, line := range strings.Split(tc.key, "\n") {
+					if len(line) > 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
+						t.Errorf("%s: diagnostic repeats key material: %q", tc.name, text)
+					}
 				}
 			}
 		}
+	}
+}
+
+// otherToolCA makes a self-signed CA for key with the standard library, as
+// another tool would, so keys the provider refuses can be offered to it.
+func otherToolCA(t *testing.T, key crypto.Signer, now time.Time) (certPEM, keyPEM string) {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "Other tool's CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(1000 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+// leafInputs is the configuration of the bad-input cases: a server
+// certificate whose CA key comes from var.ca_key through the attribute
+// named by keyAttr, or from both attributes.
+func leafInputs(keyAttr string) string {
+	keyLines := map[string]string{
+		"stored":     "  ca_private_key_pem    = var.ca_key\n",
+		"write-only": "  ca_private_key_pem_wo = var.ca_key\n",
+		"both":       "  ca_private_key_pem    = var.ca_key\n  ca_private_key_pem_wo = var.ca_key\n",
+		"neither":    "",
+	}[keyAttr]
+	return caVariables + `
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+` + keyLines + `  ip_addresses          = ["127.0.0.1"]
+}
+`
+}
+
+// TestLeafBadInputs is the catalogue of refused CA inputs: certificate
+// inputs carrying keys or several certificates, keys that current clients
+// cannot use, formats that need converting, and the two CA key arguments.
+func TestLeafBadInputs(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC().Truncate(time.Second)
+	good, other := testCA(t, now, 1000*time.Hour), testCA(t, now, 1000*time.Hour)
+	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
+	goodIssuer, err := good.Issuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverCert, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, CommonName: "s", DNSNames: []string{"s.test"}, Validity: time.Hour}, goodIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaCACert, rsaCAKey := otherToolCA(t, rsaKey, now)
+	pkcs1 := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sec1DER, _ := x509.MarshalECPrivateKey(ecKey)
+	sec1 := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1DER}))
+	openssh := string(pem.EncodeToMemory(&pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: []byte("openssh-key-v1\x00 the rest of an OpenSSH key")}))
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024) //nolint:gosec // a weak key is the point of the case
+	if err != nil {
+		t.Fatal(err)
+	}
+	weakCert, weakKey := otherToolCA(t, rsa1024, now)
+	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	p224Cert, p224Key := otherToolCA(t, p224, now)
+	dsaCert := readFileString(t, "../pki/testdata/dsa-ca.pem")
+	dsaKey := readFileString(t, "../pki/testdata/dsa-ca-key.pem")
+	dsaKeyPKCS8 := readFileString(t, "../pki/testdata/dsa-ca-key.pk8.pem")
+	cutKey := good.PrivateKeyPEM[:len(good.PrivateKeyPEM)-len("-----END PRIVATE KEY-----\n")]
+
+	vars := func(cert, key string) config.Variables {
+		return config.Variables{"ca_cert": config.StringVariable(cert), "ca_key": config.StringVariable(key)}
+	}
+	stored, writeOnly := leafInputs("stored"), leafInputs("write-only")
+	const removeKey = "remove the key and pass the certificate alone. ca_cert_pem is not sensitive"
+	daemonConfig := caVariables + `
+data "dockertls_daemon_config" "test" {
+  server_cert_pem = var.ca_cert
+}
+`
+	// The CA key is unknown at plan (it comes from a CA made in the same
+	// apply) and turns out not to belong to ca_cert_pem.
+	unknownWriteOnly := caVariables + `
+resource "dockertls_ca" "key_source" {}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem_wo = dockertls_ca.key_source.private_key_pem
+}
+`
+	bothOneUnknown := caVariables + `
+resource "dockertls_ca" "key_source" {}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem    = var.ca_key
+  ca_private_key_pem_wo = dockertls_ca.key_source.private_key_pem
+}
+`
+	runBadInputs(t, []badInput{
+		{"PKCS#8 key appended to ca_cert_pem", stored, vars(good.CertPEM+good.PrivateKeyPEM, good.PrivateKeyPEM), removeKey, atPlan},
+		{"PKCS#1 key appended to ca_cert_pem", stored, vars(rsaCACert+pkcs1, rsaCAKey), `(a "RSA PRIVATE KEY" PEM block)`, atPlan},
+		{"SEC 1 key appended to ca_cert_pem", writeOnly, vars(good.CertPEM+sec1, good.PrivateKeyPEM), `(a "EC PRIVATE KEY" PEM block)`, atPlan},
+		{"OpenSSH key appended to ca_cert_pem", stored, vars(good.CertPEM+openssh, good.PrivateKeyPEM), `(a "OPENSSH PRIVATE KEY" PEM block)`, atPlan},
+		{"key cut short appended to ca_cert_pem", stored, vars(good.CertPEM+cutKey, good.PrivateKeyPEM), "malformed private key block", atPlan},
+		{"key before the certificate", stored, vars(good.PrivateKeyPEM+good.CertPEM, good.PrivateKeyPEM), removeKey, atPlan},
+		{"two certificates in ca_cert_pem", stored, vars(good.CertPEM+other.CertPEM, good.PrivateKeyPEM), "a chain or bundle is not an issuer", atPlan},
+		{"byte-order mark before ca_cert_pem", stored, vars("\ufeff"+good.CertPEM, good.PrivateKeyPEM), `byte-order mark (bytes EF BB BF)`, atPlan},
+		{"byte-order mark before the CA key", writeOnly, vars(good.CertPEM, "\ufeff"+good.PrivateKeyPEM), `trimprefix(file("ca-key.pem")`, atPlan},
+		{"OpenSSH-format CA key", stored, vars(good.CertPEM, openssh), "ssh-keygen -p -N", atPlan},
+		{"DSA CA", stored, vars(dsaCert, dsaKey), "DSA key, which Go and OpenSSL 3 no longer accept", atPlan},
+		{"DSA CA key in PKCS#8", writeOnly, vars(good.CertPEM, dsaKeyPKCS8), "DSA key", atPlan},
+		{"RSA-1024 CA", stored, vars(weakCert, weakKey), "this one has 1024 bits", atPlan},
+		{"P-224 CA", stored, vars(p224Cert, p224Key), "such as P-224", atPlan},
+		{"server certificate with its key as ca_cert_pem", stored, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, good.PrivateKeyPEM), removeKey, atPlan},
+		{"both CA key arguments", leafInputs("both"), vars(good.CertPEM, good.PrivateKeyPEM), "ca_private_key_pem and ca_private_key_pem_wo are both set", atPlan},
+		{"both CA key arguments, one unknown", bothOneUnknown, vars(good.CertPEM, good.PrivateKeyPEM), "Set exactly one of them", atPlan},
+		{"no CA key argument", leafInputs("neither"), vars(good.CertPEM, ""), "No CA key: set ca_private_key_pem_wo or ca_private_key_pem", atPlan},
+		{"write-only key of another CA", writeOnly, vars(good.CertPEM, other.PrivateKeyPEM), "the private key does not belong to the CA certificate", atPlan},
+		{"write-only key does not parse", writeOnly, vars(good.CertPEM, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), "does not hold a PKCS#1, PKCS#8 or SEC 1", atPlan},
+		{"write-only key with an expired CA", writeOnly, vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`, atPlan},
+		{"write-only key unknown at plan, of another CA", unknownWriteOnly, vars(good.CertPEM, ""), "the private key does not belong to the CA certificate", atApply},
+		{"leaf certificate as the CA", stored, vars(serverCert.CertPEM, serverCert.PrivateKeyPEM), "such as dockertls_ca's cert_pem", atPlan},
+		{"server_cert_pem with its key", daemonConfig, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, ""), "remove the key and pass the certificate alone", atPlan},
+	})
+}
+
+// existingLeaf is a stored leaf signed by iss, valid for validity from now.
+func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity time.Duration) *leafModel {
+	t.Helper()
+	iss, err := ca.Issuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: validity}, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &leafModel{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}
+	m.CertPEM = types.StringValue(leaf.CertPEM)
+	return m
+}
+
+// TestCheckLeaf_WarnsAtEveryPlan: an existing leaf is judged against its CA
+// at every plan, not only when it is issued, since an external CA can be
+// swapped for one that expires sooner, and time passes. Before, only
+// creation warned, so a CA that expired under its leaves went unmentioned.
+func TestCheckLeaf_WarnsAtEveryPlan(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	ca := testCA(t, now, 100*time.Hour)
+	unrelated := testCA(t, now, 100*time.Hour)
+
+	cases := []struct {
+		name    string
+		leaf    *leafModel
+		at      time.Time
+		summary string
+		detail  string
+	}{
+		{"leaf outlives its CA", existingLeaf(t, ca, now, 200*time.Hour), now.Add(time.Hour), "Certificate outlives its CA",
+			"valid until 2030-01-09T08:00:00Z, but its CA certificate \"Test CA\" expires at 2030-01-05T04:00:00Z"},
+		{"CA has expired", existingLeaf(t, ca, now, 50*time.Hour), now.Add(101 * time.Hour), "CA certificate has expired",
+			"expired at 2030-01-05T04:00:00Z: Docker clients and daemons refuse every certificate it signed"},
+		{"leaf inside its CA's life", existingLeaf(t, ca, now, 50*time.Hour), now.Add(time.Hour), "", ""},
+	}
+	for _, tc := range cases {
+		var diags diag.Diagnostics
+		tc.leaf.checkLeaf(tc.at, &diags)
+		if diags.HasError() {
+			t.Errorf("%s: errors %v", tc.name, diags)
+			continue
+		}
+		if tc.summary == "" {
+			if len(diags) != 0 {
+				t.Errorf("%s: want no warning, got %v", tc.name, diags)
+			}
+			continue
+		}
+		if diags.WarningsCount() != 1 || diags[0].Summary() != tc.summary || !strings.Contains(diags[0].Detail(), tc.detail) {
+			t.Errorf("%s: want the warning %q with %q, got %v", tc.name, tc.summary, tc.detail, diags)
+		}
+	}
+
+	// A leaf its CA did not sign is being replaced with the CA: not judged.
+	moved := existingLeaf(t, ca, now, 200*time.Hour)
+	moved.CACertPEM = types.StringValue(unrelated.CertPEM)
+	var diags diag.Diagnostics
+	moved.checkLeaf(now.Add(time.Hour), &diags)
+	if len(diags) != 0 {
+		t.Errorf("a leaf of another CA was judged: %v", diags)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -67,5 +68,35 @@ func TestTraceLogsHoldNoKeyMaterial(t *testing.T) {
 	}
 	if strings.Contains(text, "BEGIN PRIVATE KEY") {
 		t.Fatal("a PEM private key header appears in the TRACE log")
+	}
+}
+
+// TestTraceLogsHoldNoWriteOnlyCAKey: the write-only CA key travels in the
+// configuration on every plan and apply; it must not reach the log either.
+// (Not parallel: it sets process environment.)
+func TestTraceLogsHoldNoWriteOnlyCAKey(t *testing.T) {
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	dir := t.TempDir()
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps:                    []resource.TestStep{{Config: writeOnlyConfig, ConfigVariables: caVars(ca)}},
+	})
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no log file was written (%v)", err)
+	}
+	var all strings.Builder
+	for _, l := range logs {
+		all.WriteString(readFileString(t, l))
+	}
+	text := all.String()
+	if !strings.Contains(text, "issued certificate") {
+		t.Fatalf("the provider's log lines are not in the log (%d bytes): the check below would prove nothing", len(text))
+	}
+	if f, found := holdsKey(text, keyFragments(t, ca.PrivateKeyPEM)); found {
+		t.Fatalf("the CA key appears in the TRACE log (a fragment of %d characters)", len(f))
 	}
 }

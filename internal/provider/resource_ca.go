@@ -47,6 +47,6 @@ func (caKind) schema() schema.Schema {
 
 func (caKind) modifyPlan(context.Context, *caModel, *caModel, bool, time.Time, *diag.Diagnostics) {}
 
-func (caKind) issue(_ context.Context, m *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (caKind) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)
 }

@@ -49,12 +49,14 @@ func (clientCertKind) validateConfig(_ context.Context, m *clientCertModel, diag
 	m.validateIssuer(pki.ProfileClient, diags)
 }
 
-func (clientCertKind) modifyPlan(_ context.Context, _, m *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+func (clientCertKind) modifyPlan(_ context.Context, m, config *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
 	if creating {
-		m.checkNewLeaf(pki.ProfileClient, now, diags)
+		m.withConfigKey(&config.leafModel).checkNewLeaf(pki.ProfileClient, now, diags)
+	} else {
+		m.checkLeaf(now, diags)
 	}
 }
 
-func (clientCertKind) issue(_ context.Context, m *clientCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
-	return m.issueLeaf(m.request(pki.ProfileClient), now, diags)
+func (clientCertKind) issue(_ context.Context, m, config *clientCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+	return m.withConfigKey(&config.leafModel).issueLeaf(m.request(pki.ProfileClient), now, diags)
 }

@@ -165,7 +165,7 @@ func deriveCommonName(dnsNames, ips []string) (string, error) {
 
 // modifyPlan derives the common name whenever the configuration leaves it
 // out, so removing an explicit value plans the derived one again.
-func (serverCertKind) modifyPlan(ctx context.Context, config, m *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+func (serverCertKind) modifyPlan(ctx context.Context, m, config *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
 	if config.CommonName.IsNull() {
 		m.CommonName = types.StringUnknown()
 		dnsNames, ips, known, d := m.subjectAltNames(ctx)
@@ -175,11 +175,13 @@ func (serverCertKind) modifyPlan(ctx context.Context, config, m *serverCertModel
 		}
 	}
 	if creating {
-		m.checkNewLeaf(pki.ProfileServer, now, diags)
+		m.withConfigKey(&config.leafModel).checkNewLeaf(pki.ProfileServer, now, diags)
+	} else {
+		m.checkLeaf(now, diags)
 	}
 }
 
-func (serverCertKind) issue(ctx context.Context, m *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	dnsNames, ips, _, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
 	req := m.request(pki.ProfileServer)
@@ -192,5 +194,5 @@ func (serverCertKind) issue(ctx context.Context, m *serverCertModel, now time.Ti
 		}
 		req.IPAddresses = append(req.IPAddresses, ip)
 	}
-	return m.issueLeaf(req, now, diags)
+	return m.withConfigKey(&config.leafModel).issueLeaf(req, now, diags)
 }

@@ -32,7 +32,7 @@ var longName = strings.Repeat("a", 60) + ".example"
 
 func TestServerCert_BadInput(t *testing.T) {
 	t.Parallel()
-	vars := caVars(t)
+	vars := newCAVars(t)
 	plan := func(name, body, want string) badInput {
 		return badInput{name: name, config: serverConfig(body), vars: vars, want: want, phase: atPlan}
 	}
@@ -152,7 +152,7 @@ func TestServerCert_DerivedCommonName(t *testing.T) {
 func TestServerCert_CommonNameReDerivedWhenRemoved(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	vars := caVars(t)
+	vars := newCAVars(t)
 	cn := func(want string) []statecheck.StateCheck {
 		return []statecheck.StateCheck{statecheck.ExpectKnownValue("dockertls_server_cert.test", tfjsonpath.New("common_name"), knownvalue.StringExact(want))}
 	}

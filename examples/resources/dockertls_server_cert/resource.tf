@@ -2,9 +2,11 @@ resource "dockertls_ca" "docker" {}
 
 # The daemon's server-cert.pem and server-key.pem. The SANs must cover every
 # name and address clients put in DOCKER_HOST.
+# ca_private_key_pem_wo is write-only (Terraform 1.11+): this resource's
+# state does not keep a copy of the CA key.
 resource "dockertls_server_cert" "docker_host" {
-  ca_cert_pem        = dockertls_ca.docker.cert_pem
-  ca_private_key_pem = dockertls_ca.docker.private_key_pem
+  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
 
   dns_names    = ["docker.example.com"]
   ip_addresses = ["203.0.113.10", "127.0.0.1"]

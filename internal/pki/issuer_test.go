@@ -1,0 +1,218 @@
+package pki_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// selfSignedCA makes a CA certificate for key with the standard library, as
+// another tool would, so keys this package refuses to use can be tried.
+func selfSignedCA(t *testing.T, key crypto.Signer) string {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Other CA"},
+		NotBefore: issuedAt.Add(-time.Hour), NotAfter: issuedAt.Add(1000 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemText("CERTIFICATE", der, nil)
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// keyBodyLines are the base64 lines of every PEM block in text: the part
+// that must never come back in an error.
+func keyBodyLines(text string) []string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if len(l) >= 16 && !strings.HasPrefix(l, "-----") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func assertNoEcho(t *testing.T, name string, err error, secret string) {
+	t.Helper()
+	for _, l := range keyBodyLines(secret) {
+		if strings.Contains(err.Error(), l) {
+			t.Errorf("%s: the error repeats the input: %q", name, err)
+		}
+	}
+}
+
+// TestParseCACertificate_OnlyOneCertificate: a certificate input holds one
+// certificate and nothing else. Before, everything after the first block was
+// ignored, so a key appended to the certificate went through (and, the
+// input not being secret, into plans and state in clear).
+func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
+	t.Parallel()
+	ca, other := issueCA(t, pki.ECDSAP256), issueCA(t, pki.ECDSAP256)
+	rsaCA := issueCA(t, pki.RSA2048)
+	rsaKey, _ := pem.Decode([]byte(rsaCA.PrivateKeyPEM))
+	rsaKeyAny, err := x509.ParsePKCS8PrivateKey(rsaKey.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs1 := pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKeyAny.(*rsa.PrivateKey)), nil)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sec1DER, _ := x509.MarshalECPrivateKey(ecKey)
+	sec1 := pemText("EC PRIVATE KEY", sec1DER, nil)
+	openssh := pemText("OPENSSH PRIVATE KEY", []byte("openssh-key-v1\x00 and some bytes of a key"), nil)
+	encrypted := pemText("ENCRYPTED PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07}, nil)
+	cut := ca.PrivateKeyPEM[:len(ca.PrivateKeyPEM)-len("-----END PRIVATE KEY-----\n")]
+
+	cases := []struct {
+		name, text string
+		want       error
+		msg        string
+	}{
+		{"PKCS#8 key appended", ca.CertPEM + ca.PrivateKeyPEM, pki.ErrPrivateKeyInCertificate, `(a "PRIVATE KEY" PEM block)`},
+		{"PKCS#1 key appended", rsaCA.CertPEM + pkcs1, pki.ErrPrivateKeyInCertificate, `(a "RSA PRIVATE KEY" PEM block)`},
+		{"SEC 1 key appended", ca.CertPEM + sec1, pki.ErrPrivateKeyInCertificate, `"EC PRIVATE KEY"`},
+		{"OpenSSH key appended", ca.CertPEM + openssh, pki.ErrPrivateKeyInCertificate, `"OPENSSH PRIVATE KEY"`},
+		{"encrypted key appended", ca.CertPEM + encrypted, pki.ErrPrivateKeyInCertificate, `"ENCRYPTED PRIVATE KEY"`},
+		{"key before the certificate", ca.PrivateKeyPEM + ca.CertPEM, pki.ErrPrivateKeyInCertificate, "remove the key"},
+		{"key without its END line", ca.CertPEM + cut, pki.ErrPrivateKeyInCertificate, "malformed private key block"},
+		{"key alone", ca.PrivateKeyPEM, pki.ErrPrivateKeyInCertificate, "remove the key and pass the certificate alone"},
+		{"two certificates", ca.CertPEM + other.CertPEM, pki.ErrSeveralCertificates, "a chain or bundle is not an issuer"},
+		{"byte-order mark", "\ufeff" + ca.CertPEM, pki.ErrByteOrderMark, "without a byte-order mark"},
+		{"EC PARAMETERS appended", ca.CertPEM + pemText("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}, nil), nil, `found a "EC PARAMETERS" PEM block where only a CERTIFICATE was expected`},
+		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", nil, "the text holds a malformed PEM block"},
+		{"key cut short before the certificate", cut + ca.CertPEM, pki.ErrPrivateKeyInCertificate, "malformed private key block"},
+	}
+	for _, tc := range cases {
+		_, err := pki.ParseCACertificatePEM(tc.text)
+		switch {
+		case err == nil:
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		case tc.want != nil && !errors.Is(err, tc.want):
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		case !strings.Contains(err.Error(), tc.msg):
+			t.Errorf("%s: got %q, want it to contain %q", tc.name, err, tc.msg)
+		}
+		assertNoEcho(t, tc.name, err, tc.text)
+	}
+
+	// Text outside blocks, such as openssl's "Bag Attributes", is no problem.
+	if _, err := pki.ParseCACertificatePEM("Bag Attributes\n    friendlyName: ca\n" + ca.CertPEM + "\n"); err != nil {
+		t.Errorf("commented certificate refused: %v", err)
+	}
+	// A server certificate alone still parses with the generic reader, and
+	// the generic reader refuses a chain without speaking of issuers.
+	if _, err := pki.ParseCertificatePEM(ca.CertPEM); err != nil {
+		t.Errorf("a single certificate refused: %v", err)
+	}
+	if _, err := pki.ParseCertificatePEM(ca.CertPEM + other.CertPEM); !errors.Is(err, pki.ErrSeveralCertificates) || strings.Contains(err.Error(), "issuer") {
+		t.Errorf("a bundle as a plain certificate: got %v", err)
+	}
+}
+
+// TestParseCACertificate_RefusesKeysClientsCannotUse: a CA made by another
+// tool with a key that current TLS stacks refuse would sign leaves that no
+// client accepts. Before, RSA-1024 went through silently.
+func TestParseCACertificate_RefusesKeysClientsCannotUse(t *testing.T) {
+	t.Parallel()
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024) //nolint:gosec // a weak key is the point of the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	cases := []struct {
+		name, text string
+		want       error
+		msg        string
+	}{
+		{"RSA 1024", selfSignedCA(t, rsa1024), pki.ErrWeakRSAKey, "this one has 1024 bits"},
+		{"P-224", selfSignedCA(t, p224), pki.ErrUnusableCurve, "P-256 or P-384"},
+		{"DSA", readTestdata(t, "dsa-ca.pem"), pki.ErrDSAKey, "make a new CA"},
+	}
+	for _, tc := range cases {
+		_, err := pki.ParseCACertificatePEM(tc.text)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), "the CA certificate") {
+			t.Errorf("%s: got %v, want %v mentioning %q", tc.name, err, tc.want, tc.msg)
+		}
+	}
+}
+
+// TestParsePrivateKey_NamesWhatIsWrong: each refusal names the problem and
+// the fix, never the bytes.
+func TestParsePrivateKey_NamesWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024) //nolint:gosec // a weak key is the point of the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := issueCA(t, pki.ECDSAP256)
+	cases := []struct {
+		name, text string
+		want       error
+	}{
+		{"OpenSSH format", pemText("OPENSSH PRIVATE KEY", []byte("openssh-key-v1\x00 and the rest of a key"), nil), pki.ErrOpenSSHKey},
+		{"DSA, traditional", readTestdata(t, "dsa-ca-key.pem"), pki.ErrDSAKey},
+		{"DSA, PKCS#8", readTestdata(t, "dsa-ca-key.pk8.pem"), pki.ErrDSAKey},
+		{"RSA 1024", pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsa1024), nil), pki.ErrWeakRSAKey},
+		{"byte-order mark", "\ufeff" + ca.PrivateKeyPEM, pki.ErrByteOrderMark},
+	}
+	for _, tc := range cases {
+		_, err := pki.ParsePrivateKeyPEM(tc.text)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		assertNoEcho(t, tc.name, err, tc.text)
+	}
+}
+
+// TestErrorsSpeakPlainGo: this package serves any caller, so its errors
+// name values and rules, never the provider's resources or attributes.
+func TestErrorsSpeakPlainGo(t *testing.T) {
+	t.Parallel()
+	ca := issueCA(t, pki.ECDSAP256)
+	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, ca), issuedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notCA := pki.ParseCACertificatePEM(client.CertPEM)
+	ekuCert, ekuKey := acctest.GoMadeCA(t, issuedAt, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+	clientOnly := issuerFromPEM(t, ekuCert, ekuKey)
+	errs := []error{
+		notCA,
+		pki.CheckPurpose(clientOnly.Cert, pki.ProfileServer),
+		pki.ErrKeyMismatch, pki.ErrNoPEMKey, pki.ErrNoPEMCertificate, pki.ErrPrivateKeyInCertificate,
+	}
+	if !errors.Is(errs[0], pki.ErrNotCA) || !errors.Is(errs[1], pki.ErrCAPurpose) {
+		t.Fatalf("the errors lost their tags: %v, %v", errs[0], errs[1])
+	}
+	for _, err := range errs {
+		if strings.Contains(err.Error(), "dockertls") || strings.Contains(err.Error(), "_pem") {
+			t.Errorf("error names Terraform words: %q", err)
+		}
+	}
+}

@@ -1,0 +1,295 @@
+package provider
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// keyFragments lists every form in which a private key's bytes could show
+// up in a state or plan: its base64 body lines (also inside JSON, where the
+// line breaks are escaped), its whole DER in base64 and in hex.
+func keyFragments(t *testing.T, keyPEM string) []string {
+	t.Helper()
+	block, _ := pem.Decode([]byte(keyPEM))
+	if block == nil {
+		t.Fatal("the test key is not PEM")
+	}
+	fragments := []string{
+		base64.StdEncoding.EncodeToString(block.Bytes),
+		hex.EncodeToString(block.Bytes),
+		strings.ToUpper(hex.EncodeToString(block.Bytes)),
+	}
+	for _, line := range strings.Split(keyPEM, "\n") {
+		if len(line) >= 16 && !strings.HasPrefix(line, "-----") {
+			fragments = append(fragments, line)
+		}
+	}
+	return fragments
+}
+
+// holdsKey reports which fragment of the key text holds, if any.
+func holdsKey(text string, fragments []string) (string, bool) {
+	for _, f := range fragments {
+		if strings.Contains(text, f) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// keyScan checks `terraform show -json` (the state checks' view), the plan
+// and every state file terraform wrote under dir for the key's bytes. With
+// wantFound it is the control: it must find them.
+type keyScan struct {
+	t         *testing.T
+	dir       string
+	fragments []string
+	wantFound bool
+	// currentOnly skips backups, which keep the state before the last apply.
+	currentOnly bool
+}
+
+func (s keyScan) judge(where, text string) error {
+	_, found := holdsKey(text, s.fragments)
+	switch {
+	case found && !s.wantFound:
+		return fmt.Errorf("the CA key's bytes are in %s", where)
+	case !found && s.wantFound:
+		return fmt.Errorf("control: the CA key's bytes were expected in %s and not found, so the scan proves nothing", where)
+	}
+	return nil
+}
+
+func (s keyScan) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	b, err := json.Marshal(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if resp.Error = s.judge("terraform show -json", string(b)); resp.Error != nil {
+		return
+	}
+	resp.Error = s.scanStateFiles()
+}
+
+func (s keyScan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	b, err := json.Marshal(req.Plan)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if !s.wantFound {
+		resp.Error = s.judge("the plan", string(b))
+	}
+}
+
+// scanStateFiles reads the raw state files (and their backups): what a
+// state backend would store.
+func (s keyScan) scanStateFiles() error {
+	var states []string
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
+			return err
+		}
+		if s.currentOnly && strings.HasSuffix(d.Name(), ".backup") {
+			return nil
+		}
+		states = append(states, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(states) == 0 {
+		return fmt.Errorf("no state file under the working directory: the raw scan would prove nothing")
+	}
+	var all strings.Builder
+	for _, p := range states {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(b), "dockertls_server_cert") {
+			continue // a state from before the first apply
+		}
+		all.Write(b)
+	}
+	if all.Len() == 0 {
+		return fmt.Errorf("no state file holds the certificates: the raw scan would prove nothing")
+	}
+	return s.judge("the state file", all.String())
+}
+
+// writeOnlyConfig signs both leaves with a CA made outside Terraform whose
+// key comes from an ephemeral variable, which Terraform admits only in
+// write-only arguments.
+const writeOnlyConfig = `
+variable "ca_cert" { type = string }
+variable "ca_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+  dns_names             = ["docker.test"]
+  validity_period_hours = 48
+  early_renewal_hours   = 12
+}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+}
+`
+
+func caVars(ca *pki.Certificate) config.Variables {
+	return config.Variables{"ca_cert": config.StringVariable(ca.CertPEM), "ca_key": config.StringVariable(ca.PrivateKeyPEM)}
+}
+
+// chainsTo checks that both leaves verify under ca.
+func chainsTo(env *testEnv, ca *pki.Certificate) statecheck.StateCheck {
+	return stateCheckFunc(func(s *tfjson.State) error {
+		for _, l := range []struct {
+			address string
+			usage   x509.ExtKeyUsage
+			name    string
+		}{{server, x509.ExtKeyUsageServerAuth, "docker.test"}, {client, x509.ExtKeyUsageClientAuth, ""}} {
+			leaf, err := readIssued(s, l.address)
+			if err != nil {
+				return err
+			}
+			if err := acctest.VerifyChain(leaf.cert, ca.Cert, l.usage, l.name, env.clock.Now()); err != nil {
+				return fmt.Errorf("%s: %w", l.address, err)
+			}
+		}
+		return nil
+	})
+}
+
+// TestWriteOnlyCAKey_NeverInState: a CA key given through
+// ca_private_key_pem_wo signs the leaves and appears nowhere in the plan,
+// `terraform show -json` or the state files, through the whole life cycle:
+// create, an empty second plan, renewal (which reads the key from the
+// configuration again) and a change of CA (which replaces the leaves).
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", dir)
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	other := testCA(t, env.clock.Now(), 1000*time.Hour)
+	scan := keyScan{t: t, dir: dir, fragments: append(keyFragments(t, ca.PrivateKeyPEM), keyFragments(t, other.PrivateKeyPEM)...)}
+	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
+	clientSerial := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					scan, chainsTo(env, ca),
+					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem_wo"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
+					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+				},
+			},
+			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
+			{
+				// 48h validity, 12h window: the server certificate is due.
+				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
+				Config:    writeOnlyConfig, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					scan,
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
+					replacedBecause{server, []string{"ready_for_renewal"}},
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					scan, chainsTo(env, ca),
+					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+				},
+			},
+			{
+				Config: writeOnlyConfig, ConfigVariables: caVars(other),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					scan,
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
+					replacedBecause{server, []string{"ca_cert_pem"}},
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
+					replacedBecause{client, []string{"ca_cert_pem"}},
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{scan, chainsTo(env, other)},
+			},
+		},
+	})
+}
+
+// TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
+// ca_private_key_pem holds the CA key in its state (the control that proves
+// the scan finds it); moving to ca_private_key_pem_wo updates the leaf in
+// place, keeps its certificate, and leaves no trace of the key in the current
+// state (older state versions, such as terraform.tfstate.backup, keep it).
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", dir)
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	fragments := keyFragments(t, ca.PrivateKeyPEM)
+	stored := strings.NewReplacer("ca_private_key_pem_wo", "ca_private_key_pem", "ephemeral = true", "").Replace(writeOnlyConfig)
+	serial := statecheck.CompareValue(compare.ValuesSame())
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: stored, ConfigVariables: caVars(ca),
+				ConfigStateChecks: []statecheck.StateCheck{
+					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true},
+					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
+				},
+			},
+			{
+				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true},
+					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
+					chainsTo(env, ca),
+				},
+			},
+			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
+		},
+	})
+}
