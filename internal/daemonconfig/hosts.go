@@ -3,6 +3,7 @@ package daemonconfig
 import (
 	"fmt"
 	"net"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,7 +33,34 @@ var (
 	fdName          = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
 	unixPath        = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
 	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
+	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
 )
+
+// defaultPipe is the pipe dockerd listens on for npipe:// without a name.
+const defaultPipe = "//./pipe/docker_engine"
+
+// Key is the address a host listens on, the same for every spelling of it:
+// host names and pipe names compare without case, IP addresses in their
+// canonical form, unix paths cleaned, and npipe:// as the pipe it stands for.
+func (h Host) Key() string {
+	_, rest, _ := strings.Cut(h.Raw, "://")
+	switch h.Scheme {
+	case "tcp":
+		addr := strings.TrimSuffix(strings.ToLower(h.Address), ".")
+		if ip := net.ParseIP(h.Address); ip != nil {
+			addr = ip.String()
+		}
+		return "tcp://" + net.JoinHostPort(addr, strconv.Itoa(h.Port))
+	case "unix":
+		return "unix://" + path.Clean(rest)
+	case "npipe":
+		if rest == "" {
+			rest = defaultPipe
+		}
+		return "npipe://" + strings.ToLower(rest)
+	}
+	return h.Raw
+}
 
 // ParseHost checks a listen address against what dockerd accepts on the
 // platform: tcp://HOST:PORT everywhere, unix:///PATH and fd:// on Linux,
@@ -76,9 +104,11 @@ func parseTCP(h Host, rest string) (Host, error) {
 	if err != nil {
 		return h, fmt.Errorf("%q: a tcp host needs an address and a port, as in tcp://0.0.0.0:2376", h.Raw)
 	}
+	// Digits only: Atoi would take "+2376", and "02376" is a second
+	// spelling of a port that duplicate detection should not have to know.
 	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535", h.Raw)
+	if !portDigits.MatchString(port) || err != nil || n > 65535 {
+		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", h.Raw)
 	}
 	if host != "" && net.ParseIP(host) == nil && !hostNamePattern.MatchString(host) {
 		return h, fmt.Errorf("%q: %q is neither an IP address nor a host name", h.Raw, host)
