@@ -80,6 +80,9 @@ func linuxPathProblem(kind PathKind, value string) string {
 	if !strings.HasPrefix(value, "/") {
 		return fmt.Sprintf("%q must be an absolute path (starting with /): relative paths depend on the working directory, and systemd refuses them", value)
 	}
+	if i := strings.IndexAny(value, `"'\`); kind == Program && i >= 0 {
+		return fmt.Sprintf("%q contains %q: systemd refuses an executable path with quotes or backslashes (\"Executable name contains special characters\")", value, value[i])
+	}
 	if clean := path.Clean(value); clean != value && (kind != Directory || clean+"/" != value) {
 		return fmt.Sprintf("%q is not in normal form (no //, /./, /../ or trailing /): write it as %q", value, clean)
 	}
@@ -116,6 +119,12 @@ func windowsPathProblem(kind PathKind, value string) string {
 	}
 	if n := len(utf16.Encode([]rune(value))); n > WindowsMaxPath {
 		return fmt.Sprintf("%q is %d characters long: Windows paths are limited to %d", value, n, WindowsMaxPath)
+	}
+	for i, r := range []rune(value) {
+		if r > unicode.MaxASCII {
+			return fmt.Sprintf("%q has the non-ASCII character %q at character %d: cmd reads runDockerDaemon.cmd in the console's code page, "+
+				"not in UTF-8, so the script would name another file. Use a path in ASCII", value, r, i+1)
+		}
 	}
 	return ""
 }

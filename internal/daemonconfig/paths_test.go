@@ -23,8 +23,7 @@ func TestPathProblem(t *testing.T) {
 		{Windows, Program, "dockerd"},
 		{Windows, Program, "dockerd.exe"},
 		{Windows, Program, `D:\Program Files (x86)\R&D 100%!^\dockerd.exe`},
-		{Windows, File, `c:\ünïcode\daemon.json`},
-		{Windows, File, `C:\` + strings.Repeat("é", WindowsMaxPath-3)},
+		{Windows, File, `c:\` + strings.Repeat("x", WindowsMaxPath-3)},
 	}
 	for _, tc := range good {
 		if got := PathProblem(tc.p, tc.kind, tc.value); got != "" {
@@ -48,6 +47,9 @@ func TestPathProblem(t *testing.T) {
 		{Linux, File, "/a\x00b", "control character U+0000"},
 		{Linux, File, "/a\u0085b", "control character U+0085"},
 		{Linux, File, "/a\xffb", "not valid UTF-8"},
+		{Linux, Program, `/opt/dock"erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Linux, Program, `/opt/dock'erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Linux, Program, `/opt/dock\erd`, "systemd refuses an executable path with quotes or backslashes"},
 		{Windows, File, `C:/ProgramData/docker/config/daemon.json`, `uses forward slashes: write Windows paths with backslashes, as in "C:\\ProgramData\\docker\\config\\daemon.json"`},
 		{Windows, Directory, `certs.d`, `must be a drive-absolute path such as C:\ProgramData`},
 		{Windows, Program, `bin\dockerd.exe`, "or a bare program name such as dockerd"},
@@ -63,6 +65,7 @@ func TestPathProblem(t *testing.T) {
 		{Windows, Program, "C:\\docker\\dockerd.exe\r\ncalc.exe", "would end the command in runDockerDaemon.cmd"},
 		{Windows, File, `C:\docker\`, "ends with a backslash"},
 		{Windows, Program, `C:\docker\`, "ends with a backslash"},
+		{Windows, File, `C:\ProgramData\dockér\daemon.json`, "non-ASCII character 'é' at character 20: cmd reads runDockerDaemon.cmd in the console's code page"},
 		// Lengths are counted in characters, not in bytes.
 		{Windows, File, `C:\` + strings.Repeat("é", WindowsMaxPath-2), "is 260 characters long: Windows paths are limited to 259"},
 	}
