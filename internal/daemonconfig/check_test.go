@@ -35,6 +35,12 @@ func TestParseHost(t *testing.T) {
 		{Linux, "tcp://0.0.0.0", "needs an address and a port"},
 		{Linux, "tcp://0.0.0.0:99999", "from 1 to 65535"},
 		{Linux, "tcp://bad_name:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://a..b:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://-a.b:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://[docker.example.com]:2376", "put an IPv6 address, and nothing else, in brackets"},
+		{Linux, "tcp://[127.0.0.1]:2376", "put an IPv6 address, and nothing else, in brackets"},
+		{Linux, "tcp://0.0.0.0:+2376", "written in plain digits"},
+		{Linux, "unix:///", "absolute path"},
 		{Linux, "unix://docker.sock", "absolute path"},
 		{Linux, "npipe://", "is not a linux listen address"},
 		{Linux, "http://0.0.0.0:2376", "use tcp://HOST:PORT, unix:///PATH or fd://"},
@@ -131,7 +137,7 @@ func TestCheck(t *testing.T) {
 		{"same host, name in another case", func(s *Settings) {
 			s.Hosts = []string{"fd://", "tcp://Docker.Example.com:2376", "tcp://docker.example.com.:2376"}
 		}, "hosts", Error, "are the same listen address"},
-		{"same socket, unclean path", func(s *Settings) { s.Hosts = []string{"unix:///var/run/docker.sock", "unix:///var/run//docker.sock"} }, "hosts", Error, "are the same listen address"},
+		{"socket path not in normal form", func(s *Settings) { s.Hosts = []string{"unix:///var/run/docker.sock", "unix:///var/run//docker.sock"} }, "hosts", Error, "normal form (no //, /./, /../ or trailing /), as unix:///var/run/docker.sock"},
 		{"windows default pipe named", func(s *Settings) {
 			*s = defaults(Windows)
 			s.Hosts = []string{"npipe://", "npipe:////./pipe/Docker_Engine"}
