@@ -215,7 +215,7 @@ func cmdLineWords(line string) ([]string, error) {
 				w.Reset()
 				inWord = false
 			}
-		case strings.ContainsRune("&|<>^()", c) && !(c == '>' && !inWord):
+		case strings.ContainsRune("&|<>^()", c) && (c != '>' || inWord):
 			return nil, fmt.Errorf("%q outside quotes", c)
 		default:
 			w.WriteRune(c)
