@@ -4,8 +4,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"path"
-	"regexp"
+	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -32,8 +32,6 @@ type Problem struct {
 // not set them, or the rendered TLS setup could be silently undone.
 var ManagedKeys = []string{"hosts", "tls", "tlscacert", "tlscert", "tlskey", "tlsverify"}
 
-var windowsAbs = regexp.MustCompile(`^([A-Za-z]:\\|\\\\)`)
-
 // Check returns every problem with the settings, errors first by attribute.
 func (s Settings) Check() []Problem {
 	var ps []Problem
@@ -46,9 +44,7 @@ func (s Settings) Check() []Problem {
 	}
 	hosts := s.checkHosts(add)
 	s.checkPaths(add)
-	if _, err := s.extraSettings(); err != nil {
-		add(Error, "extra_settings_json", "Invalid extra settings", "%v", err)
-	}
+	s.checkExtraSettings(add)
 	if s.ServerCert != nil {
 		s.checkServerCert(hosts, add)
 	}
@@ -64,16 +60,22 @@ func (s Settings) checkHosts(add addFunc) []Host {
 	}
 	var hosts []Host
 	local := false
-	for i, raw := range s.Hosts {
-		if slices.Contains(s.Hosts[:i], raw) {
-			add(Error, "hosts", "Duplicate listen address", "%q is listed twice.", raw)
-			continue
-		}
+	seen := map[string]string{}
+	for _, raw := range s.Hosts {
 		h, err := ParseHost(s.Platform, raw)
 		if err != nil {
 			add(Error, "hosts", "Invalid listen address", "%v", err)
 			continue
 		}
+		if first, dup := seen[h.Key()]; dup {
+			if first == raw {
+				add(Error, "hosts", "Duplicate listen address", "%q is listed twice.", raw)
+			} else {
+				add(Error, "hosts", "Duplicate listen address", "%q and %q are the same listen address (%s): keep one.", first, raw, h.Key())
+			}
+			continue
+		}
+		seen[h.Key()] = raw
 		hosts = append(hosts, h)
 		local = local || h.IsLocal()
 		if h.Scheme == "tcp" && !s.TLSVerify {
@@ -101,25 +103,45 @@ func (s Settings) checkHosts(add addFunc) []Host {
 	return hosts
 }
 
+// checkPaths checks every path that reaches a render with PathProblem, so
+// each can be quoted to stay one literal word for systemd and for cmd.
 func (s Settings) checkPaths(add addFunc) {
-	abs := func(p string) bool { return path.IsAbs(p) }
-	example := "/etc/docker/tls"
-	if s.Platform == Windows {
-		abs = windowsAbs.MatchString
-		example = `C:\ProgramData\docker\certs.d`
+	paths := []struct {
+		attr, value string
+		kind        PathKind
+		linuxOnly   bool
+	}{
+		{"cert_dir", s.CertDir, Directory, false},
+		{"config_file", s.ConfigFile, File, false},
+		{"dockerd_path", s.DockerdPath, Program, false},
+		{"containerd_address", s.ContainerdAddress, File, true},
 	}
-	if !abs(s.CertDir) {
-		add(Error, "cert_dir", "Relative certificate directory", "cert_dir %q must be an absolute path, such as %s: dockerd resolves relative paths against its own working directory.", s.CertDir, example)
+	for _, p := range paths {
+		if p.linuxOnly && (s.Platform != Linux || p.value == "") {
+			continue
+		}
+		if problem := PathProblem(s.Platform, p.kind, p.value); problem != "" {
+			add(Error, p.attr, "Invalid "+strings.ReplaceAll(p.attr, "_", " "), "%s %s.%s", p.attr, problem, pathHint(s.Platform, p.attr))
+		}
 	}
-	if !abs(s.ConfigFile) {
-		add(Error, "config_file", "Relative config file", "config_file %q must be an absolute path.", s.ConfigFile)
+	if s.Platform == Windows && strings.EqualFold(s.ConfigFile[strings.LastIndex(s.ConfigFile, `\`)+1:], PipeOnlyConfigName) {
+		add(Error, "config_file", "Config file name taken", "config_file %q has the name of the file runDockerDaemon.cmd writes for a start without the server certificate: choose another name, such as daemon.json.", s.ConfigFile)
 	}
-	if s.Platform == Linux && !path.IsAbs(s.DockerdPath) {
-		add(Error, "dockerd_path", "Relative dockerd path", "dockerd_path %q must be absolute: systemd's ExecStart= needs an absolute path, such as /usr/bin/dockerd (Docker CE) or /usr/sbin/dockerd (Debian's docker.io).", s.DockerdPath)
+}
+
+// pathHint gives the platform's default as an example.
+func pathHint(p Platform, attr string) string {
+	d := DefaultsFor(p)
+	example := map[string]string{"cert_dir": d.CertDir, "config_file": d.ConfigFile, "dockerd_path": d.DockerdPath, "containerd_address": d.ContainerdAddress}[attr]
+	switch {
+	case attr == "dockerd_path" && p == Linux:
+		return " systemd's ExecStart= needs an absolute path, such as /usr/bin/dockerd (Docker CE) or /usr/sbin/dockerd (Debian's docker.io)."
+	case attr == "containerd_address":
+		return fmt.Sprintf(" Give the absolute path of containerd's socket, such as %s, or \"\" to leave --containerd out.", example)
+	case example != "":
+		return fmt.Sprintf(" The default is %s.", example)
 	}
-	if s.DockerdPath == "" {
-		add(Error, "dockerd_path", "Empty dockerd path", "dockerd_path must name the dockerd program.")
-	}
+	return ""
 }
 
 // extraSettings decodes the extra settings, keeping numbers as written.
@@ -133,23 +155,64 @@ func (s Settings) extraSettings() (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("extra_settings_json is not valid JSON: %v", err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("extra_settings_json holds more than one JSON value: give a single object")
+	// More() misses a stray closing bracket ("{} }"): ask for one more value.
+	if err := dec.Decode(new(json.RawMessage)); err != io.EOF {
+		return nil, fmt.Errorf("extra_settings_json holds more than one JSON value, or text after it: give a single object")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("extra_settings_json must be a JSON object such as {\"log-level\": \"warn\"}, not %s", jsonKind(v))
 	}
+	return obj, nil
+}
+
+// checkExtraSettings refuses extra settings that do not decode, and keys
+// that would undo or clash with what the settings render. dockerd decodes
+// daemon.json with Go's encoding/json, which matches keys to its options
+// case-insensitively, so "TLSVerify" is "tlsverify" to it.
+func (s Settings) checkExtraSettings(add addFunc) {
+	obj, err := s.extraSettings()
+	if err != nil {
+		add(Error, "extra_settings_json", "Invalid extra settings", "%v", err)
+		return
+	}
 	var managed []string
-	for _, k := range ManagedKeys {
-		if _, set := obj[k]; set {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if slices.ContainsFunc(ManagedKeys, func(m string) bool { return strings.EqualFold(k, m) }) {
 			managed = append(managed, k)
 		}
 	}
 	if len(managed) > 0 {
-		return nil, fmt.Errorf("extra_settings_json sets %q, which this data source manages: use the hosts, cert_dir and tls_verify arguments instead", managed)
+		add(Error, "extra_settings_json", "Invalid extra settings",
+			"extra_settings_json sets %q, which this data source manages (dockerd reads daemon.json keys case-insensitively): "+
+				"use the hosts, cert_dir and tls_verify arguments instead.", managed)
 	}
-	return obj, nil
+	for _, f := range s.startFlags() {
+		for k := range obj {
+			if strings.EqualFold(k, f.key) {
+				add(Error, "extra_settings_json", "Setting given both ways",
+					"extra_settings_json sets %q, but the rendered %s already passes --%s, and dockerd refuses to start "+
+						"when a setting is given both as a flag and in daemon.json. %s", k, f.render, f.key, f.fix)
+			}
+		}
+	}
+}
+
+// startFlag is a flag the rendered start (drop-in or script) passes to
+// dockerd, so daemon.json may not set it too.
+type startFlag struct{ key, render, fix string }
+
+func (s Settings) startFlags() []startFlag {
+	render := "systemd drop-in"
+	if s.Platform == Windows {
+		render = "runDockerDaemon.cmd"
+	}
+	flags := []startFlag{{"config-file", render, "Set config_file instead."}}
+	if s.Platform == Linux && s.ContainerdAddress != "" {
+		flags = append(flags, startFlag{"containerd", render,
+			"Set containerd_address instead, or set containerd_address = \"\" to leave the flag out and keep the key."})
+	}
+	return flags
 }
 
 func jsonKind(v any) string {

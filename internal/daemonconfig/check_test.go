@@ -35,6 +35,12 @@ func TestParseHost(t *testing.T) {
 		{Linux, "tcp://0.0.0.0", "needs an address and a port"},
 		{Linux, "tcp://0.0.0.0:99999", "from 1 to 65535"},
 		{Linux, "tcp://bad_name:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://a..b:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://-a.b:2376", "neither an IP address nor a host name"},
+		{Linux, "tcp://[docker.example.com]:2376", "put an IPv6 address, and nothing else, in brackets"},
+		{Linux, "tcp://[127.0.0.1]:2376", "put an IPv6 address, and nothing else, in brackets"},
+		{Linux, "tcp://0.0.0.0:+2376", "written in plain digits"},
+		{Linux, "unix:///", "absolute path"},
 		{Linux, "unix://docker.sock", "absolute path"},
 		{Linux, "npipe://", "is not a linux listen address"},
 		{Linux, "http://0.0.0.0:2376", "use tcp://HOST:PORT, unix:///PATH or fd://"},
@@ -107,7 +113,35 @@ func TestCheck(t *testing.T) {
 			s.Hosts = []string{"unix:///var/run/docker.sock", "tcp://10.1.2.3:2376"}
 			s.ServerCert = serverCert(t, serverAuth, false, []string{"docker.example.com"}, "192.0.2.1")
 		}, "server_cert_pem", Warning, `Clients dialling "tcp://10.1.2.3:2376" will refuse the daemon`},
-		{"windows relative cert_dir", func(s *Settings) { s.Platform = Windows; s.Hosts = []string{"npipe://"}; s.CertDir = `certs.d` }, "cert_dir", Error, `C:\ProgramData\docker\certs.d`},
+		{"windows relative cert_dir", func(s *Settings) { *s = defaults(Windows); s.CertDir = `certs.d` }, "cert_dir", Error, `C:\ProgramData\docker\certs.d`},
+		{"newline in dockerd_path", func(s *Settings) { s.DockerdPath = "/usr/bin/dockerd\nExecStartPre=/bin/touch /pwned" }, "dockerd_path", Error, "control character U+000A"},
+		{"newline in config_file", func(s *Settings) { s.ConfigFile = "/etc/docker/daemon.json\n[Service]" }, "config_file", Error, "new directive in the systemd drop-in"},
+		{"newline in containerd_address", func(s *Settings) { s.ContainerdAddress = "/run/c.sock\nUser=nobody" }, "containerd_address", Error, "control character"},
+		{"relative containerd_address", func(s *Settings) { s.ContainerdAddress = "run/containerd/containerd.sock" }, "containerd_address", Error, `or "" to leave --containerd out`},
+		{"windows quote in cert_dir", func(s *Settings) { *s = defaults(Windows); s.CertDir = `C:\certs" & calc.exe & "` }, "cert_dir", Error, "Windows does not allow in a path"},
+		{"windows quote in config_file", func(s *Settings) { *s = defaults(Windows); s.ConfigFile = `C:\x"&calc&"\daemon.json` }, "config_file", Error, "Windows does not allow in a path"},
+		{"windows quote in dockerd_path", func(s *Settings) { *s = defaults(Windows); s.DockerdPath = `C:\d\dockerd.exe" & calc.exe & "` }, "dockerd_path", Error, "Windows does not allow in a path"},
+		{"windows CRLF in config_file", func(s *Settings) { *s = defaults(Windows); s.ConfigFile = "C:\\x\r\ncalc.exe" }, "config_file", Error, "would end the command in runDockerDaemon.cmd"},
+		{"windows forward slashes", func(s *Settings) { *s = defaults(Windows); s.ConfigFile = `C:/docker/daemon.json` }, "config_file", Error, "with backslashes"},
+		{"windows relative dockerd_path", func(s *Settings) { *s = defaults(Windows); s.DockerdPath = `bin\dockerd.exe` }, "dockerd_path", Error, "or a bare program name such as dockerd"},
+		{"windows config_file named like the pipe-only config", func(s *Settings) { *s = defaults(Windows); s.ConfigFile = `C:\d\Daemon.Pipe-Only.json` }, "config_file", Error, "choose another name"},
+		{"empty dockerd_path", func(s *Settings) { s.DockerdPath = "" }, "dockerd_path", Error, "dockerd_path is empty"},
+		{"extra settings, a stray bracket", func(s *Settings) { s.ExtraSettingsJSON = `{} }` }, "extra_settings_json", Error, "or text after it"},
+		{"extra settings, managed key in another case", func(s *Settings) { s.ExtraSettingsJSON = `{"TLSVerify": false, "Hosts": []}` }, "extra_settings_json", Error, `sets ["Hosts" "TLSVerify"], which this data source manages`},
+		{"extra settings clash with --containerd", func(s *Settings) { s.ExtraSettingsJSON = `{"containerd": "/run/x.sock"}` }, "extra_settings_json", Error, `sets "containerd", but the rendered systemd drop-in already passes --containerd`},
+		{"extra settings clash with --config-file", func(s *Settings) { s.ExtraSettingsJSON = `{"Config-File": "/x.json"}` }, "extra_settings_json", Error, `sets "Config-File", but the rendered systemd drop-in already passes --config-file`},
+		{"windows extra settings clash with --config-file", func(s *Settings) { *s = defaults(Windows); s.ExtraSettingsJSON = `{"config-file": "C:\\x.json"}` }, "extra_settings_json", Error, "runDockerDaemon.cmd already passes --config-file"},
+		{"port with a sign", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://0.0.0.0:+2376"} }, "hosts", Error, "written in plain digits"},
+		{"port with a leading zero", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://0.0.0.0:02376"} }, "hosts", Error, "written in plain digits"},
+		{"same host, two spellings of an IP", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://[::]:2376", "tcp://[0:0::0]:2376"} }, "hosts", Error, `"tcp://[::]:2376" and "tcp://[0:0::0]:2376" are the same listen address`},
+		{"same host, name in another case", func(s *Settings) {
+			s.Hosts = []string{"fd://", "tcp://Docker.Example.com:2376", "tcp://docker.example.com.:2376"}
+		}, "hosts", Error, "are the same listen address"},
+		{"socket path not in normal form", func(s *Settings) { s.Hosts = []string{"unix:///var/run/docker.sock", "unix:///var/run//docker.sock"} }, "hosts", Error, "normal form (no //, /./, /../ or trailing /), as unix:///var/run/docker.sock"},
+		{"windows default pipe named", func(s *Settings) {
+			*s = defaults(Windows)
+			s.Hosts = []string{"npipe://", "npipe:////./pipe/Docker_Engine"}
+		}, "hosts", Error, "are the same listen address"},
 	}
 	for _, tc := range cases {
 		s := defaults(Linux)
@@ -121,6 +155,17 @@ func TestCheck(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no %v on %s containing %q; got %+v", tc.name, tc.sev, tc.attr, tc.want, s.Check())
 		}
+	}
+}
+
+// TestCheckExtraSettingsWithoutContainerdFlag: with containerd_address = ""
+// the drop-in passes no --containerd, so daemon.json may set it.
+func TestCheckExtraSettingsWithoutContainerdFlag(t *testing.T) {
+	t.Parallel()
+	s := defaults(Linux)
+	s.ContainerdAddress, s.ExtraSettingsJSON = "", `{"containerd": "/run/containerd/containerd.sock"}`
+	if ps := s.Check(); len(ps) != 0 {
+		t.Fatalf("got %+v", ps)
 	}
 }
 

@@ -3,6 +3,7 @@ package daemonconfig
 import (
 	"fmt"
 	"net"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,8 +32,33 @@ var (
 	pipeName        = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
 	fdName          = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
 	unixPath        = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
-	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
+	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
 )
+
+// defaultPipe is the pipe dockerd listens on for npipe:// without a name.
+const defaultPipe = "//./pipe/docker_engine"
+
+// Key is the address a host listens on, the same for every spelling of it:
+// host names and pipe names compare without case, IP addresses in their
+// canonical form, and npipe:// as the pipe it stands for.
+func (h Host) Key() string {
+	_, rest, _ := strings.Cut(h.Raw, "://")
+	switch h.Scheme {
+	case "tcp":
+		addr := strings.TrimSuffix(strings.ToLower(h.Address), ".")
+		if ip := net.ParseIP(h.Address); ip != nil {
+			addr = ip.String()
+		}
+		return "tcp://" + net.JoinHostPort(addr, strconv.Itoa(h.Port))
+	case "npipe":
+		if rest == "" {
+			rest = defaultPipe
+		}
+		return "npipe://" + strings.ToLower(rest)
+	}
+	return h.Raw
+}
 
 // ParseHost checks a listen address against what dockerd accepts on the
 // platform: tcp://HOST:PORT everywhere, unix:///PATH and fd:// on Linux,
@@ -47,8 +73,11 @@ func ParseHost(p Platform, raw string) (Host, error) {
 	case scheme == "tcp":
 		return parseTCP(h, rest)
 	case scheme == "unix" && p == Linux:
-		if !unixPath.MatchString(rest) {
+		if !unixPath.MatchString(rest) || rest == "/" {
 			return h, fmt.Errorf("%q: a unix socket needs an absolute path, as in unix:///var/run/docker.sock", raw)
+		}
+		if clean := path.Clean(rest); clean != rest {
+			return h, fmt.Errorf("%q: write the socket's path in normal form (no //, /./, /../ or trailing /), as unix://%s", raw, clean)
 		}
 	case scheme == "fd" && p == Linux:
 		if !fdName.MatchString(rest) {
@@ -76,12 +105,18 @@ func parseTCP(h Host, rest string) (Host, error) {
 	if err != nil {
 		return h, fmt.Errorf("%q: a tcp host needs an address and a port, as in tcp://0.0.0.0:2376", h.Raw)
 	}
+	// Digits only: Atoi would take "+2376", and "02376" is a second
+	// spelling of a port that duplicate detection should not have to know.
 	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535", h.Raw)
+	if !portDigits.MatchString(port) || err != nil || n > 65535 {
+		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", h.Raw)
 	}
-	if host != "" && net.ParseIP(host) == nil && !hostNamePattern.MatchString(host) {
+	ip := net.ParseIP(host)
+	if host != "" && ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254) {
 		return h, fmt.Errorf("%q: %q is neither an IP address nor a host name", h.Raw, host)
+	}
+	if bracketed := strings.HasPrefix(rest, "["); bracketed != (ip != nil && strings.Contains(host, ":")) {
+		return h, fmt.Errorf("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[::1]:2376", h.Raw)
 	}
 	h.Address, h.Port = host, n
 	return h, nil

@@ -132,9 +132,10 @@ func (s Settings) ExecStart() []string {
 }
 
 func (s Settings) systemdDropin() string {
-	quoted := make([]string, 0, 3)
-	for _, a := range s.ExecStart() {
-		quoted = append(quoted, systemdQuote(a))
+	cmd := s.ExecStart()
+	words := []string{systemdQuoteExecutable(cmd[0])}
+	for _, a := range cmd[1:] {
+		words = append(words, systemdQuote(a))
 	}
 	return "# Written by Terraform (dockertls_daemon_config).\n" +
 		"# dockerd takes its listen addresses from daemon.json (\"hosts\"). The stock\n" +
@@ -143,15 +144,31 @@ func (s Settings) systemdDropin() string {
 		"# Apply with: systemctl daemon-reload && systemctl restart docker\n" +
 		"[Service]\n" +
 		"ExecStart=\n" +
-		"ExecStart=" + strings.Join(quoted, " ") + "\n"
+		"ExecStart=" + strings.Join(words, " ") + "\n"
 }
 
-// systemdQuote quotes one argument of an ExecStart= line: "%" starts a
-// specifier and "$" a variable, so both are doubled, and arguments with
-// spaces or quotes are put in double quotes.
+// systemdPlain matches a word that needs no quotes on an ExecStart= line
+// once "%" and "$" are doubled.
+var systemdPlain = regexp.MustCompile(`^[A-Za-z0-9/._:=+,@%$-]+$`)
+
+// systemdQuote writes one argument of an ExecStart= line (systemd.service(5),
+// "Command lines") so that it reaches dockerd unchanged: "%" starts a
+// specifier and "$" a variable, so both are doubled; anything beyond plain
+// characters goes in double quotes, where "\" and "\"" are escaped. Check
+// has refused control characters, which no quoting could keep on the line.
 func systemdQuote(a string) string {
-	a = strings.NewReplacer("%", "%%", "$", "$$").Replace(a)
-	if !strings.ContainsAny(a, " \t\"'\\;") {
+	return systemdWord(strings.NewReplacer("%", "%%", "$", "$$").Replace(a))
+}
+
+// systemdQuoteExecutable writes the executable of an ExecStart= line.
+// Specifiers apply there too, but variables do not: systemd would keep a
+// doubled "$$" and look for a file that does not exist.
+func systemdQuoteExecutable(a string) string {
+	return systemdWord(strings.ReplaceAll(a, "%", "%%"))
+}
+
+func systemdWord(a string) string {
+	if systemdPlain.MatchString(a) {
 		return a
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
@@ -168,38 +185,47 @@ const PipeOnlyConfigName = "daemon.pipe-only.json"
 // server certificate is in place, and otherwise with a configuration that
 // has only the local named pipes, so a missing certificate never leaves an
 // open TCP port.
+//
+// Every path is written inline, in double quotes (see cmdQuote), rather than
+// through `set "NAME=..."` and %NAME%: one escaping rule for every path, and
+// none of the constructs where Wine's cmd, which the tests run the script
+// with, differs from cmd.exe.
 func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
 	fallbackJSON, extrasKept, err := s.pipeOnlyJSON(extra)
 	if err != nil {
 		return "", err
 	}
-	configDir := s.ConfigFile[:strings.LastIndex(s.ConfigFile, `\`)+1]
 	_, cert, _ := s.TLSPaths()
+	pipeOnly := cmdQuote(s.PipeOnlyConfigPath())
 	lines := []string{
 		"@echo off",
 		"rem Written by Terraform (dockertls_daemon_config). Starts the Docker daemon,",
 		"rem for a service wrapper or a scheduled task:",
 		"rem - with server-cert.pem in place: the rendered daemon.json (mutual TLS);",
 		"rem - without it: the local named pipe only, never an open TCP port.",
-		"setlocal",
-		`set "CONFIG=` + cmdEscapeInQuotes(s.ConfigFile) + `"`,
-		`set "PIPE_ONLY_CONFIG=` + cmdEscapeInQuotes(configDir+PipeOnlyConfigName) + `"`,
-		`if exist "` + cmdEscapeInQuotes(cert) + `" goto tls`,
+		"setlocal DisableDelayedExpansion",
+		`if exist ` + cmdQuote(cert) + ` goto tls`,
 		"echo " + ServerCertFile + " not found: starting dockerd on the named pipe only 1>&2",
 	}
 	if !extrasKept {
 		lines = append(lines, "rem extra_settings_json holds characters cmd cannot echo safely, so the pipe-only start omits it.")
 	}
 	lines = append(lines,
-		`> "%PIPE_ONLY_CONFIG%" echo `+fallbackJSON,
-		`"`+cmdEscapeInQuotes(s.DockerdPath)+`" --config-file "%PIPE_ONLY_CONFIG%"`,
+		`> `+pipeOnly+` echo `+fallbackJSON,
+		cmdQuote(s.DockerdPath)+` --config-file `+pipeOnly,
 		"exit /b %ERRORLEVEL%",
 		":tls",
-		`"`+cmdEscapeInQuotes(s.DockerdPath)+`" --config-file "%CONFIG%"`,
+		cmdQuote(s.DockerdPath)+` --config-file `+cmdQuote(s.ConfigFile),
 		"exit /b %ERRORLEVEL%",
 	)
 	// CRLF: cmd mis-reads labels in LF-only scripts.
 	return strings.Join(lines, "\r\n") + "\r\n", nil
+}
+
+// PipeOnlyConfigPath is where the Windows script writes the configuration
+// for a start without the server certificate: beside config_file.
+func (s Settings) PipeOnlyConfigPath() string {
+	return s.ConfigFile[:strings.LastIndex(s.ConfigFile, `\`)+1] + PipeOnlyConfigName
 }
 
 // pipeOnlyJSON is the configuration for a start without the server
@@ -230,8 +256,14 @@ func (s Settings) pipeOnlyJSON(extra map[string]any) (text string, extrasKept bo
 	return text, false, err
 }
 
-// cmdEscapeInQuotes escapes text inside double quotes, where only "%" is
-// still special.
-func cmdEscapeInQuotes(s string) string {
-	return strings.ReplaceAll(s, "%", "%%")
+// cmdQuote writes a path Check has accepted as one double-quoted word of a
+// batch file. Inside double quotes cmd takes & | < > ^ ( ) and spaces
+// literally; "%" must still be doubled, since variables are expanded before
+// quotes are read; "!" is literal because the script turns delayed expansion
+// off (a registry setting can turn it on for every cmd). A path cannot hold
+// '"', which would end the quotes, nor a line break, which would end the
+// command, and does not end with "\", which would escape the closing quote
+// for dockerd's own command-line parsing: Check refuses all three.
+func cmdQuote(path string) string {
+	return `"` + strings.ReplaceAll(path, "%", "%%") + `"`
 }

@@ -140,17 +140,33 @@ func TestSystemdDropinNeverPassesHosts(t *testing.T) {
 	}
 }
 
+// TestSystemdQuoting pins the quoting; TestSystemdAnalyzeParsesDropin
+// proves with systemd itself that it means what it should.
 func TestSystemdQuoting(t *testing.T) {
 	t.Parallel()
-	cases := map[string]string{
+	args := map[string]string{
 		"/usr/bin/dockerd":         "/usr/bin/dockerd",
 		"/opt/docker 1/dockerd":    `"/opt/docker 1/dockerd"`,
 		"--config-file=/etc/%d.js": "--config-file=/etc/%%d.js",
 		"/a/$HOME":                 "/a/$$HOME",
+		`/a\b"c;d'e`:               `"/a\\b\"c;d'e"`,
+		";":                        `";"`,
 	}
-	for in, want := range cases {
+	for in, want := range args {
 		if got := systemdQuote(in); got != want {
 			t.Errorf("systemdQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	// The executable is not subject to variable expansion: "$" stays single.
+	exes := map[string]string{
+		"/usr/bin/dockerd":   "/usr/bin/dockerd",
+		"/opt/$x/dockerd%":   "/opt/$x/dockerd%%",
+		"/opt/a b/dock$erd":  `"/opt/a b/dock$erd"`,
+		`/opt/a\b/"dockerd"`: `"/opt/a\\b/\"dockerd\""`,
+	}
+	for in, want := range exes {
+		if got := systemdQuoteExecutable(in); got != want {
+			t.Errorf("systemdQuoteExecutable(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -166,8 +182,9 @@ func windowsScriptParts(t *testing.T, script string) (fallback map[string]any, f
 	afterLabel := false
 	for _, l := range lines {
 		switch {
-		case strings.HasPrefix(l, `> "%PIPE_ONLY_CONFIG%" echo `):
-			if err := json.Unmarshal([]byte(strings.TrimPrefix(l, `> "%PIPE_ONLY_CONFIG%" echo `)), &fallback); err != nil {
+		case strings.HasPrefix(l, `> "`) && strings.Contains(l, `" echo `):
+			_, j, _ := strings.Cut(l, `" echo `)
+			if err := json.Unmarshal([]byte(j), &fallback); err != nil {
 				t.Fatalf("the pipe-only config is not JSON: %v", err)
 			}
 		case l == ":tls":
@@ -196,10 +213,10 @@ func TestWindowsScriptServesTCPOnlyWithTheCertificate(t *testing.T) {
 		t.Fatal("the script does not branch on server-cert.pem")
 	}
 	fallback, fallbackStart, tlsStart := windowsScriptParts(t, r.RunDockerDaemonCmd)
-	if tlsStart != `"dockerd" --config-file "%CONFIG%"` || !strings.Contains(r.RunDockerDaemonCmd, `set "CONFIG=C:\ProgramData\docker\config\daemon.json"`) {
+	if tlsStart != `"dockerd" --config-file "C:\ProgramData\docker\config\daemon.json"` {
 		t.Errorf("TLS start %q does not use the rendered daemon.json", tlsStart)
 	}
-	if fallbackStart != `"dockerd" --config-file "%PIPE_ONLY_CONFIG%"` {
+	if fallbackStart != `"dockerd" --config-file "C:\ProgramData\docker\config\daemon.pipe-only.json"` {
 		t.Errorf("pipe-only start is %q", fallbackStart)
 	}
 	hosts, _ := fallback["hosts"].([]any)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -22,6 +23,13 @@ var (
 )
 
 type daemonConfigDataSource struct{}
+
+// pathRules is what every path attribute accepts, so that the renders can
+// quote it to stay one literal word.
+var pathRules = fmt.Sprintf("Linux paths are absolute, in normal form, without control characters. Windows paths are "+
+	"drive-absolute (`C:\\...`, with backslashes), in ASCII, at most %d characters, without control characters or "+
+	"`\" < > | ? *`. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, `^`, `!`, parentheses) "+
+	"are fine: the renders escape them.", daemonconfig.WindowsMaxPath)
 
 // NewDaemonConfigDataSource is the dockertls_daemon_config data source.
 func NewDaemonConfigDataSource() datasource.DataSource { return &daemonConfigDataSource{} }
@@ -85,7 +93,7 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				Computed:    true,
 			},
 			"cert_dir": optionalString(perPlatform("Absolute directory holding the daemon's `"+daemonconfig.CAFile+"`, `"+
-				daemonconfig.ServerCertFile+"` and `"+daemonconfig.ServerKeyFile+"` on the host.", linux.CertDir, windows.CertDir)),
+				daemonconfig.ServerCertFile+"` and `"+daemonconfig.ServerKeyFile+"` on the host. "+pathRules, linux.CertDir, windows.CertDir)),
 			"tls_verify": schema.BoolAttribute{
 				MarkdownDescription: "Require and verify client certificates (`tlsverify`). Defaults to `true`. A `tcp://` host " +
 					"without it is an error unless `allow_insecure_tcp` is set; the port then still serves TLS but admits every client.",
@@ -104,10 +112,12 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				Optional: true,
 			},
 			"dockerd_path": optionalString(perPlatform("The dockerd program the systemd drop-in or the Windows script starts "+
-				"(Debian's docker.io installs `/usr/sbin/dockerd`).", linux.DockerdPath, windows.DockerdPath)),
-			"config_file": optionalString(perPlatform("Where `daemon_json` is written on the host.", linux.ConfigFile, windows.ConfigFile)),
+				"(Debian's docker.io installs `/usr/sbin/dockerd`): an absolute path, or on windows also a bare program name "+
+				"found on `PATH`. On linux it may not hold quotes or backslashes, which systemd refuses in an executable path. "+
+				pathRules, linux.DockerdPath, windows.DockerdPath)),
+			"config_file": optionalString(perPlatform("Where `daemon_json` is written on the host. "+pathRules, linux.ConfigFile, windows.ConfigFile)),
 			"containerd_address": optionalString("The `--containerd` socket the systemd drop-in passes, as Docker CE's stock unit " +
-				"does. Defaults to `" + linux.ContainerdAddress + "` on linux; set `\"\"` to leave it out (Debian's docker.io). Unused on windows."),
+				"does: an absolute path. Defaults to `" + linux.ContainerdAddress + "` on linux; set `\"\"` to leave it out (Debian's docker.io). Unused on windows."),
 			"server_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "The daemon's certificate (`dockertls_server_cert`'s `cert_pem`), to check: a certificate " +
 					"without serverAuth is an error, and a `tcp://` host with a specific address that its subjectAltNames do not " +
@@ -206,7 +216,9 @@ func (d *daemonConfigDataSource) ValidateConfig(ctx context.Context, req datasou
 	}
 	s, known, diags := m.settings(ctx)
 	resp.Diagnostics.Append(diags...)
-	if known && !resp.Diagnostics.HasError() {
+	// An unknown platform is the schema's OneOf validator's to report: Check
+	// would report it a second time.
+	if known && !resp.Diagnostics.HasError() && slices.Contains(daemonconfig.Platforms, s.Platform) {
 		addProblems(&resp.Diagnostics, s.Check(), true)
 	}
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -10,8 +11,11 @@ import (
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -91,7 +95,9 @@ func TestDaemonConfig_Windows(t *testing.T) {
 	})
 }
 
-// TestDaemonConfig_BadInput: each mistake fails the plan, naming the value.
+// TestDaemonConfig_BadInput: each mistake fails the plan, naming the value
+// and the fix: nothing that cannot be written into a systemd unit or a
+// batch file as a literal reaches a render.
 func TestDaemonConfig_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
@@ -101,23 +107,82 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := issueClient(t, iss, now)
-	cases := []struct{ name, body, want string }{
-		{"unknown platform", `platform = "darwin"`, `value must be one of: ["linux" "windows"], got: "darwin"`},
-		{"host without port", `hosts = ["unix:///var/run/docker.sock", "tcp://0.0.0.0"]`, `"tcp://0.0.0.0": a tcp host needs an address and a port`},
-		{"pipe on linux", `hosts = ["npipe://"]`, `"npipe://" is not a linux listen address`},
-		{"plain TCP", `tls_verify = false`, `"tcp://0.0.0.0:2376" would admit any client`},
-		{"extra settings not an object", `extra_settings_json = "[1]"`, "must be a JSON object"},
-		{"extra settings take over TLS", `extra_settings_json = jsonencode({ tlsverify = false })`, `sets ["tlsverify"], which this data source manages`},
-		{"relative cert_dir", `cert_dir = "tls"`, `cert_dir "tls" must be an absolute path`},
-		{"client certificate as the server's", `server_cert_pem = var.cert`, "lacks extendedKeyUsage serverAuth"},
-		{"not a certificate", `server_cert_pem = "hello"`, "no PEM block found"},
+	vars := config.Variables{"cert": config.StringVariable(client.CertPEM)}
+	linux := func(name, body, want string) badInput {
+		return badInput{name: name, config: daemonConfigWith(body), vars: vars, want: want, phase: atPlan}
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			cfg := "variable \"cert\" { type = string }\n" + `data "dockertls_daemon_config" "test" {` + "\n" + tc.body + "\n}\n"
-			expectPlanError(t, cfg, config.Variables{"cert": config.StringVariable(client.CertPEM)}, tc.want)
-		})
+	windows := func(name, body, want string) badInput {
+		return linux("windows: "+name, "platform = \"windows\"\n"+body, want)
+	}
+	runBadInputs(t, []badInput{
+		linux("unknown platform", `platform = "darwin"`, `value must be one of: ["linux" "windows"], got: "darwin"`),
+		linux("host without port", `hosts = ["unix:///var/run/docker.sock", "tcp://0.0.0.0"]`, `"tcp://0.0.0.0": a tcp host needs an address and a port`),
+		linux("pipe on linux", `hosts = ["npipe://"]`, `"npipe://" is not a linux listen address`),
+		linux("port with a sign", `hosts = ["fd://", "tcp://0.0.0.0:+2376"]`, `"tcp://0.0.0.0:+2376": the port must be a number from 1 to 65535, written in plain digits`),
+		linux("one host spelled twice", `hosts = ["fd://", "tcp://[::]:2376", "tcp://[0::0]:2376"]`, `"tcp://[::]:2376" and "tcp://[0::0]:2376" are the same listen address`),
+		linux("plain TCP", `tls_verify = false`, `"tcp://0.0.0.0:2376" would admit any client`),
+		linux("extra settings not an object", `extra_settings_json = "[1]"`, "must be a JSON object"),
+		linux("extra settings take over TLS", `extra_settings_json = jsonencode({ tlsverify = false })`, `sets ["tlsverify"], which this data source manages`),
+		linux("extra settings take over TLS in another case", `extra_settings_json = jsonencode({ TLSVerify = false })`, `sets ["TLSVerify"], which this data source manages (dockerd reads daemon.json keys case-insensitively)`),
+		linux("extra settings clash with --containerd", `extra_settings_json = jsonencode({ containerd = "/run/c.sock" })`, `sets "containerd", but the rendered systemd drop-in already passes --containerd`),
+		linux("extra settings clash with --config-file", `extra_settings_json = jsonencode({ "config-file" = "/x.json" })`, "Set config_file instead"),
+		linux("relative cert_dir", `cert_dir = "tls"`, `cert_dir "tls" must be an absolute path`),
+		linux("newline in dockerd_path", `dockerd_path = "/usr/bin/dockerd\nExecStartPre=/bin/touch /pwned"`, "dockerd_path \"/usr/bin/dockerd\\nExecStartPre=/bin/touch /pwned\" contains the control character U+000A"),
+		linux("new section in config_file", `config_file = "/etc/docker/daemon.json\n[Service]\nUser=root"`, "a line break would start a new directive in the systemd drop-in"),
+		linux("newline in containerd_address", `containerd_address = "/run/c.sock\nExecStartPre=/bin/id"`, "containerd_address \"/run/c.sock\\nExecStartPre=/bin/id\" contains the control character"),
+		linux("relative containerd_address", `containerd_address = "containerd.sock"`, `containerd_address "containerd.sock" must be an absolute path`),
+		linux("quote in the linux dockerd_path", `dockerd_path = "/opt/dock\"erd"`, "systemd refuses an executable path with quotes or backslashes"),
+		linux("dockerd_path not in normal form", `dockerd_path = "/usr/bin//dockerd"`, `write it as "/usr/bin/dockerd"`),
+		linux("client certificate as the server's", `server_cert_pem = var.cert`, "lacks extendedKeyUsage serverAuth"),
+		linux("not a certificate", `server_cert_pem = "hello"`, "no PEM block found"),
+		windows("unix socket", `hosts = ["unix:///var/run/docker.sock"]`, "use tcp://HOST:PORT or npipe://"),
+		windows("quote in cert_dir", `cert_dir = "C:\\certs\" & calc.exe & \""`, `contains '"', which Windows does not allow in a path`),
+		windows("quote in config_file", `config_file = "C:\\x\"&calc&\"\\daemon.json"`, `contains '"', which Windows does not allow in a path`),
+		windows("quote in dockerd_path", `dockerd_path = "C:\\d\\dockerd.exe\" & calc.exe & \""`, `contains '"', which Windows does not allow in a path`),
+		windows("CRLF in config_file", `config_file = "C:\\x\r\ncalc.exe"`, "a line break would end the command in runDockerDaemon.cmd"),
+		windows("pipe in cert_dir", `cert_dir = "C:\\a|b"`, `contains '|'`),
+		windows("forward slashes", `config_file = "C:/ProgramData/docker/config/daemon.json"`, `uses forward slashes: write Windows paths with backslashes`),
+		windows("relative cert_dir", `cert_dir = "certs.d"`, `must be a drive-absolute path such as C:\ProgramData\docker\...`),
+		windows("relative dockerd_path", `dockerd_path = "bin\\dockerd.exe"`, "or a bare program name such as dockerd that cmd finds on PATH"),
+		windows("UNC cert_dir", `cert_dir = "\\\\server\\share"`, "is a network (UNC) path"),
+		windows("config_file is a directory", `config_file = "C:\\docker\\"`, "ends with a backslash, so it names a directory"),
+		windows("non-ASCII path", `cert_dir = "C:\\dockér"`, "cmd reads runDockerDaemon.cmd in the console's code page"),
+		windows("over-long path", `cert_dir = "C:\\${join("", [for i in range(130) : "é"])}${join("", [for i in range(130) : "x"])}"`, "is 263 characters long: Windows paths are limited to 259"),
+		windows("extra settings clash with --config-file", `extra_settings_json = jsonencode({ "Config-File" = "C:\\x.json" })`, "the rendered runDockerDaemon.cmd already passes --config-file"),
+	})
+}
+
+// daemonConfigWith is a data source with body, and the variable cert the
+// cases may use.
+func daemonConfigWith(body string) string {
+	return "variable \"cert\" { type = string }\n" + `data "dockertls_daemon_config" "test" {` + "\n" + body + "\n}\n"
+}
+
+// TestDaemonConfig_UnknownPlatformReportedOnce: the schema's validator
+// reports it; ValidateConfig, which runs beside it, must not repeat it.
+func TestDaemonConfig_UnknownPlatformReportedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ds := NewDaemonConfigDataSource().(*daemonConfigDataSource)
+	var sr datasource.SchemaResponse
+	ds.Schema(ctx, datasource.SchemaRequest{}, &sr)
+	values := map[string]tftypes.Value{}
+	for name, a := range sr.Schema.Attributes {
+		values[name] = tftypes.NewValue(a.GetType().TerraformType(ctx), nil)
+	}
+	values["platform"] = tftypes.NewValue(tftypes.String, "darwin")
+	req := datasource.ValidateConfigRequest{Config: tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), values)}}
+	var resp datasource.ValidateConfigResponse
+	ds.ValidateConfig(ctx, req, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("ValidateConfig repeats the schema validator's error: %v", resp.Diagnostics)
+	}
+	values["platform"] = tftypes.NewValue(tftypes.String, "windows")
+	values["cert_dir"] = tftypes.NewValue(tftypes.String, "certs")
+	req.Config.Raw = tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), values)
+	ds.ValidateConfig(ctx, req, &resp)
+	if resp.Diagnostics.ErrorsCount() != 1 {
+		t.Fatalf("ValidateConfig should still check a known platform: %v", resp.Diagnostics)
 	}
 }
 

@@ -1,0 +1,130 @@
+package daemonconfig
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// PathKind tells the rules that differ between the paths a render uses.
+type PathKind int
+
+// The kinds of path the settings hold.
+const (
+	// Directory may end with a separator (cert_dir).
+	Directory PathKind = iota
+	// File names a file, so it may not end with a separator (config_file,
+	// containerd_address).
+	File
+	// Program is the dockerd executable: a file, or on Windows also a bare
+	// program name that cmd finds on PATH (dockerd_path).
+	Program
+)
+
+// WindowsMaxPath is the longest path, in UTF-16 code units (characters,
+// except that one outside the Basic Multilingual Plane counts twice), that
+// cmd and the Windows APIs it calls accept: MAX_PATH less the final NUL.
+const WindowsMaxPath = 259
+
+var (
+	windowsDrive       = regexp.MustCompile(`^[A-Za-z]:\\`)
+	windowsProgramName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// windowsForbidden are the characters Windows refuses in a path (besides
+// control characters, and the colon after the drive letter).
+const windowsForbidden = `"<>|?*`
+
+// PathProblem returns, as a sentence that starts with the value, what is
+// wrong with value as a path of the given kind on platform p, and how to fix
+// it; "" when nothing is. The renders rely on it: a path it accepts can be
+// quoted for systemd and for cmd so that it stays one literal word.
+func PathProblem(p Platform, kind PathKind, value string) string {
+	if value == "" {
+		return "is empty"
+	}
+	if !utf8.ValidString(value) {
+		return fmt.Sprintf("%q is not valid UTF-8", value)
+	}
+	if i, r, ok := controlChar(value); ok {
+		where := "a line break would start a new directive in the systemd drop-in"
+		if p == Windows {
+			where = "a line break would end the command in runDockerDaemon.cmd"
+		}
+		return fmt.Sprintf("%q contains the control character %U at character %d: paths may not contain control characters (%s)", value, r, i+1, where)
+	}
+	if p == Windows {
+		return windowsPathProblem(kind, value)
+	}
+	return linuxPathProblem(kind, value)
+}
+
+// controlChar finds the first control character (C0, DEL or C1) and its
+// position in characters.
+func controlChar(s string) (pos int, r rune, found bool) {
+	i := 0
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return i, r, true
+		}
+		i++
+	}
+	return 0, 0, false
+}
+
+func linuxPathProblem(kind PathKind, value string) string {
+	if !strings.HasPrefix(value, "/") {
+		return fmt.Sprintf("%q must be an absolute path (starting with /): relative paths depend on the working directory, and systemd refuses them", value)
+	}
+	if i := strings.IndexAny(value, `"'\`); kind == Program && i >= 0 {
+		return fmt.Sprintf("%q contains %q: systemd refuses an executable path with quotes or backslashes (\"Executable name contains special characters\")", value, value[i])
+	}
+	if clean := path.Clean(value); clean != value && (kind != Directory || clean+"/" != value) {
+		return fmt.Sprintf("%q is not in normal form (no //, /./, /../ or trailing /): write it as %q", value, clean)
+	}
+	return ""
+}
+
+func windowsPathProblem(kind PathKind, value string) string {
+	if kind == Program && windowsProgramName.MatchString(value) {
+		return ""
+	}
+	if strings.Contains(value, "/") {
+		return fmt.Sprintf("%q uses forward slashes: write Windows paths with backslashes, as in %q", value, strings.ReplaceAll(value, "/", `\`))
+	}
+	if strings.HasPrefix(value, `\\`) {
+		return fmt.Sprintf("%q is a network (UNC) path: give a path on a local drive, such as C:\\ProgramData\\docker\\...", value)
+	}
+	if !windowsDrive.MatchString(value) {
+		also := ""
+		if kind == Program {
+			also = ", or a bare program name such as dockerd that cmd finds on PATH"
+		}
+		return fmt.Sprintf("%q must be a drive-absolute path such as C:\\ProgramData\\docker\\...%s: relative paths depend on the working directory", value, also)
+	}
+	if i := strings.IndexAny(value, windowsForbidden); i >= 0 {
+		return fmt.Sprintf("%q contains %q, which Windows does not allow in a path (none of %s)", value, value[i], windowsForbidden)
+	}
+	if strings.Contains(value[2:], ":") {
+		return fmt.Sprintf("%q contains a colon after the drive letter, which Windows does not allow in a file name", value)
+	}
+	if kind != Directory && strings.HasSuffix(value, `\`) {
+		// Also: a final \ before the closing quote would escape the quote
+		// for dockerd's own command-line parsing.
+		return fmt.Sprintf("%q ends with a backslash, so it names a directory: give the path of the file", value)
+	}
+	if n := len(utf16.Encode([]rune(value))); n > WindowsMaxPath {
+		return fmt.Sprintf("%q is %d characters long: Windows paths are limited to %d", value, n, WindowsMaxPath)
+	}
+	for i, r := range []rune(value) {
+		if r > unicode.MaxASCII {
+			return fmt.Sprintf("%q has the non-ASCII character %q at character %d: cmd reads runDockerDaemon.cmd in the console's code page, "+
+				"not in UTF-8, so the script would name another file. Use a path in ASCII", value, r, i+1)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,78 @@
+package daemonconfig
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestPathProblem lists the paths each platform accepts and, for each kind
+// of refusal, the words that say what is wrong and how to fix it.
+func TestPathProblem(t *testing.T) {
+	t.Parallel()
+	good := []struct {
+		p     Platform
+		kind  PathKind
+		value string
+	}{
+		{Linux, Directory, "/etc/docker/tls"},
+		{Linux, Directory, "/etc/docker/tls/"},
+		{Linux, Program, "/opt/my docker/bin$1/dockerd%i"},
+		{Linux, File, `/etc/a "b" 'c' \d;e&f`},
+		{Linux, File, "/etc/dockér/dæmon.json"},
+		{Windows, Directory, `C:\ProgramData\docker\certs.d\`},
+		{Windows, Program, "dockerd"},
+		{Windows, Program, "dockerd.exe"},
+		{Windows, Program, `D:\Program Files (x86)\R&D 100%!^\dockerd.exe`},
+		{Windows, File, `c:\` + strings.Repeat("x", WindowsMaxPath-3)},
+	}
+	for _, tc := range good {
+		if got := PathProblem(tc.p, tc.kind, tc.value); got != "" {
+			t.Errorf("%s %q refused: %s", tc.p, tc.value, got)
+		}
+	}
+	bad := []struct {
+		p     Platform
+		kind  PathKind
+		value string
+		want  string
+	}{
+		{Linux, File, "", "is empty"},
+		{Linux, File, "etc/docker/daemon.json", "must be an absolute path"},
+		{Linux, Program, "dockerd", "must be an absolute path"},
+		{Linux, Program, "/usr/bin//dockerd", `write it as "/usr/bin/dockerd"`},
+		{Linux, File, "/etc/docker/../docker/daemon.json", `write it as "/etc/docker/daemon.json"`},
+		{Linux, File, "/etc/docker/daemon.json/", "not in normal form"},
+		{Linux, Program, "/usr/bin/dockerd\nExecStartPre=/bin/sh -c id", "control character U+000A at character 17"},
+		{Linux, File, "/run/c.sock\r", "new directive in the systemd drop-in"},
+		{Linux, File, "/a\x00b", "control character U+0000"},
+		{Linux, File, "/a\u0085b", "control character U+0085"},
+		{Linux, File, "/a\xffb", "not valid UTF-8"},
+		{Linux, Program, `/opt/dock"erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Linux, Program, `/opt/dock'erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Linux, Program, `/opt/dock\erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Windows, File, `C:/ProgramData/docker/config/daemon.json`, `uses forward slashes: write Windows paths with backslashes, as in "C:\\ProgramData\\docker\\config\\daemon.json"`},
+		{Windows, Directory, `certs.d`, `must be a drive-absolute path such as C:\ProgramData`},
+		{Windows, Program, `bin\dockerd.exe`, "or a bare program name such as dockerd"},
+		{Windows, Program, `..\dockerd`, "must be a drive-absolute path"},
+		{Windows, Directory, `\\server\share\certs`, "network (UNC) path"},
+		{Windows, Directory, `\ProgramData\docker`, "must be a drive-absolute path"},
+		{Windows, File, `C:\x" & calc.exe & "\daemon.json`, `contains '"', which Windows does not allow`},
+		{Windows, File, `C:\a<b`, `contains '<'`},
+		{Windows, File, `C:\a|b`, `contains '|'`},
+		{Windows, File, `C:\a?b`, `contains '?'`},
+		{Windows, File, `C:\a*b`, `contains '*'`},
+		{Windows, File, `C:\a:b`, "colon after the drive letter"},
+		{Windows, Program, "C:\\docker\\dockerd.exe\r\ncalc.exe", "would end the command in runDockerDaemon.cmd"},
+		{Windows, File, `C:\docker\`, "ends with a backslash"},
+		{Windows, Program, `C:\docker\`, "ends with a backslash"},
+		{Windows, File, `C:\ProgramData\dockér\daemon.json`, "non-ASCII character 'é' at character 20: cmd reads runDockerDaemon.cmd in the console's code page"},
+		// Lengths are counted in characters, not in bytes.
+		{Windows, File, `C:\` + strings.Repeat("é", WindowsMaxPath-2), "is 260 characters long: Windows paths are limited to 259"},
+	}
+	for _, tc := range bad {
+		got := PathProblem(tc.p, tc.kind, tc.value)
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s %q: got %q, want it to contain %q", tc.p, tc.value, got, tc.want)
+		}
+	}
+}
