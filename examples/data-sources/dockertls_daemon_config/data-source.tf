@@ -1,10 +1,10 @@
 resource "dockertls_ca" "docker" {}
 
 resource "dockertls_server_cert" "host" {
-  ca_cert_pem        = dockertls_ca.docker.cert_pem
-  ca_private_key_pem = dockertls_ca.docker.private_key_pem
-  dns_names          = ["docker.example.com"]
-  ip_addresses       = ["203.0.113.10"]
+  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
+  dns_names             = ["docker.example.com"]
+  ip_addresses          = ["203.0.113.10"]
 }
 
 # Linux defaults: the local socket plus mutual TLS on 0.0.0.0:2376, with the
