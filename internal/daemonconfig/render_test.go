@@ -284,3 +284,38 @@ func TestRenderRefusesErrors(t *testing.T) {
 		t.Fatalf("settings with a warning: got render %v, problems %+v, err %v; want both", r, problems, err)
 	}
 }
+
+// TestWindowsScriptPercentFollowsCmdExe keeps, in Go, the case where Wine's
+// cmd and cmd.exe disagree, since the Wine test cannot decide it: cmd.exe
+// documents one percent-expansion pass per line, in which "%%" stands for a
+// literal "%" (so `set "A=100%% x"` gives 100% x), while Wine loses the
+// "%%" inside a `set "NAME=..."` value. The script therefore writes each
+// path inline instead of through a variable, and reading its lines with
+// cmd.exe's rule (cmdLineWords) gives the paths back exactly.
+func TestWindowsScriptPercentFollowsCmdExe(t *testing.T) {
+	t.Parallel()
+	s := defaults(Windows)
+	s.CertDir, s.ConfigFile, s.DockerdPath = `C:\100%% sure\%PATH%`, `C:\%%x%%\100% x.json`, `C:\%~dp0\dockerd.exe`
+	script := mustRender(t, s).RunDockerDaemonCmd
+	for _, line := range strings.Split(script, "\r\n") {
+		if word, _, _ := strings.Cut(strings.TrimSpace(strings.ToLower(line)), " "); word == "set" || word == "call" {
+			t.Errorf("the script uses %q, where Wine's cmd differs from cmd.exe: %q", word, line)
+		}
+	}
+	_, cert, _ := s.TLSPaths()
+	want := map[string][]string{
+		"if exist":           {"if", "exist", cert, "goto", "tls"},
+		"pipe-only start":    {s.DockerdPath, "--config-file", s.PipeOnlyConfigPath()},
+		"start with the TLS": {s.DockerdPath, "--config-file", s.ConfigFile},
+	}
+	lines := strings.Split(script, "\r\n")
+	for name, line := range map[string]string{"if exist": lines[6], "pipe-only start": lines[9], "start with the TLS": lines[12]} {
+		got, err := cmdLineWords(line)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", name, line, err)
+		}
+		if !slices.Equal(got, want[name]) {
+			t.Errorf("%s: cmd.exe reads %q as\n  %q\nwant\n  %q", name, line, got, want[name])
+		}
+	}
+}
