@@ -212,7 +212,7 @@ func diagContains(diags diag.Diagnostics, s string) bool {
 
 // TestSANListValidatorsAreLinear: a huge SAN list is refused by
 // validateConfig (at most pki.MaxSubjectAltNames), but every attribute
-// validator runs on it first, so none may take quadratic time: 40,000
+// validator runs on it first, so none may take quadratic time: 80,000
 // names took over ten seconds per list with a pairwise duplicate check.
 func TestSANListValidatorsAreLinear(t *testing.T) {
 	t.Parallel()
