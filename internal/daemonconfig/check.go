@@ -44,6 +44,9 @@ func (s Settings) Check() []Problem {
 	}
 	hosts := s.checkHosts(add)
 	s.checkPaths(add)
+	if s.Platform == Windows && !HasErrors(ps) {
+		s.checkPipeOnlyLine(add)
+	}
 	s.checkExtraSettings(add)
 	if s.ServerCert != nil {
 		s.checkServerCert(hosts, add)
@@ -126,6 +129,22 @@ func (s Settings) checkPaths(add addFunc) {
 	}
 	if s.Platform == Windows && strings.EqualFold(s.ConfigFile[strings.LastIndex(s.ConfigFile, `\`)+1:], PipeOnlyConfigName) {
 		add(Error, "config_file", "Config file name taken", "config_file %q has the name of the file runDockerDaemon.cmd writes for a start without the server certificate: choose another name, such as daemon.json.", s.ConfigFile)
+	}
+}
+
+// checkPipeOnlyLine refuses local hosts that make the line of
+// runDockerDaemon.cmd writing the pipe-only configuration longer than cmd
+// reads as one command, even without the extra settings (which the script
+// leaves out when they do not fit).
+func (s Settings) checkPipeOnlyLine(add addFunc) {
+	text, _, err := s.pipeOnlyJSON(nil)
+	if err != nil {
+		return
+	}
+	if n := len(s.pipeOnlyEchoLine(text)); n > CmdMaxLine {
+		add(Error, "hosts", "Too many or too long named pipes",
+			"runDockerDaemon.cmd writes the local hosts in one line of %d characters, but cmd reads at most %d and would run the rest "+
+				"as a command: list fewer named pipes, or shorter names, such as npipe://.", n, CmdMaxLine)
 	}
 }
 

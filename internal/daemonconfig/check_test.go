@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -138,6 +139,13 @@ func TestCheck(t *testing.T) {
 			s.Hosts = []string{"fd://", "tcp://Docker.Example.com:2376", "tcp://docker.example.com.:2376"}
 		}, "hosts", Error, "are the same listen address"},
 		{"socket path not in normal form", func(s *Settings) { s.Hosts = []string{"unix:///var/run/docker.sock", "unix:///var/run//docker.sock"} }, "hosts", Error, "normal form (no //, /./, /../ or trailing /), as unix:///var/run/docker.sock"},
+		{"windows pipes too long for one cmd line", func(s *Settings) {
+			*s = defaults(Windows)
+			s.Hosts = []string{"tcp://0.0.0.0:2376"}
+			for i := range 40 {
+				s.Hosts = append(s.Hosts, fmt.Sprintf("npipe:////./pipe/p%d_%s", i, strings.Repeat("x", 240)))
+			}
+		}, "hosts", Error, "8191"},
 		{"windows default pipe named", func(s *Settings) {
 			*s = defaults(Windows)
 			s.Hosts = []string{"npipe://", "npipe:////./pipe/Docker_Engine"}

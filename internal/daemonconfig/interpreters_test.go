@@ -438,3 +438,38 @@ func TestWineCmdRunsScript(t *testing.T) {
 		})
 	}
 }
+
+// TestWineCmdRunsNoCommandFromLongExtras: cmd runs the part of a batch line
+// beyond its 8191 characters as a command of its own. Extra settings of any
+// length must not reach the script's one echoed line whole: here a label
+// padded past the limit would make the script run `mkdir PWNED`.
+func TestWineCmdRunsNoCommandFromLongExtras(t *testing.T) {
+	t.Parallel()
+	wine.start(t)
+	root := `C:\longextras\`
+	s := defaults(Windows)
+	s.CertDir, s.ConfigFile, s.DockerdPath = root+`certs`, root+`config\daemon.json`, root+`bin\dockerd.exe`
+	s.ExtraSettingsJSON = `{"labels": ["` + strings.Repeat(" ", 8150) + `mkdir PWNED x"]}`
+	r := mustRender(t, s)
+	installStandIn(t, wine.driveC(t, s.DockerdPath))
+	script := root + "runDockerDaemon.cmd"
+	writeFile(t, wine.driveC(t, script), r.RunDockerDaemonCmd)
+	if err := os.MkdirAll(wine.driveC(t, root+"config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cwd := t.TempDir()
+	rec := filepath.Join(t.TempDir(), "record.json")
+	out, _ := wine.command(cwd, []string{recordEnv + "=" + rec}, "cmd", "/c", script).CombinedOutput()
+	readRecord(t, rec)
+	if _, err := os.Stat(filepath.Join(cwd, "PWNED")); err == nil {
+		t.Errorf("the script ran a command taken from extra_settings_json:\n%s", lastLines(out, 5))
+	}
+	b, err := os.ReadFile(wine.driveC(t, s.PipeOnlyConfigPath()))
+	if err != nil {
+		t.Fatalf("the pipe-only config was not written: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Errorf("the pipe-only config is not JSON (%v): %.80q...", err, b)
+	}
+}

@@ -86,8 +86,25 @@ func linuxPathProblem(kind PathKind, value string) string {
 	if clean := path.Clean(value); clean != value && (kind != Directory || clean+"/" != value) {
 		return fmt.Sprintf("%q is not in normal form (no //, /./, /../ or trailing /): write it as %q", value, clean)
 	}
+	// Longer paths cannot exist, and systemd refuses an over-long
+	// ExecStart= line, leaving docker.service without a command.
+	if len(value) > LinuxMaxPath {
+		return fmt.Sprintf("%.40q... is %d bytes long: Linux paths are limited to %d", value, len(value), LinuxMaxPath)
+	}
+	for _, c := range strings.Split(value, "/") {
+		if len(c) > LinuxMaxName {
+			return fmt.Sprintf("%.40q... has a component of %d bytes: Linux file names are limited to %d", value, len(c), LinuxMaxName)
+		}
+	}
 	return ""
 }
+
+// LinuxMaxPath and LinuxMaxName are PATH_MAX less the final NUL, and
+// NAME_MAX, in bytes.
+const (
+	LinuxMaxPath = 4095
+	LinuxMaxName = 255
+)
 
 func windowsPathProblem(kind PathKind, value string) string {
 	if kind == Program && windowsProgramName.MatchString(value) {

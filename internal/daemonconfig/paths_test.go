@@ -50,6 +50,8 @@ func TestPathProblem(t *testing.T) {
 		{Linux, Program, `/opt/dock"erd`, "systemd refuses an executable path with quotes or backslashes"},
 		{Linux, Program, `/opt/dock'erd`, "systemd refuses an executable path with quotes or backslashes"},
 		{Linux, Program, `/opt/dock\erd`, "systemd refuses an executable path with quotes or backslashes"},
+		{Linux, File, "/etc/" + strings.Repeat("a", 256) + "/daemon.json", "has a component of 256 bytes"},
+		{Linux, File, strings.Repeat("/aaaaaaa", 512) + "/x", "is 4098 bytes long"},
 		{Windows, File, `C:/ProgramData/docker/config/daemon.json`, `uses forward slashes: write Windows paths with backslashes, as in "C:\\ProgramData\\docker\\config\\daemon.json"`},
 		{Windows, Directory, `certs.d`, `must be a drive-absolute path such as C:\ProgramData`},
 		{Windows, Program, `bin\dockerd.exe`, "or a bare program name such as dockerd"},

@@ -191,12 +191,15 @@ const PipeOnlyConfigName = "daemon.pipe-only.json"
 // none of the constructs where Wine's cmd, which the tests run the script
 // with, differs from cmd.exe.
 func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
-	fallbackJSON, extrasKept, err := s.pipeOnlyJSON(extra)
+	fallbackJSON, omitted, err := s.pipeOnlyJSON(extra)
 	if err != nil {
 		return "", err
 	}
 	_, cert, _ := s.TLSPaths()
 	pipeOnly := cmdQuote(s.PipeOnlyConfigPath())
+	if line := s.pipeOnlyEchoLine(fallbackJSON); len(line) > CmdMaxLine {
+		return "", fmt.Errorf("the line of runDockerDaemon.cmd that writes %s has %d characters, more than cmd's %d", PipeOnlyConfigName, len(line), CmdMaxLine)
+	}
 	lines := []string{
 		"@echo off",
 		"rem Written by Terraform (dockertls_daemon_config). Starts the Docker daemon,",
@@ -207,11 +210,11 @@ func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
 		`if exist ` + cmdQuote(cert) + ` goto tls`,
 		"echo " + ServerCertFile + " not found: starting dockerd on the named pipe only 1>&2",
 	}
-	if !extrasKept {
-		lines = append(lines, "rem extra_settings_json holds characters cmd cannot echo safely, so the pipe-only start omits it.")
+	if omitted != "" {
+		lines = append(lines, "rem extra_settings_json "+omitted+", so the pipe-only start omits it.")
 	}
 	lines = append(lines,
-		`> `+pipeOnly+` echo `+fallbackJSON,
+		s.pipeOnlyEchoLine(fallbackJSON),
 		cmdQuote(s.DockerdPath)+` --config-file `+pipeOnly,
 		"exit /b %ERRORLEVEL%",
 		":tls",
@@ -230,8 +233,9 @@ func (s Settings) PipeOnlyConfigPath() string {
 
 // pipeOnlyJSON is the configuration for a start without the server
 // certificate: the extra settings and the local hosts, no TLS. The script
-// echoes it, so extras with characters cmd would interpret are left out.
-func (s Settings) pipeOnlyJSON(extra map[string]any) (text string, extrasKept bool, err error) {
+// echoes it, so extras with characters cmd would interpret, or too long for
+// one line of cmd, are left out; omitted says why.
+func (s Settings) pipeOnlyJSON(extra map[string]any) (text, omitted string, err error) {
 	var local []string
 	for _, h := range s.Hosts {
 		if !isTCP(h) {
@@ -249,11 +253,29 @@ func (s Settings) pipeOnlyJSON(extra map[string]any) (text string, extrasKept bo
 		j, err := encodeJSON(m, false)
 		return strings.TrimSpace(j), err
 	}
-	if text, err = build(true); err != nil || cmdSafe.MatchString(text) {
-		return text, true, err
+	if text, err = build(true); err != nil {
+		return text, "", err
+	}
+	switch {
+	case !cmdSafe.MatchString(text):
+		omitted = "holds characters cmd cannot echo safely"
+	case len(s.pipeOnlyEchoLine(text)) > CmdMaxLine:
+		omitted = fmt.Sprintf("is too long for one line of cmd (%d characters at most)", CmdMaxLine)
+	default:
+		return text, "", nil
 	}
 	text, err = build(false)
-	return text, false, err
+	return text, omitted, err
+}
+
+// CmdMaxLine is the longest batch line cmd reads as one command: it runs
+// whatever follows on the same line as a command of its own.
+const CmdMaxLine = 8191
+
+// pipeOnlyEchoLine is the script's line that writes the pipe-only
+// configuration: the only line whose length the paths do not bound.
+func (s Settings) pipeOnlyEchoLine(text string) string {
+	return `> ` + cmdQuote(s.PipeOnlyConfigPath()) + ` echo ` + text
 }
 
 // cmdQuote writes a path Check has accepted as one double-quoted word of a

@@ -255,6 +255,28 @@ func TestWindowsScriptDropsExtrasCmdCannotEcho(t *testing.T) {
 	}
 }
 
+// TestWindowsScriptLinesFitCmd: cmd reads at most 8191 characters of a
+// batch line and runs the rest of the line as a command of its own, so a
+// long extra_settings_json echoed whole would run what follows the cut.
+func TestWindowsScriptLinesFitCmd(t *testing.T) {
+	t.Parallel()
+	s := defaults(Windows)
+	s.ExtraSettingsJSON = `{"labels": ["` + strings.Repeat(" ", 8150) + `mkdir PWNED x"]}`
+	r := mustRender(t, s)
+	for i, l := range strings.Split(r.RunDockerDaemonCmd, "\r\n") {
+		if len(l) > 8191 {
+			t.Errorf("line %d of the script has %d characters; cmd runs what follows character 8191 as a command", i+1, len(l))
+		}
+	}
+	fallback, _, _ := windowsScriptParts(t, r.RunDockerDaemonCmd)
+	if _, ok := fallback["labels"]; ok {
+		t.Error("extras too long for one cmd line were echoed")
+	}
+	if !strings.Contains(r.DaemonJSON, "mkdir PWNED x") {
+		t.Error("daemon.json itself must keep the extras")
+	}
+}
+
 func TestDockerdArgs(t *testing.T) {
 	t.Parallel()
 	s := defaults(Linux)

@@ -68,7 +68,7 @@ func (serverCertKind) schema() schema.Schema {
 			Optional:    true,
 			Validators: []validator.List{
 				noNullElements{},
-				listvalidator.UniqueValues(),
+				uniqueStrings{},
 				listvalidator.ValueStringsAre(dnsNameValidator()),
 			},
 			PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
@@ -81,7 +81,7 @@ func (serverCertKind) schema() schema.Schema {
 			Optional:    true,
 			Validators: []validator.List{
 				noNullElements{},
-				listvalidator.UniqueValues(),
+				uniqueStrings{},
 				listvalidator.ValueStringsAre(ipAddressValidator(), unspecifiedAddressWarning()),
 			},
 			PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},

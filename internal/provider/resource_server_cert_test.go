@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -205,4 +208,32 @@ func diagContains(diags diag.Diagnostics, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestSANListValidatorsAreLinear: a huge SAN list is refused by
+// validateConfig (at most pki.MaxSubjectAltNames), but every attribute
+// validator runs on it first, so none may take quadratic time: 80,000
+// names took over ten seconds per list with a pairwise duplicate check.
+func TestSANListValidatorsAreLinear(t *testing.T) {
+	t.Parallel()
+	const n = 80000
+	s := serverCertKind{}.schema()
+	for attrName, element := range map[string]func(int) string{
+		"dns_names":    func(i int) string { return fmt.Sprintf("h%d.example.com", i) },
+		"ip_addresses": func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255) },
+	} {
+		elems := make([]attr.Value, n)
+		for i := range elems {
+			elems[i] = types.StringValue(element(i))
+		}
+		list := types.ListValueMust(types.StringType, elems)
+		start := time.Now()
+		for _, v := range s.Attributes[attrName].(rschema.ListAttribute).Validators {
+			var resp validator.ListResponse
+			v.ValidateList(context.Background(), validator.ListRequest{Path: path.Root(attrName), ConfigValue: list}, &resp)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s: the validators took %v for %d elements", attrName, d, n)
+		}
+	}
 }

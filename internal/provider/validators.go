@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
@@ -162,5 +163,36 @@ func (noNullElements) ValidateList(_ context.Context, req validator.ListRequest,
 				fmt.Sprintf("Element %d of %s is null. Remove it; to drop nulls and empty strings from a computed list, "+
 					"wrap it in compact().", i, req.Path))
 		}
+	}
+}
+
+// uniqueStrings refuses a list that holds the same string twice. It
+// replaces listvalidator.UniqueValues, which compares every pair: attribute
+// validators run before validateConfig caps the list's length, and on a
+// list of tens of thousands of names the pairwise check took minutes.
+type uniqueStrings struct{}
+
+var _ validator.List = uniqueStrings{}
+
+func (uniqueStrings) Description(context.Context) string { return "elements must be unique" }
+
+func (v uniqueStrings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (uniqueStrings) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	first := map[string]int{}
+	for i, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if j, dup := first[s.ValueString()]; dup {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Duplicate list value",
+				fmt.Sprintf("This attribute contains duplicate values of: %q (elements %d and %d of %s): list each value once.", s.ValueString(), j, i, req.Path))
+			continue
+		}
+		first[s.ValueString()] = i
 	}
 }
