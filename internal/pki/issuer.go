@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -103,6 +104,9 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		}
 		return nil, errors.New("the text holds a malformed PEM block: pass the certificate alone, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")
 	}
+	if err := keyTextOutsideBlocks(text); err != nil {
+		return nil, err
+	}
 	switch {
 	case other != "":
 		// The block type is a label, never secret, so it is safe to name.
@@ -111,6 +115,35 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 		return nil, ErrNoPEMCertificate
 	}
 	return certs, nil
+}
+
+// base64Line is a line of base64 long enough to be key material: armour-less
+// key text has lines of 64 (PEM) or 70 (SSH2) characters. Text that tools
+// write beside certificates ("Bag Attributes", `openssl x509 -text`) has
+// words, spaces and colons, never such a line.
+var base64Line = regexp.MustCompile(`^[A-Za-z0-9+/]{40,}={0,2}$`)
+
+// keyTextOutsideBlocks refuses key material that PEM decoding would skip
+// because it is not in a well-formed block: a line that names a private key
+// (an SSH2 "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", a BEGIN line with
+// the wrong number of dashes), or base64 lines pasted without armour.
+func keyTextOutsideBlocks(text string) error {
+	inBlock := false
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "-----BEGIN "):
+			inBlock = true
+		case strings.HasPrefix(line, "-----END "):
+			inBlock = false
+		case inBlock:
+		case strings.Contains(strings.ToUpper(line), "PRIVATE KEY"):
+			return keyInCertificate("a line that names a private key, outside any PEM block")
+		case base64Line.MatchString(line):
+			return keyInCertificate("base64 data outside any PEM block, such as a key without its armour")
+		}
+	}
+	return nil
 }
 
 func keyInCertificate(what string) error {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
 		{"EC PARAMETERS appended", ca.CertPEM + pemText("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}, nil), nil, `found a "EC PARAMETERS" PEM block where only a CERTIFICATE was expected`},
 		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", nil, "the text holds a malformed PEM block"},
 		{"key cut short before the certificate", cut + ca.CertPEM, pki.ErrPrivateKeyInCertificate, "malformed private key block"},
+		{"key lines without armour appended", ca.CertPEM + armourless(ca.PrivateKeyPEM), pki.ErrPrivateKeyInCertificate, "base64 data outside any PEM block"},
+		{"key with four-dash armour appended", ca.CertPEM + strings.ReplaceAll(ca.PrivateKeyPEM, "-----", "----"), pki.ErrPrivateKeyInCertificate, "a line that names a private key"},
+		{"SSH2 key appended", ca.CertPEM + "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"x\"\n" + armourless(ca.PrivateKeyPEM) + "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n", pki.ErrPrivateKeyInCertificate, "a line that names a private key"},
 	}
 	for _, tc := range cases {
 		_, err := pki.ParseCACertificatePEM(tc.text)
@@ -213,6 +217,38 @@ func TestErrorsSpeakPlainGo(t *testing.T) {
 	for _, err := range errs {
 		if strings.Contains(err.Error(), "dockertls") || strings.Contains(err.Error(), "_pem") {
 			t.Errorf("error names Terraform words: %q", err)
+		}
+	}
+}
+
+// armourless is a PEM text's base64 lines without its BEGIN and END lines.
+func armourless(pemText string) string {
+	lines := strings.Split(strings.TrimSpace(pemText), "\n")
+	return strings.Join(lines[1:len(lines)-1], "\n") + "\n"
+}
+
+// TestParseCACertificate_AcceptsOpenSSLText: the refusal of key text outside
+// PEM blocks must not refuse what openssl writes beside a certificate
+// (`openssl x509 -text`: the decoded fields, hex dumps of the key and the
+// signature), which users paste as ca.pem.
+func TestParseCACertificate_AcceptsOpenSSLText(t *testing.T) {
+	t.Parallel()
+	openssl := acctest.RequireTool(t, "openssl", "it writes the decoded text that users keep beside a certificate")
+	for _, alg := range []pki.KeyAlgorithm{pki.RSA2048, pki.ECDSAP256, pki.ED25519} {
+		ca := issueCA(t, alg)
+		path := t.TempDir() + "/ca.pem"
+		if err := os.WriteFile(path, []byte(ca.CertPEM), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		text, err := exec.Command(openssl, "x509", "-in", path, "-text").Output()
+		if err != nil {
+			t.Fatalf("%s: openssl: %v", alg, err)
+		}
+		if !strings.Contains(string(text), "Signature Algorithm") {
+			t.Fatalf("%s: openssl printed no decoded text:\n%s", alg, text)
+		}
+		if _, err := pki.ParseCACertificatePEM(string(text)); err != nil {
+			t.Errorf("%s: the certificate with openssl's text is refused: %v", alg, err)
 		}
 	}
 }
