@@ -151,16 +151,17 @@ func FuzzWindowsScript(f *testing.F) {
 			t.Fatalf("line breaks other than CRLF:\n%q", script)
 		}
 		lines := strings.Split(strings.TrimSuffix(script, "\r\n"), "\r\n")
-		if len(lines) != 14 || lines[11] != ":tls" || lines[5] != "setlocal DisableDelayedExpansion" {
+		if len(lines) != 17 || lines[14] != ":tls" || lines[5] != "setlocal DisableDelayedExpansion" || lines[8] != "if errorlevel 1 exit /b 1" {
 			t.Fatalf("the script does not have its fixed lines:\n%s", script)
 		}
 		_, cert, _ := s.TLSPaths()
 		pipeOnly := s.PipeOnlyConfigPath()
 		want := map[int][]string{
-			6:  {"if", "exist", cert, "goto", "tls"},
-			8:  {">", pipeOnly, "echo", `{hosts:[npipe://]}`},
-			9:  {s.DockerdPath, "--config-file", pipeOnly},
-			12: {s.DockerdPath, "--config-file", s.ConfigFile},
+			7:  {"cd", "/d", s.configDir()},
+			9:  {"if", "exist", cert, "goto", "tls"},
+			11: {">", pipeOnly, "echo", `{hosts:[npipe://]}`},
+			12: {s.DockerdPath, "--config-file", pipeOnly},
+			15: {s.DockerdPath, "--config-file", s.ConfigFile},
 		}
 		for i, words := range want {
 			got, err := cmdLineWords(lines[i])
@@ -183,8 +184,8 @@ func FuzzWindowsScript(f *testing.F) {
 // runs it: percent expansion first ("%%" is "%"; any other "%" would expand
 // a variable or argument, an error here), then words separated by spaces,
 // where double quotes make everything literal and, outside them, the
-// operators & | < > ^ ( ) are an error unless they are a whole word of
-// their own (the script's own redirection). The quotes are dropped, as
+// operators & | < > ^ ( ) are an error unless they make a whole word of
+// their own that the script itself writes (scriptOperators). The quotes are dropped, as
 // Windows programs do when they split their command line.
 func cmdLineWords(line string) ([]string, error) {
 	var expanded strings.Builder
@@ -202,7 +203,7 @@ func cmdLineWords(line string) ([]string, error) {
 	}
 	var words []string
 	var w strings.Builder
-	inQuotes, inWord := false, false
+	inQuotes, inWord, operator := false, false, false
 	for _, c := range expanded.String() {
 		switch {
 		case c == '"':
@@ -211,13 +212,23 @@ func cmdLineWords(line string) ([]string, error) {
 			w.WriteRune(c)
 		case c == ' ':
 			if inWord {
+				if operator && !scriptOperators[w.String()] {
+					return nil, fmt.Errorf("%q outside quotes", w.String())
+				}
 				words = append(words, w.String())
 				w.Reset()
-				inWord = false
+				inWord, operator = false, false
 			}
-		case strings.ContainsRune("&|<>^()", c) && (c != '>' || inWord):
-			return nil, fmt.Errorf("%q outside quotes", c)
+		case strings.ContainsRune("&|<>^()", c):
+			if inWord && !operator {
+				return nil, fmt.Errorf("%q outside quotes", c)
+			}
+			w.WriteRune(c)
+			inWord, operator = true, true
 		default:
+			if operator {
+				return nil, fmt.Errorf("%q outside quotes", w.String())
+			}
 			w.WriteRune(c)
 			inWord = true
 		}
@@ -226,10 +237,18 @@ func cmdLineWords(line string) ([]string, error) {
 		return nil, fmt.Errorf("unterminated quotes")
 	}
 	if inWord {
+		if operator && !scriptOperators[w.String()] {
+			return nil, fmt.Errorf("%q outside quotes", w.String())
+		}
 		words = append(words, w.String())
 	}
 	return words, nil
 }
+
+// scriptOperators are the operators the script itself writes, each as a
+// word of its own: the redirection of the pipe-only config. Any other
+// operator outside quotes came from a value.
+var scriptOperators = map[string]bool{">": true}
 
 // FuzzParseHost: ParseHost never panics, accepts nothing with white space
 // or control characters, and Key is a spelling of the same host that

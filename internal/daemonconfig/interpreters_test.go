@@ -400,7 +400,14 @@ func TestWineCmdRunsScript(t *testing.T) {
 			run := func(t *testing.T) record {
 				t.Helper()
 				rec := filepath.Join(t.TempDir(), "record.json")
-				cmd := wine.command(t.TempDir(), append(env, recordEnv+"="+rec), "cmd", "/c", script)
+				workDir := t.TempDir()
+				if tc.dockerd == "dockerd" {
+					// A dockerd planted in the caller's working directory,
+					// which cmd would run before the one on PATH: the script
+					// must start from config_file's directory instead.
+					installStandIn(t, filepath.Join(workDir, "dockerd.exe"))
+				}
+				cmd := wine.command(workDir, append(env, recordEnv+"="+rec), "cmd", "/c", script)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("the script failed: %v\n%s\nscript:\n%s", err, out, r.RunDockerDaemonCmd)
 				}

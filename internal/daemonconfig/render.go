@@ -207,6 +207,11 @@ func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
 		"rem - with server-cert.pem in place: the rendered daemon.json (mutual TLS);",
 		"rem - without it: the local named pipe only, never an open TCP port.",
 		"setlocal DisableDelayedExpansion",
+		`rem cmd runs a program in the working directory before one on PATH: start from config_file's.`,
+		// Not `cd ... || exit`: Wine's cmd runs both sides of || and &&.
+		// setlocal with an argument has just set ERRORLEVEL to 0.
+		`cd /d ` + cmdQuote(s.configDir()),
+		"if errorlevel 1 exit /b 1",
 		`if exist ` + cmdQuote(cert) + ` goto tls`,
 		"echo " + ServerCertFile + " not found: starting dockerd on the named pipe only 1>&2",
 	}
@@ -229,6 +234,19 @@ func (s Settings) runDockerDaemonCmd(extra map[string]any) (string, error) {
 // for a start without the server certificate: beside config_file.
 func (s Settings) PipeOnlyConfigPath() string {
 	return s.ConfigFile[:strings.LastIndex(s.ConfigFile, `\`)+1] + PipeOnlyConfigName
+}
+
+// configDir is the directory of the Windows config_file, where the script
+// starts dockerd from: whoever can write there can rewrite daemon.json
+// anyway, unlike the unknown working directory a service wrapper or a
+// scheduled task may start the script in, where cmd would find a planted
+// dockerd.exe before the one on PATH.
+func (s Settings) configDir() string {
+	dir := s.ConfigFile[:strings.LastIndex(s.ConfigFile, `\`)+1]
+	if len(dir) > len(`C:\`) {
+		dir = strings.TrimSuffix(dir, `\`)
+	}
+	return dir
 }
 
 // pipeOnlyJSON is the configuration for a start without the server

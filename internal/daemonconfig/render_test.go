@@ -331,7 +331,7 @@ func TestWindowsScriptPercentFollowsCmdExe(t *testing.T) {
 		"start with the TLS": {s.DockerdPath, "--config-file", s.ConfigFile},
 	}
 	lines := strings.Split(script, "\r\n")
-	for name, line := range map[string]string{"if exist": lines[6], "pipe-only start": lines[9], "start with the TLS": lines[12]} {
+	for name, line := range map[string]string{"if exist": lines[9], "pipe-only start": lines[12], "start with the TLS": lines[15]} {
 		got, err := cmdLineWords(line)
 		if err != nil {
 			t.Fatalf("%s: %q: %v", name, line, err)

@@ -132,7 +132,8 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"run_docker_daemon_cmd": computedString("On windows, a `runDockerDaemon.cmd` for a service wrapper or scheduled task: it " +
 				"starts dockerd with `config_file` when `" + daemonconfig.ServerCertFile + "` exists in `cert_dir`, and otherwise with " +
 				"a configuration it writes beside it (`" + daemonconfig.PipeOnlyConfigName + "`) that has the named pipe only, never an " +
-				"open TCP port. CRLF line endings. Null on linux."),
+				"open TCP port. It runs from `config_file`'s directory, so a `dockerd` in whatever working directory the wrapper starts it in " +
+				"is never run in place of the one on PATH. CRLF line endings. Null on linux."),
 			"dockerd_args": schema.ListAttribute{
 				MarkdownDescription: "The hosts and TLS settings as dockerd flags, for a daemon started without them in daemon.json " +
 					"(dockerd refuses a setting given both ways).",
