@@ -1,6 +1,7 @@
 package acctest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -37,6 +38,28 @@ func GoMadeCA(t testing.TB, now time.Time, eku []x509.ExtKeyUsage) (certPEM, key
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+}
+
+// CAForKey builds a self-signed CA for key with the standard library, as
+// another tool would, so that keys the provider refuses to use (RSA 1024,
+// P-224, ...) can be offered to it. The key is PKCS#8.
+func CAForKey(t testing.TB, key crypto.Signer, now time.Time) (certPEM, keyPEM string) {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "Other tool's CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(1000 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
 }
 
 // GoMadeCAWithoutKeyID builds an ECDSA P-256 CA that carries no subject key

@@ -7,10 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,22 +18,6 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
-
-// selfSignedCA makes a CA certificate for key with the standard library, as
-// another tool would, so keys this package refuses to use can be tried.
-func selfSignedCA(t *testing.T, key crypto.Signer) string {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Other CA"},
-		NotBefore: issuedAt.Add(-time.Hour), NotAfter: issuedAt.Add(1000 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pemText("CERTIFICATE", der, nil)
-}
 
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
@@ -153,8 +135,8 @@ func TestParseCACertificate_RefusesKeysClientsCannotUse(t *testing.T) {
 		want       error
 		msg        string
 	}{
-		{"RSA 1024", selfSignedCA(t, rsa1024), pki.ErrWeakRSAKey, "this one has 1024 bits"},
-		{"P-224", selfSignedCA(t, p224), pki.ErrUnusableCurve, "P-256 or P-384"},
+		{"RSA 1024", caCertFor(t, rsa1024), pki.ErrWeakRSAKey, "this one has 1024 bits"},
+		{"P-224", caCertFor(t, p224), pki.ErrUnusableCurve, "P-256 or P-384"},
 		{"DSA", readTestdata(t, "dsa-ca.pem"), pki.ErrDSAKey, "make a new CA"},
 	}
 	for _, tc := range cases {
@@ -251,4 +233,10 @@ func TestParseCACertificate_AcceptsOpenSSLText(t *testing.T) {
 			t.Errorf("%s: the certificate with openssl's text is refused: %v", alg, err)
 		}
 	}
+}
+
+// caCertFor is a CA certificate for key made as another tool would.
+func caCertFor(t *testing.T, key crypto.Signer) string {
+	certPEM, _ := acctest.CAForKey(t, key, issuedAt)
+	return certPEM
 }

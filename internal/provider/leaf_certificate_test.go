@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -112,27 +111,6 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 	}
 }
 
-// otherToolCA makes a self-signed CA for key with the standard library, as
-// another tool would, so keys the provider refuses can be offered to it.
-func otherToolCA(t *testing.T, key crypto.Signer, now time.Time) (certPEM, keyPEM string) {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "Other tool's CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(1000 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
-}
-
 // leafInputs is the configuration of the bad-input cases: a server
 // certificate whose CA key comes from var.ca_key through the attribute
 // named by keyAttr, or from both attributes.
@@ -171,7 +149,7 @@ func TestLeafBadInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaCACert, rsaCAKey := otherToolCA(t, rsaKey, now)
+	rsaCACert, rsaCAKey := acctest.CAForKey(t, rsaKey, now)
 	pkcs1 := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	sec1DER, _ := x509.MarshalECPrivateKey(ecKey)
@@ -181,9 +159,9 @@ func TestLeafBadInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	weakCert, weakKey := otherToolCA(t, rsa1024, now)
+	weakCert, weakKey := acctest.CAForKey(t, rsa1024, now)
 	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
-	p224Cert, p224Key := otherToolCA(t, p224, now)
+	p224Cert, p224Key := acctest.CAForKey(t, p224, now)
 	dsaCert := readFileString(t, "../pki/testdata/dsa-ca.pem")
 	dsaKey := readFileString(t, "../pki/testdata/dsa-ca-key.pem")
 	dsaKeyPKCS8 := readFileString(t, "../pki/testdata/dsa-ca-key.pk8.pem")
