@@ -135,6 +135,15 @@ func TestCheck(t *testing.T) {
 		{"port with a sign", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://0.0.0.0:+2376"} }, "hosts", Error, "written in plain digits"},
 		{"port with a leading zero", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://0.0.0.0:02376"} }, "hosts", Error, "written in plain digits"},
 		{"same host, two spellings of an IP", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://[::]:2376", "tcp://[0:0::0]:2376"} }, "hosts", Error, `"tcp://[::]:2376" and "tcp://[0:0::0]:2376" are the same listen address`},
+		{"no address is localhost, not every interface", func(s *Settings) {
+			s.Hosts = []string{"fd://", "tcp://:2376"}
+			s.ServerCert = serverCert(t, serverAuth, false, []string{"docker.example.com"}, "192.0.2.1")
+		}, "server_cert_pem", Warning, `do not cover "localhost"`},
+		{"same host, no address and localhost", func(s *Settings) { s.Hosts = []string{"fd://", "tcp://:2376", "tcp://localhost:2376"} }, "hosts", Error, "are the same listen address"},
+		{"windows: no address is 127.0.0.1", func(s *Settings) {
+			*s = defaults(Windows)
+			s.Hosts = []string{"npipe://", "tcp://127.0.0.1:2376", "tcp://:2376"}
+		}, "hosts", Error, "are the same listen address"},
 		{"same host, name in another case", func(s *Settings) {
 			s.Hosts = []string{"fd://", "tcp://Docker.Example.com:2376", "tcp://docker.example.com.:2376"}
 		}, "hosts", Error, "are the same listen address"},

@@ -13,7 +13,8 @@ import (
 type Host struct {
 	Raw    string
 	Scheme string // "tcp", "unix", "fd" or "npipe"
-	// Address is tcp's host (without brackets) and Port its port.
+	// Address is tcp's host (without brackets; dockerd's default for an
+	// empty one) and Port its port.
 	Address string
 	Port    int
 }
@@ -25,7 +26,17 @@ func (h Host) IsLocal() bool { return h.Scheme != "tcp" }
 // which no certificate name can be checked.
 func (h Host) IsWildcard() bool {
 	ip := net.ParseIP(h.Address)
-	return h.Address == "" || ip != nil && ip.IsUnspecified()
+	return ip != nil && ip.IsUnspecified()
+}
+
+// defaultTCPAddress is where dockerd listens for a tcp host without an
+// address (tcp://:2376): its DefaultHTTPHost, localhost on Linux and
+// 127.0.0.1 on Windows, not every interface.
+func defaultTCPAddress(p Platform) string {
+	if p == Windows {
+		return "127.0.0.1"
+	}
+	return "localhost"
 }
 
 var (
@@ -71,7 +82,11 @@ func ParseHost(p Platform, raw string) (Host, error) {
 	h := Host{Raw: raw, Scheme: scheme}
 	switch {
 	case scheme == "tcp":
-		return parseTCP(h, rest)
+		h, err := parseTCP(h, rest)
+		if err == nil && h.Address == "" {
+			h.Address = defaultTCPAddress(p)
+		}
+		return h, err
 	case scheme == "unix" && p == Linux:
 		if !unixPath.MatchString(rest) || rest == "/" {
 			return h, fmt.Errorf("%q: a unix socket needs an absolute path, as in unix:///var/run/docker.sock", raw)
