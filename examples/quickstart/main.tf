@@ -50,8 +50,9 @@ data "dockertls_daemon_config" "local" {
   containerd_address = ""
   server_cert_pem    = dockertls_server_cert.local.cert_pem
 
-  # A throwaway daemon beside any other: its own state, and no changes to
-  # the machine's networking.
+  # A throwaway daemon beside any other: its own state, no bridge and no
+  # iptables rules (the quick start also runs it in a network namespace of
+  # its own, since a dockerd without a bridge deletes the host's docker0).
   extra_settings_json = jsonencode({
     "data-root" = "${var.workdir}/data"
     "exec-root" = "${var.workdir}/exec"

@@ -33,6 +33,10 @@ if ! command -v dockerd >/dev/null 2>&1 && root && command -v apt-get >/dev/null
   echo "==> Installing Debian's docker.io (for dockerd and the docker CLI)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
 fi
+if ! command -v ip >/dev/null 2>&1 && root && command -v apt-get >/dev/null 2>&1; then
+  echo "==> Installing Debian's iproute2 (ip, to bring up the daemon's own loopback)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
+fi
 dockerd_path=$(command -v dockerd || echo /usr/bin/dockerd)
 
 umask 077
@@ -101,11 +105,19 @@ if [ "$code" != 0 ]; then
 fi
 
 
-if ! root || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
-  echo "==> Not starting a daemon: that needs root, dockerd and the docker CLI"
+if ! root || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1 ||
+  ! command -v unshare >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+  echo "==> Not starting a daemon: that needs root, dockerd, the docker CLI, unshare, nsenter and ip"
 else
-  echo "==> Starting dockerd with daemon.json on 127.0.0.1:$port"
-  dockerd --config-file "$out/daemon.json" >"$out/dockerd.log" 2>&1 </dev/null &
+  echo "==> Starting dockerd with daemon.json on 127.0.0.1:$port, in a network namespace of its own"
+  # A dockerd started with "bridge": "none" deletes the host's docker0
+  # bridge, breaking the Docker engine already running there. In its own
+  # network namespace (with only its loopback up) it touches nothing of the
+  # machine's networking; the docker CLI below joins that namespace.
+  host_bridge=""
+  if ip link show docker0 >/dev/null 2>&1; then host_bridge=docker0; fi
+  unshare --net sh -c 'ip link set lo up && exec dockerd --config-file "$1"' sh "$out/daemon.json" \
+    >"$out/dockerd.log" 2>&1 </dev/null &
   daemon=$!
   stop() {
     echo "==> Stopping the dockerd started here (pid $daemon)"
@@ -114,8 +126,9 @@ else
   }
   trap stop EXIT
   # Exactly the client settings printed at the end, and nothing of the caller's.
+  in_daemon_netns() { nsenter --target "$daemon" --net "$@"; }
   docker_client() {
-    env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" \
+    in_daemon_netns env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" \
       DOCKER_HOST="tcp://127.0.0.1:$port" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$client" docker "$@"
   }
   for _ in $(seq 1 60); do
@@ -126,10 +139,13 @@ else
   echo "==> DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$client docker version"
   docker_client version
   echo "==> Without TLS the daemon refuses:"
-  if env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" docker -H "tcp://127.0.0.1:$port" version >"$out/plain.log" 2>&1; then
+  if in_daemon_netns env -u DOCKER_CONTEXT DOCKER_CONFIG="$out/docker-config" docker -H "tcp://127.0.0.1:$port" version >"$out/plain.log" 2>&1; then
     echo "quickstart: the daemon answered a client without TLS" >&2; exit 1
   fi
   grep -m1 -i -E "error|refused|bad" "$out/plain.log" || true
+  if [ -n "$host_bridge" ] && ! ip link show "$host_bridge" >/dev/null 2>&1; then
+    echo "quickstart: the throwaway dockerd deleted the host's $host_bridge bridge" >&2; exit 1
+  fi
 fi
 
 cat <<MSG
