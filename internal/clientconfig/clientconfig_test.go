@@ -1,0 +1,173 @@
+package clientconfig
+
+import (
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+type testPKI struct {
+	now                          time.Time
+	ca, client, server, otherCli *pki.Certificate
+}
+
+func issue(t *testing.T, r pki.Request, ca *pki.Certificate, at time.Time) *pki.Certificate {
+	t.Helper()
+	if r.KeyAlgorithm == "" {
+		r.KeyAlgorithm = pki.ECDSAP256
+	}
+	if r.Validity == 0 {
+		r.Validity = 100 * time.Hour
+	}
+	var iss *pki.Issuer
+	if ca != nil {
+		var err error
+		if iss, err = ca.Issuer(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := pki.Issue(r, iss, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newTestPKI(t *testing.T, now time.Time) *testPKI {
+	t.Helper()
+	p := &testPKI{now: now}
+	p.ca = issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Test CA", Validity: 10000 * time.Hour}, nil, now.Add(-5000*time.Hour))
+	other := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Other CA"}, nil, now)
+	p.client = issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "client"}, p.ca, now)
+	p.server = issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "server", DNSNames: []string{"docker.example.com"}}, p.ca, now)
+	p.otherCli = issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "other client"}, other, now)
+	return p
+}
+
+func (p *testPKI) settings() Settings {
+	return Settings{
+		Host:          "tcp://docker.example.com:2376",
+		CACertPEM:     p.ca.CertPEM,
+		ClientCertPEM: p.client.CertPEM,
+		ClientKeyPEM:  p.client.PrivateKeyPEM,
+		Home:          "/home/me",
+		Now:           p.now,
+	}
+}
+
+func TestRenderDefaults(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t, time.Now())
+	s := p.settings()
+	r, problems := Render(s)
+	if r == nil || len(problems) != 0 {
+		t.Fatalf("Render: %v", problems)
+	}
+	wantEnv := map[string]string{"DOCKER_HOST": "tcp://docker.example.com:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/home/me/.docker"}
+	if !maps.Equal(r.Env, wantEnv) {
+		t.Errorf("Env = %q, want %q", r.Env, wantEnv)
+	}
+	wantFiles := map[string]string{"/home/me/.docker/ca.pem": s.CACertPEM, "/home/me/.docker/cert.pem": s.ClientCertPEM, "/home/me/.docker/key.pem": s.ClientKeyPEM}
+	if !maps.Equal(r.Files, wantFiles) {
+		t.Errorf("Files has the keys %q, want %q", slicesOfKeys(r.Files), slicesOfKeys(wantFiles))
+	}
+	want := "docker context create docker.example.com --docker host=tcp://docker.example.com:2376,ca=/home/me/.docker/ca.pem,cert=/home/me/.docker/cert.pem,key=/home/me/.docker/key.pem"
+	if r.ContextCommand != want {
+		t.Errorf("ContextCommand =\n%s\nwant\n%s", r.ContextCommand, want)
+	}
+	if r.CAFile != "/home/me/.docker/ca.pem" || r.CertFile != "/home/me/.docker/cert.pem" || r.KeyFile != "/home/me/.docker/key.pem" || r.CertDir != "/home/me/.docker" {
+		t.Errorf("paths: %q %q %q %q", r.CertDir, r.CAFile, r.CertFile, r.KeyFile)
+	}
+}
+
+func slicesOfKeys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestExpandCertPath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, home, want, err string }{
+		{"", "/home/me", "/home/me/.docker", ""},
+		{"~", "/home/me", "/home/me", ""},
+		{"~/certs/prod", "/home/me/", "/home/me/certs/prod", ""},
+		{"~/x", "/", "/x", ""},
+		{"/etc/docker-client", "", "/etc/docker-client", ""},
+		{"~", "", "", "HOME is unset"},
+		{"~bob/.docker", "/home/me", "", "not ~user"},
+		{"certs", "/home/me", "", "is not absolute"},
+		{"/a/../b", "/home/me", "", `write it as "/b"`},
+		{"/a/", "/home/me", "", `write it as "/a"`},
+		{"/a\nb", "/home/me", "", "control character U+000A"},
+		{"~/x", "relative", "", "home directory \"relative\" is not absolute"},
+		{"/" + strings.Repeat("a", 256), "", "", "component of 256 bytes"},
+	} {
+		got, err := ExpandCertPath(tc.in, tc.home)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ExpandCertPath(%q, %q) = %q, %v; want %q", tc.in, tc.home, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ExpandCertPath(%q, %q) = %q, %v; want an error saying %q", tc.in, tc.home, got, err, tc.err)
+		}
+	}
+}
+
+// TestCheck: each mistake is reported on its attribute, with its severity.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	p := newTestPKI(t, now)
+	expired := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "old", Validity: time.Hour}, p.ca, now.Add(-100*time.Hour))
+	for _, tc := range []struct {
+		name   string
+		change func(*Settings)
+		attr   string
+		sev    daemonconfig.Severity
+		want   string
+	}{
+		{"unix socket", func(s *Settings) { s.Host = "unix:///var/run/docker.sock" }, "host", daemonconfig.Error, "is not a tcp://HOST:PORT address"},
+		{"no port", func(s *Settings) { s.Host = "tcp://docker.example.com" }, "host", daemonconfig.Error, "give the daemon's address and port"},
+		{"path", func(s *Settings) { s.Host = "tcp://docker.example.com:2376/" }, "host", daemonconfig.Error, "plain digits"},
+		{"wildcard", func(s *Settings) { s.Host = "tcp://0.0.0.0:2376" }, "host", daemonconfig.Error, "not one a client dials"},
+		{"no address", func(s *Settings) { s.Host = "tcp://:2376" }, "host", daemonconfig.Error, "has no address"},
+		{"port 2375", func(s *Settings) { s.Host = "tcp://docker.example.com:2375" }, "host", daemonconfig.Warning, "without TLS"},
+		{"other port", func(s *Settings) { s.Host = "tcp://docker.example.com:12376" }, "host", daemonconfig.Warning, "uses port 12376"},
+		{"ipv6 needs a name", func(s *Settings) { s.Host = "tcp://[2001:db8::1]:2376" }, "context_name", daemonconfig.Error, "Set context_name"},
+		{"reserved name", func(s *Settings) { s.ContextName = "default" }, "context_name", daemonconfig.Error, "reserved name"},
+		{"bad name", func(s *Settings) { s.ContextName = "my context" }, "context_name", daemonconfig.Error, "is not a docker context name"},
+		{"server cert", func(s *Settings) { s.ClientCertPEM, s.ClientKeyPEM = p.server.CertPEM, p.server.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Error, "it is a server certificate"},
+		{"CA as client", func(s *Settings) { s.ClientCertPEM = p.ca.CertPEM }, "client_cert_pem", daemonconfig.Error, "is a CA certificate"},
+		{"other CA's client", func(s *Settings) { s.ClientCertPEM, s.ClientKeyPEM = p.otherCli.CertPEM, p.otherCli.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Error, "was not signed by the CA"},
+		{"key of another", func(s *Settings) { s.ClientKeyPEM = p.otherCli.PrivateKeyPEM }, "client_key_pem", daemonconfig.Error, "does not belong to the client certificate"},
+		{"key in cert input", func(s *Settings) { s.ClientCertPEM = p.client.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Error, "holds a private key"},
+		{"leaf as CA", func(s *Settings) { s.CACertPEM = p.client.CertPEM }, "ca_cert_pem", daemonconfig.Error, "is not a CA"},
+		{"expired", func(s *Settings) { s.ClientCertPEM, s.ClientKeyPEM = expired.CertPEM, expired.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Warning, "expired at"},
+		{"relative cert_path", func(s *Settings) { s.CertPath = ".docker" }, "cert_path", daemonconfig.Error, "is not absolute"},
+	} {
+		s := p.settings()
+		tc.change(&s)
+		r, problems := Render(s)
+		found := false
+		for _, pr := range problems {
+			found = found || pr.Attribute == tc.attr && pr.Severity == tc.sev && strings.Contains(pr.Detail, tc.want)
+		}
+		if !found {
+			t.Errorf("%s: problems %+v, want one on %s saying %q", tc.name, problems, tc.attr, tc.want)
+		}
+		if (r == nil) != (tc.sev == daemonconfig.Error) {
+			t.Errorf("%s: rendered %v despite %v", tc.name, r != nil, problems)
+		}
+		for _, pr := range problems {
+			if strings.Contains(pr.Detail, strings.Split(s.ClientKeyPEM, "\n")[1]) {
+				t.Errorf("%s: a problem echoes key material", tc.name)
+			}
+		}
+	}
+}
