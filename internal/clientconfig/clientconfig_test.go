@@ -2,9 +2,11 @@ package clientconfig
 
 import (
 	"maps"
+	"path"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -15,7 +17,7 @@ type testPKI struct {
 	ca, client, server, otherCli *pki.Certificate
 }
 
-func issue(t *testing.T, r pki.Request, ca *pki.Certificate, at time.Time) *pki.Certificate {
+func issue(t testing.TB, r pki.Request, ca *pki.Certificate, at time.Time) *pki.Certificate {
 	t.Helper()
 	if r.KeyAlgorithm == "" {
 		r.KeyAlgorithm = pki.ECDSAP256
@@ -37,7 +39,7 @@ func issue(t *testing.T, r pki.Request, ca *pki.Certificate, at time.Time) *pki.
 	return c
 }
 
-func newTestPKI(t *testing.T, now time.Time) *testPKI {
+func newTestPKI(t testing.TB, now time.Time) *testPKI {
 	t.Helper()
 	p := &testPKI{now: now}
 	p.ca = issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Test CA", Validity: 10000 * time.Hour}, nil, now.Add(-5000*time.Hour))
@@ -170,4 +172,45 @@ func TestCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzRender: whatever host, cert_path, home and context_name Check
+// accepts renders an environment that says exactly that: DOCKER_HOST is the
+// host, DOCKER_CERT_PATH an absolute path in normal form without control
+// characters, and the files lie directly in it.
+func FuzzRender(f *testing.F) {
+	p := newTestPKI(f, time.Now())
+	f.Add("tcp://docker.example.com:2376", "", "/home/me", "")
+	f.Add("tcp://[2001:db8::1]:2376", "~/a b/c", "/home/me/", "v6-host")
+	f.Add("tcp://0.0.0.0:2376", "~bob", "", "default")
+	f.Add("tcp://h:2376", "/a/../b\n", "/", "x")
+	f.Fuzz(func(t *testing.T, host, certPath, home, name string) {
+		s := p.settings()
+		s.Host, s.CertPath, s.Home, s.ContextName = host, certPath, home, name
+		r, problems := Render(s)
+		if r == nil {
+			if !HasErrors(problems) {
+				t.Fatalf("nothing rendered, and no error: %v", problems)
+			}
+			return
+		}
+		dir := r.Env["DOCKER_CERT_PATH"]
+		if r.Env["DOCKER_HOST"] != host || r.Env["DOCKER_TLS_VERIFY"] != "1" || dir != r.CertDir {
+			t.Fatalf("env %q for host %q", r.Env, host)
+		}
+		if dirProblem(dir) != "" || !strings.HasPrefix(dir, "/") || strings.IndexFunc(dir, unicode.IsControl) >= 0 {
+			t.Fatalf("DOCKER_CERT_PATH %q: %s", dir, dirProblem(dir))
+		}
+		if !strings.HasPrefix(certPath, "~") && certPath != "" && dir != certPath {
+			t.Fatalf("cert_path %q became %q", certPath, dir)
+		}
+		for k := range r.Files {
+			if path.Dir(k) != dir {
+				t.Fatalf("file %q is not directly in %q", k, dir)
+			}
+		}
+		if ContextNameProblem(r.ContextName) != "" {
+			t.Fatalf("context name %q: %s", r.ContextName, ContextNameProblem(r.ContextName))
+		}
+	})
 }
