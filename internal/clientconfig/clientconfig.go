@@ -61,6 +61,9 @@ type Settings struct {
 	Home string
 	// Now is when the certificates' validity is checked.
 	Now time.Time
+	// CertificatesUnknown skips the checks of the PEM inputs, for a plan
+	// in which they are not known yet but the other settings are.
+	CertificatesUnknown bool
 }
 
 // Problem is daemonconfig's: one finding, naming the setting it concerns.
@@ -259,7 +262,9 @@ func (s Settings) check() ([]Problem, inputs) {
 				"The context cannot be named after the host %q: %s. Set context_name.", in.host.address, problem)
 		}
 	}
-	s.checkCertificates(&c)
+	if !s.CertificatesUnknown {
+		s.checkCertificates(&c)
+	}
 	return c.problems, in
 }
 
@@ -351,6 +356,7 @@ func (s Settings) Check() []Problem {
 // Render checks the settings and, when Check finds no error, renders the
 // client configuration. It returns Check's problems either way.
 func Render(s Settings) (*Rendered, []Problem) {
+	s.CertificatesUnknown = false
 	problems, in := s.check()
 	if HasErrors(problems) {
 		return nil, problems

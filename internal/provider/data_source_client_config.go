@@ -154,9 +154,12 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
-// settings reads the model; known is false while any input is unknown.
+// settings reads the model; known is false while the address, path or
+// context name is unknown. PEM inputs still unknown (certificates made in
+// the same run) only skip the certificate checks, so a wrong host still
+// fails the plan.
 func (m *clientConfigModel) settings(now time.Time) (s clientconfig.Settings, known bool) {
-	for _, v := range []types.String{m.Host, m.CACertPEM, m.ClientCertPEM, m.ClientKeyPEM, m.CertPath, m.ContextName} {
+	for _, v := range []types.String{m.Host, m.CertPath, m.ContextName} {
 		if v.IsUnknown() {
 			return s, false
 		}
@@ -165,14 +168,15 @@ func (m *clientConfigModel) settings(now time.Time) (s clientconfig.Settings, kn
 	// leaves it empty, and Check then says so if cert_path needs it.
 	home, _ := os.UserHomeDir()
 	return clientconfig.Settings{
-		Host:          m.Host.ValueString(),
-		CACertPEM:     m.CACertPEM.ValueString(),
-		ClientCertPEM: m.ClientCertPEM.ValueString(),
-		ClientKeyPEM:  m.ClientKeyPEM.ValueString(),
-		CertPath:      m.CertPath.ValueString(),
-		ContextName:   m.ContextName.ValueString(),
-		Home:          home,
-		Now:           now,
+		Host:                m.Host.ValueString(),
+		CACertPEM:           m.CACertPEM.ValueString(),
+		ClientCertPEM:       m.ClientCertPEM.ValueString(),
+		ClientKeyPEM:        m.ClientKeyPEM.ValueString(),
+		CertPath:            m.CertPath.ValueString(),
+		ContextName:         m.ContextName.ValueString(),
+		Home:                home,
+		Now:                 now,
+		CertificatesUnknown: m.CACertPEM.IsUnknown() || m.ClientCertPEM.IsUnknown() || m.ClientKeyPEM.IsUnknown(),
 	}, true
 }
 

@@ -243,6 +243,19 @@ func TestClientConfig_BadInput(t *testing.T) {
 		pems("client certificate as the CA", vars(client.CertPEM, client.CertPEM, client.PrivateKeyPEM), `is not a CA`),
 		pems("certificate as the key", vars(ca.CertPEM, client.CertPEM, client.CertPEM), `Invalid client key`),
 		{
+			name: "bad host while the certificates are unknown",
+			config: pkiConfig("ECDSA_P256") + `
+data "dockertls_client_config" "test" {
+  host            = "tcp://0.0.0.0:2376"
+  ca_cert_pem     = dockertls_ca.test.cert_pem
+  client_cert_pem = dockertls_client_cert.test.cert_pem
+  client_key_pem  = dockertls_client_cert.test.private_key_pem
+}
+`,
+			want:  "not one a client dials",
+			phase: atPlan,
+		},
+		{
 			name: "another client's key, known only at apply",
 			config: pkiConfig("ECDSA_P256") + `
 data "dockertls_client_config" "test" {
