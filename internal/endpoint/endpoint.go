@@ -211,12 +211,15 @@ func Probe(ctx context.Context, t Target) Result {
 		res.Err = classifyExchange("answering GET /version", t.Timeout, err)
 		return res
 	}
-	var v struct{ Version, ApiVersion string } //nolint:revive // the Engine API's field name
-	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.ApiVersion == "" {
+	var v struct {
+		Version    string `json:"Version"`
+		APIVersion string `json:"ApiVersion"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" {
 		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version: %q", truncate(body)), Err: err}
 		return res
 	}
-	res.DockerVersion, res.APIVersion = v.Version, v.ApiVersion
+	res.DockerVersion, res.APIVersion = v.Version, v.APIVersion
 	return res
 }
 

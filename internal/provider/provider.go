@@ -68,5 +68,6 @@ func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resourc
 func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewDaemonConfigDataSource,
+		NewEndpointDataSource,
 	}
 }
