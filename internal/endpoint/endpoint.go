@@ -185,7 +185,7 @@ func Probe(ctx context.Context, t Target) Result {
 		if verifyErr != nil {
 			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now())
 		} else {
-			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err)
+			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err, res.Verified)
 		}
 		return res
 	}
@@ -199,7 +199,7 @@ func Probe(ctx context.Context, t Target) Result {
 	api := &apiConn{conn: conn, r: bufio.NewReader(conn), host: addr}
 	ping, err := api.get("/_ping")
 	if err != nil {
-		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err)
+		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err, true)
 		return res
 	}
 	if strings.TrimSpace(string(ping)) != "OK" {
@@ -208,7 +208,7 @@ func Probe(ctx context.Context, t Target) Result {
 	}
 	body, err := api.get("/version")
 	if err != nil {
-		res.Err = classifyExchange("answering GET /version", t.Timeout, err)
+		res.Err = classifyExchange("answering GET /version", t.Timeout, err, true)
 		return res
 	}
 	var v struct {
@@ -293,16 +293,19 @@ var certificateAlerts = []string{
 	"unknown certificate", "unknown certificate authority", "certificate required", "access denied",
 }
 
-// classifyExchange classifies an error after the server was verified: in
-// the handshake (TLS 1.2) or at the first read (TLS 1.3, where the server
-// judges the client's certificate after the client has finished).
-func classifyExchange(stage string, timeout time.Duration, err error) *Error {
+// classifyExchange classifies an error that is not the server's
+// certificate failing verification. A certificate alert from the daemon
+// after the client verified it is the daemon refusing the client's
+// certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
+// where the server judges the client's certificate after the client has
+// finished).
+func classifyExchange(stage string, timeout time.Duration, err error, verified bool) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
 	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "remote error" {
+	if errors.As(err, &op) && op.Op == "remote error" && verified {
 		for _, a := range certificateAlerts {
 			if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
 				return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+

@@ -250,3 +250,20 @@ func TestClientCertificate_RefusesAnotherKey(t *testing.T) {
 		t.Fatalf("ClientCertificate with another key: %v; want ErrKeyMismatch", err)
 	}
 }
+
+// Dialled by IP address, the client sends no server name (SNI carries host
+// names only), yet the address must still be checked against the
+// certificate's IP subjectAltNames.
+func TestProbe_IPAddressNotInCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	elsewhere := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "127.0.0.1",
+		DNSNames: []string{"docker.test"}, IPAddresses: []net.IP{net.ParseIP("192.0.2.1")}}, p.ca, time.Now())
+	d := acctest.StartFakeDaemon(t, pair(t, elsewhere), p.ca.Cert, 0)
+	res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+	wantKind(t, res, NameMismatch)
+	wantServed(t, res, elsewhere)
+	if n := d.Requests(); n != 0 {
+		t.Errorf("the daemon read %d requests; want none", n)
+	}
+}
