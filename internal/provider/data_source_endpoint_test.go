@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -466,4 +468,51 @@ func TestEndpoint_ExpiredServerCertificate(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestTraceLogsHoldNoEndpointClientKey reads a daemon with every log at
+// TRACE and searches the log for the client key's body, after proving that
+// the data source's own log line reached it. (Not parallel: it sets process
+// environment.)
+func TestTraceLogsHoldNoEndpointClientKey(t *testing.T) {
+	p := newGoPKI(t)
+	d := acctest.StartFakeDaemon(t, p.serverPair(), p.ca.Cert, 0)
+	env := newTestEnv(t)
+	dir := t.TempDir()
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config:          endpointVarsConfig,
+			ConfigVariables: endpointVars("tcp://"+d.Addr, p.ca, p.client),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(endpointData, tfjsonpathOf("verified"), knownvalue.Bool(true)),
+			},
+		}},
+	})
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no log file was written (%v)", err)
+	}
+	var all strings.Builder
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	text := all.String()
+	if !strings.Contains(text, "probed a Docker endpoint") || !strings.Contains(text, pki.Fingerprint(p.server.Cert)) {
+		t.Fatalf("the data source's log line is not in the log (%d bytes): the check below would prove nothing", len(text))
+	}
+	for _, line := range strings.Split(p.client.PrivateKeyPEM, "\n") {
+		if len(line) >= 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
+			t.Fatal("a line of client_key_pem appears in the TRACE log")
+		}
+	}
+	if strings.Contains(text, "BEGIN PRIVATE KEY") {
+		t.Fatal("a PEM private key header appears in the TRACE log")
+	}
 }
