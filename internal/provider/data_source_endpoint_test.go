@@ -371,6 +371,8 @@ func TestEndpoint_DeployedDaemon(t *testing.T) {
 				ConfigVariables: vars,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(ds("match"), at("reachable"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ds("match"), at("timeout_seconds"), knownvalue.Int64Exact(10)),
+					statecheck.ExpectKnownValue(ds("match"), at("fail_on_error"), knownvalue.Bool(false)),
 					verified("match", true),
 					statecheck.ExpectKnownValue(ds("match"), at("error"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(ds("match"), at("error_kind"), knownvalue.Null()),
