@@ -518,3 +518,28 @@ func TestTraceLogsHoldNoEndpointClientKey(t *testing.T) {
 		t.Fatal("a PEM private key header appears in the TRACE log")
 	}
 }
+
+// TestEndpoint_TimeoutBoundsTheRead: a port that accepts and never
+// answers costs timeout_seconds per read, and is reported, not an error.
+func TestEndpoint_TimeoutBoundsTheRead(t *testing.T) {
+	t.Parallel()
+	p := newGoPKI(t)
+	host := "tcp://" + acctest.StartSilentListener(t)
+	cfg := strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = 1", 1)
+	at := tfjsonpathOf
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config:          cfg,
+			ConfigVariables: endpointVars(host, p.ca, p.client),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(endpointData, at("reachable"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(endpointData, at("verified"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(endpointData, at("error_kind"), knownvalue.StringExact(string(endpoint.Timeout))),
+				statecheck.ExpectKnownValue(endpointData, at("error"), knownvalue.StringRegexp(errorPattern("no answer within 1s (during the TLS handshake)"))),
+				statecheck.ExpectKnownValue(endpointData, at("server_cert_pem"), knownvalue.Null()),
+			},
+		}},
+	})
+}
