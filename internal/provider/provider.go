@@ -46,7 +46,8 @@ func (p *dockerTLSProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The `dockertls` provider makes the PKI for a Docker daemon served with " +
 			"`dockerd --tlsverify` on port 2376: a CA, server certificates and client certificates, " +
-			"following Docker's x509 profile, and renders the daemon's configuration. It needs no configuration and talks to no API: " +
+			"following Docker's x509 profile, and renders the daemon's configuration. It needs no configuration and talks to no API " +
+			"(the `dockertls_endpoint` data source only dials the daemon it is given, to see what it serves): " +
 			"everything it makes lives in the Terraform state, so protect the state as you would the keys.",
 	}
 }
@@ -69,5 +70,6 @@ func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.Dat
 	return []func() datasource.DataSource{
 		NewDaemonConfigDataSource,
 		NewClientConfigDataSource,
+		NewEndpointDataSource,
 	}
 }

@@ -1,0 +1,121 @@
+package acctest
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+)
+
+// FakeDaemonVersion and FakeDaemonAPIVersion are what a FakeDaemon's
+// GET /version reports.
+const (
+	FakeDaemonVersion    = "99.0.0-fake"
+	FakeDaemonAPIVersion = "1.99"
+)
+
+// FakeDaemon is an in-process HTTPS server with dockerd's TLS settings
+// under --tlsverify (go-connections' server defaults, client certificates
+// required and verified against one CA) that answers GET /_ping and
+// GET /version as the Engine API does, and counts every request it reads.
+type FakeDaemon struct {
+	// Addr is 127.0.0.1:PORT.
+	Addr     string
+	requests atomic.Int64
+}
+
+// Requests is how many HTTP requests the daemon has read, whatever their path.
+func (d *FakeDaemon) Requests() int64 { return d.requests.Load() }
+
+// StartFakeDaemon serves cert to clients whose certificates clientCA signed.
+// maxVersion caps the TLS version (0: TLS 1.3), for the TLS 1.2 code paths.
+func StartFakeDaemon(t testing.TB, cert tls.Certificate, clientCA *x509.Certificate, maxVersion uint16) *FakeDaemon {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(clientCA)
+	cfg := tlsconfig.ServerDefault()
+	cfg.Certificates = []tls.Certificate{cert}
+	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	cfg.ClientCAs = pool
+	cfg.MaxVersion = maxVersion
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &FakeDaemon{Addr: ln.Addr().String()}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d.requests.Add(1)
+			switch r.URL.Path {
+			case "/_ping":
+				w.Header().Set("Api-Version", FakeDaemonAPIVersion)
+				_, _ = io.WriteString(w, "OK")
+			case "/version":
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"Version":"`+FakeDaemonVersion+`","ApiVersion":"`+FakeDaemonAPIVersion+`","Os":"linux"}`)
+			default:
+				http.NotFound(w, r)
+			}
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return d
+}
+
+// StartSilentListener accepts TCP connections and never answers, as a
+// daemon behind a stalled proxy would. It returns the address.
+func StartSilentListener(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() { close(done); _ = ln.Close() })
+	return ln.Addr().String()
+}
+
+// ClosedPort returns 127.0.0.1:PORT where nothing listens: a port that was
+// just bound and released.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}

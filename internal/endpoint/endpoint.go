@@ -1,0 +1,351 @@
+// Package endpoint dials a Docker daemon's TLS port as the docker CLI does
+// with --tlsverify, and reports what it serves: the certificate it presents
+// (even one that fails verification), whether that certificate verifies
+// against the given CA and host, and the daemon's version. It speaks plain Go
+// and knows nothing of Terraform.
+//
+// The client is go-connections' tlsconfig.ClientDefault (TLS 1.2 or later,
+// the same six ECDHE AEAD cipher suites), with the CA as its only root and the
+// client certificate from memory, as a docker context's TLS data configures
+// the CLI. Verification is done in a VerifyConnection callback that performs
+// the checks crypto/tls would (chain to the CA, validity at the current time,
+// serverAuth, the dialled host name or IP address) after recording the
+// served certificate, so a refused certificate is still reported. No HTTP
+// request is ever written to a connection whose server was not verified.
+package endpoint
+
+import (
+	"bufio"
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+)
+
+// Kind classifies why a probe failed. The values are stable: configurations
+// compare them in check blocks.
+type Kind string
+
+// The kinds of failure, from the network up.
+const (
+	ConnectionRefused        Kind = "connection_refused"
+	Timeout                  Kind = "timeout"
+	UnknownAuthority         Kind = "unknown_authority"
+	NameMismatch             Kind = "name_mismatch"
+	Expired                  Kind = "expired"
+	ClientCertificateRefused Kind = "client_certificate_refused"
+	Other                    Kind = "other"
+)
+
+// KindInfo describes one kind, for documentation.
+type KindInfo struct {
+	Kind    Kind
+	Meaning string
+}
+
+// Kinds lists every kind with its meaning, in the order a probe meets them.
+var Kinds = []KindInfo{
+	{ConnectionRefused, "nothing accepts TCP connections at the address (no daemon, wrong port, or a firewall that rejects)"},
+	{Timeout, "the probe did not finish within the timeout (a firewall that drops packets, or a daemon that does not answer)"},
+	{UnknownAuthority, "the served certificate is not signed by the given CA"},
+	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
+	{Expired, "the served certificate has expired, or is not valid yet, by this machine's clock"},
+	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
+	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
+}
+
+// Error is a classified probe failure.
+type Error struct {
+	Kind Kind
+	// Message is a sentence for people: what failed and what it usually
+	// means. It never holds key material.
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Target is what to probe and with which credentials.
+type Target struct {
+	Host Host
+	// CA is the only root the daemon's certificate may chain to.
+	CA *x509.Certificate
+	// Client is presented to the daemon (see ClientCertificate).
+	Client tls.Certificate
+	// Timeout bounds the whole probe: connection, handshake and requests.
+	Timeout time.Duration
+	// Now is the time certificates are checked at; nil means time.Now, the
+	// clock the docker CLI and the daemon use.
+	Now func() time.Time
+}
+
+// Result is what a probe saw.
+type Result struct {
+	// Reachable: a TCP connection to the host was opened.
+	Reachable bool
+	// Verified: the served certificate chains to the CA, is valid now, is
+	// meant for a server and covers the dialled host.
+	Verified bool
+	// ServerCert is the certificate the daemon presented, verified or not;
+	// nil when the handshake never got that far.
+	ServerCert *x509.Certificate
+	// DockerVersion and APIVersion come from GET /version.
+	DockerVersion, APIVersion string
+	// Err is nil when the daemon was verified and answered both requests.
+	Err *Error
+}
+
+// ErrKeyMismatch says the client key does not belong to the client certificate.
+var ErrKeyMismatch = errors.New("the private key does not belong to the client certificate (their public keys differ): pass the key that was generated with it")
+
+// ClientCertificate pairs a client certificate with its key for the
+// handshake, refusing a key that does not match.
+func ClientCertificate(cert *x509.Certificate, key crypto.Signer) (tls.Certificate, error) {
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return tls.Certificate{}, ErrKeyMismatch
+	}
+	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+}
+
+// maxBody bounds what is read of a response: /version is well under 2 KiB.
+const maxBody = 1 << 20
+
+// Probe dials the target, verifies the daemon and asks for its version.
+func Probe(ctx context.Context, t Target) Result {
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
+		defer cancel()
+	}
+	now := t.Now
+	if now == nil {
+		now = time.Now
+	}
+	var res Result
+	addr := t.Host.Address()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		res.Err = classifyDial(addr, t.Timeout, err)
+		return res
+	}
+	res.Reachable = true
+	defer raw.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = raw.SetDeadline(deadline)
+	}
+
+	roots := x509.NewCertPool()
+	roots.AddCert(t.CA)
+	cfg := tlsconfig.ClientDefault()
+	cfg.ServerName = t.Host.Name
+	cfg.Certificates = []tls.Certificate{t.Client}
+	// crypto/tls's own verification would abort the handshake before the
+	// served certificate can be recorded. VerifyConnection runs in its place
+	// and makes the same checks; its error still aborts the handshake, so an
+	// unverified connection never carries a request.
+	cfg.InsecureSkipVerify = true
+	var verifyErr error
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			verifyErr = errors.New("the server presented no certificate")
+			return verifyErr
+		}
+		res.ServerCert = cs.PeerCertificates[0]
+		opts := x509.VerifyOptions{
+			// The name dialled, not cs.ServerName: that is the SNI, which
+			// is empty for an IP address.
+			DNSName:       t.Host.Name,
+			Roots:         roots,
+			Intermediates: x509.NewCertPool(),
+			CurrentTime:   now(),
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		}
+		for _, c := range cs.PeerCertificates[1:] {
+			opts.Intermediates.AddCert(c)
+		}
+		_, verifyErr = cs.PeerCertificates[0].Verify(opts)
+		res.Verified = verifyErr == nil
+		return verifyErr
+	}
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		if verifyErr != nil {
+			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now())
+		} else {
+			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err, res.Verified)
+		}
+		return res
+	}
+	if !res.Verified {
+		// Unreachable while VerifyConnection returns its error, kept so
+		// that no future change can send a request unverified.
+		res.Err = &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
+		return res
+	}
+
+	api := &apiConn{conn: conn, r: bufio.NewReader(conn), host: addr}
+	ping, err := api.get("/_ping")
+	if err != nil {
+		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err, true)
+		return res
+	}
+	if strings.TrimSpace(string(ping)) != "OK" {
+		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /_ping answered %q, not OK: this is not a Docker daemon", truncate(ping))}
+		return res
+	}
+	body, err := api.get("/version")
+	if err != nil {
+		res.Err = classifyExchange("answering GET /version", t.Timeout, err, true)
+		return res
+	}
+	var v struct {
+		Version    string `json:"Version"`
+		APIVersion string `json:"ApiVersion"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" {
+		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version: %q", truncate(body)), Err: err}
+		return res
+	}
+	res.DockerVersion, res.APIVersion = v.Version, v.APIVersion
+	return res
+}
+
+// apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.
+type apiConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+	host string
+}
+
+func (a *apiConn) get(path string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, "https://"+a.host+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "terraform-provider-dockertls")
+	if err := req.Write(a.conn); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(a.r, req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &Error{Kind: Other, Message: fmt.Sprintf("GET %s answered %s: %q", path, resp.Status, truncate(body))}
+	}
+	return body, nil
+}
+
+func truncate(b []byte) string {
+	const n = 200
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func timeoutError(stage string, timeout time.Duration, err error) *Error {
+	return &Error{Kind: Timeout, Err: err, Message: fmt.Sprintf("no answer within %s (%s): a firewall may drop the packets, "+
+		"or the daemon is overloaded", timeout, stage)}
+}
+
+func classifyDial(addr string, timeout time.Duration, err error) *Error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &Error{Kind: ConnectionRefused, Err: err, Message: fmt.Sprintf("connection refused at %s: no daemon listens there "+
+			"(not started, another port, or listening on another address), or a firewall rejects the port", addr)}
+	case timedOut(err):
+		return timeoutError("connecting to "+addr, timeout, err)
+	case errors.As(err, &dnsErr):
+		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot resolve %s: %v", addr, err)}
+	}
+	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot connect to %s: %v", addr, err)}
+}
+
+// certificateAlerts are the TLS alerts a daemon sends when it refuses the
+// client's certificate (Go's texts for them).
+var certificateAlerts = []string{
+	"bad certificate", "unsupported certificate", "revoked certificate", "expired certificate",
+	"unknown certificate", "unknown certificate authority", "certificate required", "access denied",
+}
+
+// classifyExchange classifies an error that is not the server's
+// certificate failing verification. A certificate alert from the daemon
+// after the client verified it is the daemon refusing the client's
+// certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
+// where the server judges the client's certificate after the client has
+// finished).
+func classifyExchange(stage string, timeout time.Duration, err error, verified bool) *Error {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && verified {
+		for _, a := range certificateAlerts {
+			if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
+				return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+
+					"certificate (%v): it must be signed by the CA the daemon trusts (its tlscacert), be valid now and allow "+
+					"clientAuth", op.Err)}
+			}
+		}
+	}
+	if timedOut(err) {
+		return timeoutError(stage, timeout, err)
+	}
+	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("failed %s: %v", stage, err)}
+}
+
+// classifyVerify explains why the served certificate failed verification.
+func classifyVerify(host Host, served *x509.Certificate, err error, now time.Time) *Error {
+	const rfc = time.RFC3339
+	var (
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+		unknown  x509.UnknownAuthorityError
+	)
+	subject := "the served certificate"
+	if served != nil {
+		subject = fmt.Sprintf("the served certificate (subject %q, issuer %q)", served.Subject.String(), served.Issuer.String())
+	}
+	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && served != nil:
+		if now.Before(served.NotBefore) {
+			return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s is not valid until %s (now %s): check the clocks of "+
+				"the daemon's issuer and of this machine", subject, served.NotBefore.UTC().Format(rfc), now.UTC().Format(rfc))}
+		}
+		return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s expired at %s (now %s): deploy a renewed server "+
+			"certificate and restart the daemon", subject, served.NotAfter.UTC().Format(rfc), now.UTC().Format(rfc))}
+	case errors.As(err, &hostname):
+		return &Error{Kind: NameMismatch, Err: err, Message: fmt.Sprintf("%s does not cover %s (%v): dial a name or address "+
+			"in its subjectAltNames, or issue it with this one", subject, host.Name, err)}
+	case errors.As(err, &unknown):
+		return &Error{Kind: UnknownAuthority, Err: err, Message: fmt.Sprintf("%s is not signed by the given CA: the daemon "+
+			"serves a certificate from another CA, or the CA given is not the one that signed it", subject)}
+	}
+	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("%s failed verification: %v", subject, err)}
+}

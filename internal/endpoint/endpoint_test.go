@@ -1,0 +1,269 @@
+package endpoint
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// testPKI is a CA with a server certificate for 127.0.0.1 and a client.
+type testPKI struct {
+	ca             *pki.Certificate
+	server, client tls.Certificate
+	serverCert     *pki.Certificate
+}
+
+func issue(t *testing.T, req pki.Request, issuer *pki.Certificate, now time.Time) *pki.Certificate {
+	t.Helper()
+	var iss *pki.Issuer
+	if issuer != nil {
+		var err error
+		if iss, err = issuer.Issuer(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if req.KeyAlgorithm == "" {
+		req.KeyAlgorithm = pki.DefaultKeyAlgorithm
+	}
+	if req.Validity == 0 {
+		req.Validity = 24 * time.Hour
+	}
+	c, err := pki.Issue(req, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func pair(t *testing.T, c *pki.Certificate) tls.Certificate {
+	t.Helper()
+	p, err := ClientCertificate(c.Cert, c.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newPKI issues the server certificate at serverIssuedAt, valid for
+// serverValidity (0: a day).
+func newPKI(t *testing.T, serverIssuedAt time.Time, serverValidity time.Duration) *testPKI {
+	t.Helper()
+	now := time.Now()
+	ca := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "test CA", Validity: 100 * 24 * time.Hour}, nil, serverIssuedAt.Add(-time.Hour))
+	server := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "daemon", Validity: serverValidity,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, serverIssuedAt)
+	client := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "client"}, ca, now)
+	return &testPKI{ca: ca, server: pair(t, server), client: pair(t, client), serverCert: server}
+}
+
+func target(t *testing.T, addr string, ca *pki.Certificate, client tls.Certificate) Target {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(port)
+	return Target{Host: Host{Name: host, Port: n}, CA: ca.Cert, Client: client, Timeout: 10 * time.Second}
+}
+
+var tlsVersions = map[string]uint16{"TLS1.3": tls.VersionTLS13, "TLS1.2": tls.VersionTLS12}
+
+func wantKind(t *testing.T, res Result, kind Kind) {
+	t.Helper()
+	if res.Err == nil {
+		t.Fatalf("the probe succeeded; want a %s failure", kind)
+	}
+	if res.Err.Kind != kind {
+		t.Fatalf("kind %s (%s); want %s", res.Err.Kind, res.Err.Message, kind)
+	}
+	if res.DockerVersion != "" || res.APIVersion != "" {
+		t.Errorf("a failed probe reports versions %q/%q", res.DockerVersion, res.APIVersion)
+	}
+}
+
+func wantServed(t *testing.T, res Result, want *pki.Certificate) {
+	t.Helper()
+	if res.ServerCert == nil {
+		t.Fatal("no served certificate reported")
+	}
+	if got, w := pki.Fingerprint(res.ServerCert), pki.Fingerprint(want.Cert); got != w {
+		t.Errorf("served certificate %s; want %s", got, w)
+	}
+}
+
+func TestProbe_VerifiedDaemon(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemon(t, p.server, p.ca.Cert, v)
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Err != nil {
+				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
+			}
+			if !res.Reachable || !res.Verified {
+				t.Errorf("reachable %v, verified %v; want both", res.Reachable, res.Verified)
+			}
+			wantServed(t, res, p.serverCert)
+			if res.DockerVersion != acctest.FakeDaemonVersion || res.APIVersion != acctest.FakeDaemonAPIVersion {
+				t.Errorf("versions %q/%q; want %q/%q", res.DockerVersion, res.APIVersion, acctest.FakeDaemonVersion, acctest.FakeDaemonAPIVersion)
+			}
+			if n := d.Requests(); n != 2 {
+				t.Errorf("the daemon read %d requests; want 2 (/_ping, /version)", n)
+			}
+		})
+	}
+}
+
+// A daemon serving another CA's certificate: the certificate is reported,
+// verification fails, and not one request reaches the daemon.
+func TestProbe_UnknownAuthoritySendsNoRequest(t *testing.T) {
+	t.Parallel()
+	p, other := newPKI(t, time.Now(), 0), newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemon(t, other.server, p.ca.Cert, v)
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			wantKind(t, res, UnknownAuthority)
+			wantServed(t, res, other.serverCert)
+			if !res.Reachable || res.Verified {
+				t.Errorf("reachable %v, verified %v; want reachable and not verified", res.Reachable, res.Verified)
+			}
+			if !strings.Contains(res.Err.Message, "not signed by the given CA") {
+				t.Errorf("message %q", res.Err.Message)
+			}
+			if n := d.Requests(); n != 0 {
+				t.Errorf("the daemon read %d requests over an unverified connection; want none", n)
+			}
+		})
+	}
+}
+
+func TestProbe_NameMismatch(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	d := acctest.StartFakeDaemon(t, p.server, p.ca.Cert, 0)
+	tg := target(t, d.Addr, p.ca, p.client)
+	tg.Host.Name = "localhost" // the certificate names 127.0.0.1 only
+	res := Probe(context.Background(), tg)
+	wantKind(t, res, NameMismatch)
+	wantServed(t, res, p.serverCert)
+	if !strings.Contains(res.Err.Message, "does not cover localhost") || res.Verified {
+		t.Errorf("verified %v, message %q", res.Verified, res.Err.Message)
+	}
+	if n := d.Requests(); n != 0 {
+		t.Errorf("the daemon read %d requests; want none", n)
+	}
+}
+
+func TestProbe_ExpiredAndNotYetValid(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now().Add(-48*time.Hour), time.Hour)
+	d := acctest.StartFakeDaemon(t, p.server, p.ca.Cert, 0)
+	res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+	wantKind(t, res, Expired)
+	wantServed(t, res, p.serverCert)
+	if !strings.Contains(res.Err.Message, "expired at "+p.serverCert.Cert.NotAfter.UTC().Format(time.RFC3339)) {
+		t.Errorf("message %q", res.Err.Message)
+	}
+
+	early := target(t, d.Addr, p.ca, p.client)
+	early.Now = func() time.Time { return p.serverCert.Cert.NotBefore.Add(-time.Hour) }
+	res = Probe(context.Background(), early)
+	wantKind(t, res, Expired)
+	if !strings.Contains(res.Err.Message, "is not valid until") {
+		t.Errorf("message %q", res.Err.Message)
+	}
+	if n := d.Requests(); n != 0 {
+		t.Errorf("the daemon read %d requests; want none", n)
+	}
+}
+
+// Under TLS 1.3 the daemon's refusal arrives at the first read, under
+// TLS 1.2 in the handshake: both are the same kind.
+func TestProbe_ClientCertificateRefused(t *testing.T) {
+	t.Parallel()
+	p, other := newPKI(t, time.Now(), 0), newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemon(t, p.server, p.ca.Cert, v)
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, other.client))
+			wantKind(t, res, ClientCertificateRefused)
+			wantServed(t, res, p.serverCert)
+			if !res.Reachable || !res.Verified {
+				t.Errorf("reachable %v, verified %v; the daemon itself verified fine", res.Reachable, res.Verified)
+			}
+			if n := d.Requests(); n != 0 {
+				t.Errorf("the daemon served %d requests to a refused client", n)
+			}
+		})
+	}
+}
+
+func TestProbe_ConnectionRefused(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	res := Probe(context.Background(), target(t, acctest.ClosedPort(t), p.ca, p.client))
+	wantKind(t, res, ConnectionRefused)
+	if res.Reachable || res.Verified || res.ServerCert != nil {
+		t.Errorf("reachable %v, verified %v, served %v; want nothing", res.Reachable, res.Verified, res.ServerCert != nil)
+	}
+}
+
+// The timeout bounds the whole probe, here a handshake that never ends.
+func TestProbe_TimeoutBoundsTheProbe(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	tg := target(t, acctest.StartSilentListener(t), p.ca, p.client)
+	tg.Timeout = 500 * time.Millisecond
+	start := time.Now()
+	res := Probe(context.Background(), tg)
+	elapsed := time.Since(start)
+	wantKind(t, res, Timeout)
+	if !res.Reachable || res.Verified {
+		t.Errorf("reachable %v, verified %v; want reachable, not verified", res.Reachable, res.Verified)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("the probe took %s with a 500ms timeout", elapsed)
+	}
+	if !strings.Contains(res.Err.Message, "TLS handshake") {
+		t.Errorf("message %q does not say where it stalled", res.Err.Message)
+	}
+}
+
+func TestClientCertificate_RefusesAnotherKey(t *testing.T) {
+	t.Parallel()
+	a, b := newPKI(t, time.Now(), 0), newPKI(t, time.Now(), 0)
+	if _, err := ClientCertificate(a.client.Leaf, b.client.PrivateKey.(crypto.Signer)); !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("ClientCertificate with another key: %v; want ErrKeyMismatch", err)
+	}
+}
+
+// Dialled by IP address, the client sends no server name (SNI carries host
+// names only), yet the address must still be checked against the
+// certificate's IP subjectAltNames.
+func TestProbe_IPAddressNotInCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	elsewhere := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "127.0.0.1",
+		DNSNames: []string{"docker.test"}, IPAddresses: []net.IP{net.ParseIP("192.0.2.1")}}, p.ca, time.Now())
+	d := acctest.StartFakeDaemon(t, pair(t, elsewhere), p.ca.Cert, 0)
+	res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+	wantKind(t, res, NameMismatch)
+	wantServed(t, res, elsewhere)
+	if n := d.Requests(); n != 0 {
+		t.Errorf("the daemon read %d requests; want none", n)
+	}
+}

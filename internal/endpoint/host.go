@@ -1,0 +1,70 @@
+package endpoint
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Host is a parsed tcp://HOST:PORT address, as DOCKER_HOST gives it.
+type Host struct {
+	// Name is the host name or IP address the client dials and checks
+	// against the server certificate's subjectAltNames (IPv6 without
+	// brackets).
+	Name string
+	Port int
+}
+
+// Address is HOST:PORT for net.Dial.
+func (h Host) Address() string { return net.JoinHostPort(h.Name, strconv.Itoa(h.Port)) }
+
+// String is the host in DOCKER_HOST form.
+func (h Host) String() string { return "tcp://" + h.Address() }
+
+// ErrHostForm is wrapped by every ParseHost error.
+var ErrHostForm = errors.New("not a tcp://HOST:PORT address")
+
+var (
+	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
+)
+
+// ParseHost reads tcp://HOST:PORT: a host name or an IP address (IPv6 in
+// brackets) and a port from 1 to 65535. The address must be one a client can
+// dial, so an empty host and the unspecified addresses 0.0.0.0 and :: (which
+// a daemon listens on, but nobody dials) are refused.
+func ParseHost(raw string) (Host, error) {
+	fail := func(format string, args ...any) (Host, error) {
+		return Host{}, fmt.Errorf("%w: %s", ErrHostForm, fmt.Sprintf(format, args...))
+	}
+	rest, ok := strings.CutPrefix(raw, "tcp://")
+	if !ok {
+		return fail("%q must start with tcp://, as in tcp://docker.example.com:2376 (the docker CLI's DOCKER_HOST form; "+
+			"unix://, npipe:// and ssh:// are not TLS endpoints)", raw)
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil || strings.ContainsAny(port, "/?#") {
+		return fail("%q needs a host and a port and nothing else, as in tcp://203.0.113.10:2376", raw)
+	}
+	n, err := strconv.Atoi(port)
+	if !portDigits.MatchString(port) || err != nil || n > 65535 {
+		return fail("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", raw)
+	}
+	if host == "" {
+		return fail("%q names no host: write the daemon's address, as in tcp://203.0.113.10:2376", raw)
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip != nil && ip.IsUnspecified():
+		return fail("%q: %s means every interface to a listening daemon, but a client dials one address: write that one", raw, host)
+	case ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254):
+		return fail("%q: %q is neither an IP address nor a host name", raw, host)
+	}
+	if bracketed := strings.HasPrefix(rest, "["); bracketed != (ip != nil && strings.Contains(host, ":")) {
+		return fail("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[2001:db8::1]:2376", raw)
+	}
+	return Host{Name: host, Port: n}, nil
+}
