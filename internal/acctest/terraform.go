@@ -91,7 +91,8 @@ func (w *Workdir) SetConfig(hcl string) {
 
 // Result is one terraform command's outcome.
 type Result struct {
-	Args     []string
+	Args []string // the command line, program first
+
 	ExitCode int
 	Stdout   string
 	Stderr   string
@@ -180,39 +181,53 @@ func (r Result) Summary() *ChangeSummary {
 
 // String is the command and its output, for failure messages.
 func (r Result) String() string {
-	return fmt.Sprintf("terraform %s: exit %d\n--- stdout\n%s\n--- stderr\n%s",
+	return fmt.Sprintf("%s: exit %d\n--- stdout\n%s\n--- stderr\n%s",
 		strings.Join(r.Args, " "), r.ExitCode, r.Stdout, r.Stderr)
 }
 
 // Run runs terraform with args in the working directory, with a fresh
 // provider server, and returns whatever the exit code; only a failure to run
 // at all fails the test. "-input=false" and "-no-color" are added where
-// terraform accepts them.
+// terraform accepts them. Stdout is parsed as the -json stream when args
+// hold -json.
 func (w *Workdir) Run(args ...string) Result {
 	w.t.Helper()
 	args = withAutomationFlags(args)
+	res := w.Exec(w.bin, args...)
+	res.Args = append([]string{"terraform"}, args...)
+	if hasFlag(args, "-json") {
+		res.Messages = parseMessages(w.t, res.Stdout)
+	}
+	return res
+}
+
+// Exec runs any program in the working directory as Run runs terraform:
+// with the provider served, TF_REATTACH_PROVIDERS and the Workdir's
+// environment set, and TERRAFORM naming the terraform binary. It is for
+// scripts that drive terraform themselves; every terraform command they run
+// attaches to the same provider server.
+func (w *Workdir) Exec(name string, args ...string) Result {
+	w.t.Helper()
 	reattach, stop := w.serve()
 	defer stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.bin, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = w.dir
-	cmd.Env = append(append(os.Environ(), w.env...), "TF_REATTACH_PROVIDERS="+reattach)
+	cmd.Env = append(append(os.Environ(), w.env...),
+		"TF_REATTACH_PROVIDERS="+reattach, "TERRAFORM="+w.bin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String()}
+	res := Result{Args: append([]string{name}, args...), Stdout: stdout.String(), Stderr: stderr.String()}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
 		res.ExitCode = exitErr.ExitCode()
 	default:
-		w.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
-	}
-	if hasFlag(args, "-json") {
-		res.Messages = parseMessages(w.t, res.Stdout)
+		w.t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	return res
 }
@@ -244,6 +259,17 @@ func (w *Workdir) ShowPlan(planFile string) *tfjson.Plan {
 		w.t.Fatalf("terraform show -json %s: %v", planFile, err)
 	}
 	return &plan
+}
+
+// ShowState decodes the state with `terraform show -json`.
+func (w *Workdir) ShowState() *tfjson.State {
+	w.t.Helper()
+	res := w.MustRun("show", "-json")
+	var state tfjson.State
+	if err := json.Unmarshal([]byte(res.Stdout), &state); err != nil {
+		w.t.Fatalf("terraform show -json: %v", err)
+	}
+	return &state
 }
 
 // serve starts one provider server and returns TF_REATTACH_PROVIDERS for it

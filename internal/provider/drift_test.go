@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,67 @@ check "always_fails" {
 	}
 	if warns := plan.Diagnostics("warning"); len(warns) != 1 || !strings.Contains(warns[0].Detail, "not RSA_4096") {
 		t.Errorf("a failed check with no changes warns %+v, want the check's message", warns)
+	}
+}
+
+// TestDriftCheckScript runs the guide's scheduled job,
+// examples/drift-check/drift-check.sh, on the guide's configuration,
+// examples/drift-check/main.tf: on a fresh state it exits 0; once the server
+// certificate is due it exits 2, naming the drift, the failed check and the
+// replacement, as the guide shows.
+//
+// The configuration's live check (data source dockertls_endpoint, reaching
+// docker.example.com) is cut off here: it needs a daemon at that name.
+func TestDriftCheckScript(t *testing.T) {
+	t.Parallel()
+	acctest.RequireTool(t, "jq", "the drift check script reads terraform's -json output with it")
+	script, err := filepath.Abs("../../examples/drift-check/drift-check.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := readFileString(t, "../../examples/drift-check/main.tf")
+	live := strings.Index(config, "# What the daemon serves, seen live.")
+	if live < 0 {
+		t.Fatal("examples/drift-check/main.tf: the live check's comment moved; update this test")
+	}
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.SetConfig(config[:live])
+	w.Init()
+	w.Apply()
+
+	res := w.Exec("sh", script)
+	if res.ExitCode != 0 || res.Stdout != "No drift.\n" {
+		t.Errorf("right after apply:\n%s", res)
+	}
+
+	// Move to the start of the server certificate's renewal window (the
+	// example keeps the defaults: a year, renewed 30 days early).
+	attrs, err := resourceAttrs(w.ShowState(), "dockertls_server_cert.host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := time.Parse(time.RFC3339, attrs["validity_end_time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := time.Duration(attrs["early_renewal_hours"].(float64)) * time.Hour
+	env.clock.Advance(end.Add(-early).Sub(env.clock.Now()))
+
+	res = w.Exec("sh", script)
+	if res.ExitCode != 2 {
+		t.Fatalf("inside the renewal window, want exit 2:\n%s", res)
+	}
+	// The client certificate has the same defaults, so it is due too.
+	want := "Changed outside Terraform:\n" +
+		"  dockertls_client_cert.ops: update\n" +
+		"  dockertls_server_cert.host: update\n" +
+		"Warnings (failed checks):\n" +
+		"  Check block assertion failed: dockertls_server_cert.host is inside its renewal window (it expires at " + end.Format(time.RFC3339) + "): apply to renew it, then deploy the new certificate.\n" +
+		"An apply would change:\n" +
+		"  # dockertls_client_cert.ops must be replaced\n" +
+		"  # dockertls_server_cert.host must be replaced\n"
+	if res.Stdout != want {
+		t.Errorf("inside the renewal window, the output is\n%s\nwant\n%s", res.Stdout, want)
 	}
 }
