@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -13,7 +14,10 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 )
 
-var _ provider.Provider = (*dockerTLSProvider)(nil)
+var (
+	_ provider.Provider                       = (*dockerTLSProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*dockerTLSProvider)(nil)
+)
 
 type dockerTLSProvider struct {
 	version string
@@ -55,6 +59,7 @@ func (p *dockerTLSProvider) Configure(_ context.Context, _ provider.ConfigureReq
 	data := &providerData{clock: p.clock}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resource {
@@ -68,5 +73,11 @@ func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resourc
 func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewDaemonConfigDataSource,
+	}
+}
+
+func (p *dockerTLSProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewClientCertEphemeralResource,
 	}
 }
