@@ -117,39 +117,53 @@ func mintedFragments(t *testing.T, minted []mintedCert) []string {
 // filesUnder reads every file under dir whose name matches, a saved plan
 // (a zip archive) member by member, decompressed.
 func filesUnder(dir string, match func(name string) bool) (map[string]string, error) {
-	out := map[string]string{}
+	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !match(d.Name()) {
-			return err
+		if err == nil && !d.IsDir() && match(d.Name()) {
+			paths = append(paths, p)
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if d.Name() != "tfplan" {
-			out[p] = string(b)
-			return nil
-		}
-		z, err := zip.OpenReader(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		defer z.Close()
-		for _, f := range z.File {
-			r, err := f.Open()
-			if err != nil {
-				return err
-			}
-			member, err := io.ReadAll(r)
-			_ = r.Close()
-			if err != nil {
-				return err
-			}
-			out[p+"!"+f.Name] = string(member)
-		}
-		return nil
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range paths {
+		if filepath.Base(p) != "tfplan" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			out[p] = string(b)
+			continue
+		}
+		if err := readZipMembers(p, out); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return out, nil
+}
+
+// readZipMembers adds each member of the archive at p to out, decompressed.
+func readZipMembers(p string, out map[string]string) error {
+	z, err := zip.OpenReader(p)
+	if err != nil {
+		return err
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		r, err := f.Open()
+		if err != nil {
+			return err
+		}
+		member, err := io.ReadAll(r)
+		_ = r.Close()
+		if err != nil {
+			return err
+		}
+		out[p+"!"+f.Name] = string(member)
+	}
+	return nil
 }
 
 // ephemeralScan looks for the minted certificates and keys, and the CA key,

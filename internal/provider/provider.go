@@ -51,7 +51,8 @@ func (p *dockerTLSProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		MarkdownDescription: "The `dockertls` provider makes the PKI for a Docker daemon served with " +
 			"`dockerd --tlsverify` on port 2376: a CA, server certificates and client certificates, " +
 			"following Docker's x509 profile, and renders the daemon's configuration. It needs no configuration and talks to no API: " +
-			"everything it makes lives in the Terraform state, so protect the state as you would the keys.",
+			"everything its resources make lives in the Terraform state, so protect the state as you would the keys. " +
+			"The ephemeral client certificate is the exception: it lives for one run and is never stored.",
 	}
 }
 
