@@ -17,8 +17,10 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -30,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
@@ -547,4 +550,61 @@ ephemeral "dockertls_client_cert" "test" {
 		{"byte-order mark before the CA key", ephemeralWith(""), vars(good.CertPEM, "\ufeff"+good.PrivateKeyPEM), `trimprefix(file("ca-key.pem")`, atPlan},
 	}...)
 	runBadInputs(t, cases)
+}
+
+// openDirectly calls Open as Terraform would, with the given string
+// attributes set and every other attribute null, at the clock's time.
+func openDirectly(t *testing.T, now time.Time, attrs map[string]string) (ephemeralClientCertModel, diag.Diagnostics) {
+	t.Helper()
+	ctx := context.Background()
+	r := &clientCertEphemeral{clock: clock.NewFake(now)}
+	var s ephemeral.SchemaResponse
+	r.Schema(ctx, ephemeral.SchemaRequest{}, &s)
+	typ, ok := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("the schema is not an object")
+	}
+	values := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		values[name] = tftypes.NewValue(at, nil)
+		if v, set := attrs[name]; set {
+			values[name] = tftypes.NewValue(at, v)
+		}
+	}
+	raw := tftypes.NewValue(typ, values)
+	resp := ephemeral.OpenResponse{Result: tfsdk.EphemeralResultData{Raw: raw, Schema: s.Schema}}
+	r.Open(ctx, ephemeral.OpenRequest{Config: tfsdk.Config{Raw: raw, Schema: s.Schema}}, &resp)
+	var m ephemeralClientCertModel
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.Result.Get(ctx, &m)...)
+	}
+	return m, resp.Diagnostics
+}
+
+// TestEphemeralClientCert_WarnsWhenItOutlivesItsCA: warnings do not fail a
+// terraform run, so Open is called directly. A CA with 30 minutes left still
+// signs the hour-long default certificate, with the resource's warning.
+func TestEphemeralClientCert_WarnsWhenItOutlivesItsCA(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	ca := testCA(t, now.Add(-time.Hour), 90*time.Minute)
+	m, diags := openDirectly(t, now, map[string]string{"ca_cert_pem": ca.CertPEM, "ca_private_key_pem_wo": ca.PrivateKeyPEM})
+	if diags.HasError() || diags.WarningsCount() != 1 {
+		t.Fatalf("want exactly one warning, got %v", diags)
+	}
+	w := diags.Warnings()[0]
+	if w.Summary() != "Certificate outlives its CA" || !strings.Contains(w.Detail(), "valid until 2030-01-01T01:00:00Z, but its CA certificate expires at 2030-01-01T00:30:00Z") {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+	if got := m.ValidityEndTime.ValueString(); got != "2030-01-01T01:00:00Z" {
+		t.Errorf("validity_end_time = %s, want an hour after the clock's time", got)
+	}
+	if m.KeyAlgorithm.ValueString() != "ECDSA_P256" || m.CommonName.ValueString() != "client" {
+		t.Errorf("defaults not applied: key_algorithm %s, common_name %s", m.KeyAlgorithm, m.CommonName)
+	}
+
+	// Inside the CA's validity: no warning.
+	if _, diags := openDirectly(t, now.Add(-time.Hour), map[string]string{"ca_cert_pem": ca.CertPEM, "ca_private_key_pem": ca.PrivateKeyPEM}); len(diags) != 0 {
+		t.Errorf("a certificate inside its CA's validity: %v", diags)
+	}
 }
