@@ -11,23 +11,16 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// certificateModel holds the attributes every certificate resource shares.
-// Resource models embed it by value.
+// certificateModel holds the attributes every certificate resource shares:
+// the request and its outputs, and the managed life cycle around them (id
+// and renewal). Resource models embed it by value.
 type certificateModel struct {
-	KeyAlgorithm        types.String `tfsdk:"key_algorithm"`
-	ValidityPeriodHours types.Number `tfsdk:"validity_period_hours"`
-	EarlyRenewalHours   types.Number `tfsdk:"early_renewal_hours"`
-	CommonName          types.String `tfsdk:"common_name"`
-	Organization        types.String `tfsdk:"organization"`
+	certificateRequest
+	certificateOutputs
 
-	ID                    types.String `tfsdk:"id"`
-	CertPEM               types.String `tfsdk:"cert_pem"`
-	PrivateKeyPEM         types.String `tfsdk:"private_key_pem"`
-	SerialNumber          types.String `tfsdk:"serial_number"`
-	CertFingerprintSHA256 types.String `tfsdk:"cert_fingerprint_sha256"`
-	ValidityStartTime     types.String `tfsdk:"validity_start_time"`
-	ValidityEndTime       types.String `tfsdk:"validity_end_time"`
-	ReadyForRenewal       types.Bool   `tfsdk:"ready_for_renewal"`
+	EarlyRenewalHours types.Number `tfsdk:"early_renewal_hours"`
+	ID                types.String `tfsdk:"id"`
+	ReadyForRenewal   types.Bool   `tfsdk:"ready_for_renewal"`
 }
 
 // certificate gives generic code the shared part of any resource model.
@@ -40,9 +33,6 @@ type certificateDefaults struct {
 	earlyRenewalHours int64
 	commonName        string // "" when the kind computes it
 }
-
-// maxValidityHours keeps hour counts inside time.Duration (about 292 years).
-const maxValidityHours = 100 * 365 * 24
 
 // effectiveHours returns the configured value, or the default when the
 // configuration leaves it null (ValidateConfig sees no defaults applied).
@@ -74,37 +64,10 @@ func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *d
 			"Lower early_renewal_hours (the default is %d) or raise validity_period_hours.", early, validity, d.earlyRenewalHours))
 }
 
-// hoursToDuration converts a validated hour count; validation keeps it a
-// whole number small enough for time.Duration.
-func hoursToDuration(v types.Number) time.Duration {
-	if v.IsNull() || v.IsUnknown() {
-		return 0
-	}
-	n, _ := v.ValueBigFloat().Int64()
-	return time.Duration(n) * time.Hour
-}
-
-// request turns the shared arguments into a pki request of the given profile.
-func (m *certificateModel) request(profile pki.Profile) pki.Request {
-	return pki.Request{
-		Profile:      profile,
-		KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
-		CommonName:   m.CommonName.ValueString(),
-		Organization: m.Organization.ValueString(),
-		Validity:     hoursToDuration(m.ValidityPeriodHours),
-	}
-}
-
 // setIssued records a freshly issued certificate in the model.
 func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
-	serial := c.Cert.SerialNumber.String()
-	m.ID = types.StringValue(serial)
-	m.SerialNumber = types.StringValue(serial)
-	m.CertPEM = types.StringValue(c.CertPEM)
-	m.PrivateKeyPEM = types.StringValue(c.PrivateKeyPEM)
-	m.CertFingerprintSHA256 = types.StringValue(pki.Fingerprint(c.Cert))
-	m.ValidityStartTime = types.StringValue(c.Cert.NotBefore.UTC().Format(time.RFC3339))
-	m.ValidityEndTime = types.StringValue(c.Cert.NotAfter.UTC().Format(time.RFC3339))
+	m.setOutputs(c)
+	m.ID = m.SerialNumber
 	m.ReadyForRenewal = types.BoolValue(pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(m.EarlyRenewalHours), now))
 }
 

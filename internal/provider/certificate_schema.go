@@ -23,23 +23,20 @@ import (
 func certificateSchema(description string, d certificateDefaults, commonName schema.StringAttribute, extra map[string]schema.Attribute) schema.Schema {
 	attrs := map[string]schema.Attribute{
 		"key_algorithm": schema.StringAttribute{
-			MarkdownDescription: fmt.Sprintf("Algorithm of the generated private key: %s. Defaults to `%s`. "+
-				"(P-224 is not offered: Go refuses it in TLS 1.3.) Changing it issues a new certificate.",
-				markdownList(pki.KeyAlgorithmNames()), pki.DefaultKeyAlgorithm),
-			Optional:      true,
-			Computed:      true,
-			Default:       stringdefault.StaticString(string(pki.DefaultKeyAlgorithm)),
-			Validators:    []validator.String{stringvalidator.OneOf(pki.KeyAlgorithmNames()...)},
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			MarkdownDescription: keyAlgorithmDescription() + changeReplaces,
+			Optional:            true,
+			Computed:            true,
+			Default:             stringdefault.StaticString(string(pki.DefaultKeyAlgorithm)),
+			Validators:          keyAlgorithmValidators(),
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 		"validity_period_hours": schema.NumberAttribute{
-			MarkdownDescription: fmt.Sprintf("Hours the certificate stays valid after it is issued: a whole number from 1 to %d "+
-				"(100 years). Defaults to `%d`. Changing it issues a new certificate.", maxValidityHours, d.validityHours),
-			Optional:      true,
-			Computed:      true,
-			Default:       numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.validityHours)),
-			Validators:    []validator.Number{wholeHours(1, maxValidityHours)},
-			PlanModifiers: []planmodifier.Number{numberplanmodifier.RequiresReplace()},
+			MarkdownDescription: validityDescription(d.validityHours) + changeReplaces,
+			Optional:            true,
+			Computed:            true,
+			Default:             numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.validityHours)),
+			Validators:          validityValidators(),
+			PlanModifiers:       []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 		},
 		"early_renewal_hours": schema.NumberAttribute{
 			MarkdownDescription: fmt.Sprintf("How many hours before expiry the certificate becomes due for renewal: "+
@@ -52,28 +49,24 @@ func certificateSchema(description string, d certificateDefaults, commonName sch
 		},
 		"common_name": commonName,
 		"organization": schema.StringAttribute{
-			MarkdownDescription: "Organization (O) of the certificate's subject: 1 to 64 characters, no control characters. " +
-				"Omitted when not set. Changing it issues a new certificate.",
-			Optional:      true,
-			Validators:    subjectTextValidators(),
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			MarkdownDescription: organizationDescription + changeReplaces,
+			Optional:            true,
+			Validators:          subjectTextValidators(),
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
-		"id":            computedString("The certificate's serial number, as `serial_number`."),
-		"cert_pem":      computedString("The certificate, PEM-encoded."),
-		"serial_number": computedString("The certificate's serial number: a random positive 128-bit integer, in decimal."),
-		"cert_fingerprint_sha256": computedString("SHA-256 fingerprint of the certificate: upper-case hex pairs " +
-			"joined by colons, exactly as `openssl x509 -noout -fingerprint -sha256` prints it after `=`."),
-		"validity_start_time": computedString("Start of validity (NotBefore), RFC 3339 in UTC: the issuing time " +
-			"minus 5 minutes, so hosts whose clocks run a little behind accept the certificate."),
-		"validity_end_time": computedString("End of validity (NotAfter), RFC 3339 in UTC."),
+		"id":                      computedString("The certificate's serial number, as `serial_number`."),
+		"cert_pem":                computedString(certPEMDescription),
+		"serial_number":           computedString(serialNumberDescription),
+		"cert_fingerprint_sha256": computedString(fingerprintDescription),
+		"validity_start_time":     computedString(validityStartDescription),
+		"validity_end_time":       computedString(validityEndDescription),
 		"ready_for_renewal": schema.BoolAttribute{
 			MarkdownDescription: "True once the certificate is inside its early-renewal window or has expired. " +
 				"Refresh sets it; the plan then replaces the certificate.",
 			Computed: true,
 		},
 	}
-	privateKey := computedString("The private key, PEM-encoded as unencrypted PKCS#8 (`-----BEGIN PRIVATE KEY-----`): " +
-		"Docker refuses encrypted keys. Stored in the Terraform state.")
+	privateKey := computedString(privateKeyDescription + " Stored in the Terraform state.")
 	privateKey.Sensitive = true
 	attrs["private_key_pem"] = privateKey
 	maps.Copy(attrs, extra)
@@ -91,13 +84,12 @@ func computedString(description string) schema.StringAttribute {
 // staticCommonName is the common_name attribute of a kind with a fixed default.
 func staticCommonName(def string) schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to 64 characters, no control "+
-			"characters. Defaults to `%q`. Changing it issues a new certificate.", def),
-		Optional:      true,
-		Computed:      true,
-		Default:       stringdefault.StaticString(def),
-		Validators:    subjectTextValidators(),
-		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		MarkdownDescription: commonNameDescription(def) + changeReplaces,
+		Optional:            true,
+		Computed:            true,
+		Default:             stringdefault.StaticString(def),
+		Validators:          subjectTextValidators(),
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
 }
 

@@ -118,7 +118,7 @@ func TestSubjectLengthCountsCharacters(t *testing.T) {
 func TestInvalidValidityBlamesOnlyItself(t *testing.T) {
 	t.Parallel()
 	for _, v := range []*big.Float{big.NewFloat(0), big.NewFloat(-5), big.NewFloat(1.5), big.NewFloat(1e30)} {
-		m := certificateModel{ValidityPeriodHours: types.NumberValue(v), EarlyRenewalHours: types.NumberNull()}
+		m := certificateModel{certificateRequest: certificateRequest{ValidityPeriodHours: types.NumberValue(v)}, EarlyRenewalHours: types.NumberNull()}
 		var diags diag.Diagnostics
 		m.validateRenewalWindow(leafDefaults, &diags)
 		if diags.HasError() {
@@ -126,7 +126,7 @@ func TestInvalidValidityBlamesOnlyItself(t *testing.T) {
 		}
 	}
 	// The check itself still works for valid values.
-	m := certificateModel{ValidityPeriodHours: types.NumberValue(big.NewFloat(24)), EarlyRenewalHours: types.NumberNull()}
+	m := certificateModel{certificateRequest: certificateRequest{ValidityPeriodHours: types.NumberValue(big.NewFloat(24))}, EarlyRenewalHours: types.NumberNull()}
 	var diags diag.Diagnostics
 	m.validateRenewalWindow(leafDefaults, &diags)
 	if !diags.HasError() {

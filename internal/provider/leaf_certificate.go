@@ -21,15 +21,21 @@ import (
 // validity, renewed in its last 30 days.
 var leafDefaults = certificateDefaults{validityHours: 8760, earlyRenewalHours: 720}
 
-// leafModel is a certificate signed by a CA given as PEM. The CA key comes
-// from exactly one of CAPrivateKeyPEM (stored in state) and
-// CAPrivateKeyPEMWO (write-only: null in plan and state, read from the
-// configuration whenever it is needed).
-type leafModel struct {
-	certificateModel
+// caInputs is the signing CA, given as PEM: part of the request of every
+// CA-signed certificate, managed or ephemeral. The CA key comes from exactly
+// one of CAPrivateKeyPEM and CAPrivateKeyPEMWO; in the resources the first
+// is stored in state and the second is write-only (null in plan and state,
+// read from the configuration whenever it is needed).
+type caInputs struct {
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
 	CAPrivateKeyPEM   types.String `tfsdk:"ca_private_key_pem"`
 	CAPrivateKeyPEMWO types.String `tfsdk:"ca_private_key_pem_wo"`
+}
+
+// leafModel is a managed certificate signed by a CA given as PEM.
+type leafModel struct {
+	certificateModel
+	caInputs
 }
 
 var (
@@ -81,7 +87,7 @@ func (m *leafModel) withConfigKey(config *leafModel) *leafModel {
 }
 
 // caKey returns whichever CA key attribute is set, and its path.
-func (m *leafModel) caKey() (types.String, path.Path) {
+func (m *caInputs) caKey() (types.String, path.Path) {
 	if m.CAPrivateKeyPEM.IsNull() {
 		return m.CAPrivateKeyPEMWO, caKeyWOPath
 	}
@@ -93,7 +99,7 @@ func (m *leafModel) caKey() (types.String, path.Path) {
 // still unknown; the issuer itself is returned only when both are known and
 // belong together. Diagnostics name the attribute and never repeat key
 // material: the pki errors are written never to contain it.
-func (m *leafModel) issuer(profile pki.Profile) (*pki.Issuer, diag.Diagnostics) {
+func (m *caInputs) issuer(profile pki.Profile) (*pki.Issuer, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	known := func(v types.String) bool { return !v.IsUnknown() && !v.IsNull() }
 	var caCert *x509.Certificate
@@ -148,20 +154,30 @@ func caKeyDetail(err error) string {
 	return err.Error()
 }
 
+// caKeyWording is what the "exactly one CA key" diagnostics say about the
+// two key attributes, which differs between the resources (one of them is
+// stored in state) and the ephemeral resource (neither is).
+type caKeyWording struct {
+	both, neither string
+}
+
+var managedCAKeyWording = caKeyWording{
+	both: "Set exactly one of them. ca_private_key_pem_wo keeps the CA key out of the state (Terraform or OpenTofu 1.11 " +
+		"and later); ca_private_key_pem stores a copy of it in this resource's state.",
+	neither: "The CA's private key is needed to sign the certificate. Set ca_private_key_pem_wo (write-only: never stored " +
+		"in the state; Terraform or OpenTofu 1.11 and later) or ca_private_key_pem (stored in this resource's state), " +
+		"for example to dockertls_ca's private_key_pem.",
+}
+
 // validateIssuer checks the configuration: exactly one CA key attribute,
 // then the CA itself.
-func (m *leafModel) validateIssuer(profile pki.Profile, diags *diag.Diagnostics) {
+func (m *caInputs) validateIssuer(profile pki.Profile, wording caKeyWording, diags *diag.Diagnostics) {
 	switch stored, writeOnly := !m.CAPrivateKeyPEM.IsNull(), !m.CAPrivateKeyPEMWO.IsNull(); {
 	case stored && writeOnly:
-		diags.AddAttributeError(caKeyWOPath, "Two CA keys: ca_private_key_pem and ca_private_key_pem_wo are both set",
-			"Set exactly one of them. ca_private_key_pem_wo keeps the CA key out of the state (Terraform or OpenTofu 1.11 "+
-				"and later); ca_private_key_pem stores a copy of it in this resource's state.")
+		diags.AddAttributeError(caKeyWOPath, "Two CA keys: ca_private_key_pem and ca_private_key_pem_wo are both set", wording.both)
 		return
 	case !stored && !writeOnly:
-		diags.AddAttributeError(caKeyWOPath, "No CA key: set ca_private_key_pem_wo or ca_private_key_pem",
-			"The CA's private key is needed to sign the certificate. Set ca_private_key_pem_wo (write-only: never stored "+
-				"in the state; Terraform or OpenTofu 1.11 and later) or ca_private_key_pem (stored in this resource's state), "+
-				"for example to dockertls_ca's private_key_pem.")
+		diags.AddAttributeError(caKeyWOPath, "No CA key: set ca_private_key_pem_wo or ca_private_key_pem", wording.neither)
 		return
 	}
 	_, d := m.issuer(profile)
@@ -200,10 +216,11 @@ func (m *leafModel) checkLeaf(now time.Time, diags *diag.Diagnostics) {
 	}
 }
 
-// checkNewLeaf runs the checks that need the clock before a new leaf is
-// issued: an expired CA is an error, and a leaf outliving its CA a warning,
-// since from the CA's expiry on every client refuses the chain.
-func (m *leafModel) checkNewLeaf(profile pki.Profile, now time.Time, diags *diag.Diagnostics) {
+// checkNewLeaf runs the checks that need the clock before a new leaf of
+// validityHours is issued: an expired CA is an error, and a leaf outliving
+// its CA a warning, since from the CA's expiry on every client refuses the
+// chain.
+func (m *caInputs) checkNewLeaf(profile pki.Profile, validityHours types.Number, now time.Time, diags *diag.Diagnostics) {
 	iss, d := m.issuer(profile)
 	diags.Append(d...)
 	if iss == nil {
@@ -213,10 +230,10 @@ func (m *leafModel) checkNewLeaf(profile pki.Profile, now time.Time, diags *diag
 		diags.AddAttributeError(caCertPath, "CA certificate not valid now", err.Error())
 		return
 	}
-	if m.ValidityPeriodHours.IsUnknown() {
+	if validityHours.IsUnknown() {
 		return
 	}
-	leafEnd := now.Add(hoursToDuration(m.ValidityPeriodHours))
+	leafEnd := now.Add(hoursToDuration(validityHours))
 	if !leafEnd.After(iss.Cert.NotAfter) {
 		return
 	}
@@ -228,8 +245,13 @@ func (m *leafModel) checkNewLeaf(profile pki.Profile, now time.Time, diags *diag
 			int64(iss.Cert.NotAfter.Sub(now)/time.Hour)))
 }
 
+// checkNewLeaf is caInputs.checkNewLeaf with the model's validity.
+func (m *leafModel) checkNewLeaf(profile pki.Profile, now time.Time, diags *diag.Diagnostics) {
+	m.caInputs.checkNewLeaf(profile, m.ValidityPeriodHours, now, diags)
+}
+
 // issueLeaf signs req with the model's CA.
-func (m *leafModel) issueLeaf(req pki.Request, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (m *caInputs) issueLeaf(req pki.Request, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	iss, d := m.issuer(req.Profile)
 	diags.Append(d...)
 	if diags.HasError() {

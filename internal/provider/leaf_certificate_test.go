@@ -21,7 +21,7 @@ import (
 )
 
 func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
-	m := &leafModel{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}
+	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}}
 	m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(validityHours))
 	return m
 }
@@ -58,7 +58,7 @@ func TestCheckNewLeaf_WarnsWhenLeafOutlivesCA(t *testing.T) {
 
 func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	t.Parallel()
-	m := &leafModel{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}
+	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}}
 	m.ValidityPeriodHours = types.NumberValue(big.NewFloat(10))
 	var diags diag.Diagnostics
 	m.checkNewLeaf(pki.ProfileClient, time.Now(), &diags)
@@ -94,7 +94,7 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 				m.CAPrivateKeyPEM, m.CAPrivateKeyPEMWO = types.StringNull(), m.CAPrivateKeyPEM
 			}
 			var diags diag.Diagnostics
-			m.validateIssuer(pki.ProfileServer, &diags)
+			m.validateIssuer(pki.ProfileServer, managedCAKeyWording, &diags)
 			m.checkNewLeaf(pki.ProfileServer, now, &diags)
 			if !diags.HasError() {
 				t.Errorf("%s (write-only %v): accepted", tc.name, writeOnly)
@@ -235,7 +235,7 @@ func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &leafModel{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}
+	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}}
 	m.CertPEM = types.StringValue(leaf.CertPEM)
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -13,7 +14,10 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 )
 
-var _ provider.Provider = (*dockerTLSProvider)(nil)
+var (
+	_ provider.Provider                       = (*dockerTLSProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*dockerTLSProvider)(nil)
+)
 
 type dockerTLSProvider struct {
 	version string
@@ -48,7 +52,8 @@ func (p *dockerTLSProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"`dockerd --tlsverify` on port 2376: a CA, server certificates and client certificates, " +
 			"following Docker's x509 profile, and renders the daemon's configuration. It needs no configuration and talks to no API " +
 			"(the `dockertls_endpoint` data source only dials the daemon it is given, to see what it serves): " +
-			"everything it makes lives in the Terraform state, so protect the state as you would the keys.",
+			"everything its resources make lives in the Terraform state, so protect the state as you would the keys. " +
+			"The ephemeral client certificate is the exception: it lives for one run and is never stored.",
 	}
 }
 
@@ -56,6 +61,7 @@ func (p *dockerTLSProvider) Configure(_ context.Context, _ provider.ConfigureReq
 	data := &providerData{clock: p.clock}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resource {
@@ -71,5 +77,11 @@ func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.Dat
 		NewDaemonConfigDataSource,
 		NewClientConfigDataSource,
 		NewEndpointDataSource,
+	}
+}
+
+func (p *dockerTLSProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewClientCertEphemeralResource,
 	}
 }

@@ -46,7 +46,7 @@ func (clientCertKind) schema() schema.Schema {
 }
 
 func (clientCertKind) validateConfig(_ context.Context, m *clientCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileClient, diags)
+	m.validateIssuer(pki.ProfileClient, managedCAKeyWording, diags)
 }
 
 func (clientCertKind) modifyPlan(_ context.Context, m, config *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {

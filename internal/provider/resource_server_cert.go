@@ -121,7 +121,7 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 }
 
 func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileServer, diags)
+	m.validateIssuer(pki.ProfileServer, managedCAKeyWording, diags)
 	if !m.DNSNames.IsUnknown() && !m.IPAddresses.IsUnknown() {
 		if n := len(m.DNSNames.Elements()) + len(m.IPAddresses.Elements()); n > pki.MaxSubjectAltNames {
 			diags.AddAttributeError(path.Root("dns_names"), "Too many subjectAltNames",

@@ -1,0 +1,199 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+var (
+	_ ephemeral.EphemeralResourceWithConfigure      = (*clientCertEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithValidateConfig = (*clientCertEphemeral)(nil)
+)
+
+// ephemeralClientDefaults: an hour, the length of a CI job; nothing renews
+// an ephemeral certificate, each run mints its own.
+var ephemeralClientDefaults = certificateDefaults{validityHours: 1, commonName: clientDefaults.commonName}
+
+// ephemeralClientCertModel is the request and its outputs, with no life
+// cycle: Terraform keeps it in memory for one run and stores none of it.
+type ephemeralClientCertModel struct {
+	certificateRequest
+	caInputs
+	certificateOutputs
+}
+
+// ephemeralCAKeyWording: in an ephemeral resource nothing is stored, so the
+// two CA key attributes are one argument under two names.
+var ephemeralCAKeyWording = caKeyWording{
+	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
+		"stored in the plan or the state; both are accepted so that a dockertls_client_cert block moves here unchanged.",
+	neither: "The CA's private key is needed to sign the certificate. Set ca_private_key_pem or ca_private_key_pem_wo " +
+		"(the same argument here: neither is stored in the plan or the state), for example to dockertls_ca's " +
+		"private_key_pem or an ephemeral variable.",
+}
+
+// clientCertEphemeral is the dockertls_client_cert ephemeral resource: a
+// short-lived client certificate minted at every plan and apply.
+type clientCertEphemeral struct {
+	clock clock.Clock
+}
+
+// NewClientCertEphemeralResource is the dockertls_client_cert ephemeral resource.
+func NewClientCertEphemeralResource() ephemeral.EphemeralResource {
+	return &clientCertEphemeral{}
+}
+
+func (r *clientCertEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_client_cert"
+}
+
+func (r *clientCertEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	d := ephemeralClientDefaults
+	output := func(description string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: description, Computed: true}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A short-lived client certificate (extendedKeyUsage clientAuth), minted afresh at every plan " +
+			"and apply and never stored in the plan or the state: for a CI job that talks to a daemon, or to configure " +
+			"a provider that reaches one. It follows the same profile and checks as the `dockertls_client_cert` resource. " +
+			"Needs Terraform 1.10 or OpenTofu 1.11 or later.",
+		Attributes: map[string]schema.Attribute{
+			"ca_cert_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
+					"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate and nothing else: " +
+					"a private key or a second certificate in it is an error.",
+				Required: true,
+			},
+			"ca_private_key_pem": schema.StringAttribute{
+				MarkdownDescription: "PEM private key of the signing CA, " + caKeyFormats + ". It must belong to `ca_cert_pem`. " +
+					"Set exactly one of this and `ca_private_key_pem_wo`. An ephemeral resource stores nothing, so it may " +
+					"come from an ephemeral variable or another ephemeral resource and is never written to the plan or the state.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"ca_private_key_pem_wo": schema.StringAttribute{
+				MarkdownDescription: "The same as `ca_private_key_pem`, under the name the `dockertls_client_cert` resource " +
+					"gives its write-only CA key, so that a configuration moves between the two unchanged. Set exactly one of the two.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"key_algorithm": schema.StringAttribute{
+				MarkdownDescription: keyAlgorithmDescription(),
+				Optional:            true,
+				Computed:            true,
+				Validators:          keyAlgorithmValidators(),
+			},
+			"validity_period_hours": schema.NumberAttribute{
+				MarkdownDescription: validityDescription(d.validityHours) + " Nothing renews it: each run mints a new one.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          validityValidators(),
+			},
+			"common_name": schema.StringAttribute{
+				MarkdownDescription: commonNameDescription(d.commonName),
+				Optional:            true,
+				Computed:            true,
+				Validators:          subjectTextValidators(),
+			},
+			"organization": schema.StringAttribute{
+				MarkdownDescription: organizationDescription,
+				Optional:            true,
+				Validators:          subjectTextValidators(),
+			},
+			"cert_pem":                output(certPEMDescription),
+			"serial_number":           output(serialNumberDescription),
+			"cert_fingerprint_sha256": output(fingerprintDescription),
+			"validity_start_time":     output(validityStartDescription),
+			"validity_end_time":       output(validityEndDescription),
+			"private_key_pem": schema.StringAttribute{
+				MarkdownDescription: privateKeyDescription + " Never stored in the plan or the state.",
+				Computed:            true,
+				Sensitive:           true,
+			},
+		},
+	}
+}
+
+func (r *clientCertEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.clock = data.clock
+}
+
+func (r *clientCertEphemeral) now() time.Time {
+	if r.clock == nil {
+		return time.Now()
+	}
+	return r.clock.Now()
+}
+
+// ValidateConfig runs the resource's CA checks at plan time; the attribute
+// validators run before it, as in the resource.
+func (r *clientCertEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	var m ephemeralClientCertModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.validateIssuer(pki.ProfileClient, ephemeralCAKeyWording, &resp.Diagnostics)
+}
+
+// Open mints the certificate. Terraform calls it only once every input is
+// known: while one is unknown at plan time, the result is unknown.
+func (r *clientCertEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m ephemeralClientCertModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.setDefaults()
+	now := r.now()
+	m.checkNewLeaf(pki.ProfileClient, m.ValidityPeriodHours, now, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	issued := m.issueLeaf(m.request(pki.ProfileClient), now, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.setOutputs(issued)
+	// Log identifiers only: never the model, which holds key material.
+	tflog.Info(ctx, "minted ephemeral certificate", map[string]any{
+		"resource":    "_client_cert",
+		"serial":      m.SerialNumber.ValueString(),
+		"fingerprint": m.CertFingerprintSHA256.ValueString(),
+		"not_after":   m.ValidityEndTime.ValueString(),
+	})
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+}
+
+// setDefaults fills what the configuration leaves out; an ephemeral schema
+// has no defaults of its own.
+func (m *ephemeralClientCertModel) setDefaults() {
+	if m.KeyAlgorithm.IsNull() {
+		m.KeyAlgorithm = types.StringValue(string(pki.DefaultKeyAlgorithm))
+	}
+	if m.ValidityPeriodHours.IsNull() {
+		m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(ephemeralClientDefaults.validityHours))
+	}
+	if m.CommonName.IsNull() {
+		m.CommonName = types.StringValue(ephemeralClientDefaults.commonName)
+	}
+}
