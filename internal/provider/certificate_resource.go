@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -44,8 +43,8 @@ type certificateModelPtr[M any] interface {
 // Create issues, Read re-evaluates renewal, Update only records the plan
 // (just early_renewal_hours can change in place), Delete forgets.
 type certificateResource[M any, P certificateModelPtr[M]] struct {
-	kind  certificateKind[M]
-	clock clock.Clock
+	kind certificateKind[M]
+	providerClock
 }
 
 func (r *certificateResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -57,23 +56,7 @@ func (r *certificateResource[M, P]) Schema(_ context.Context, _ resource.SchemaR
 }
 
 func (r *certificateResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.clock = data.clock
-}
-
-func (r *certificateResource[M, P]) now() time.Time {
-	if r.clock == nil {
-		return time.Now()
-	}
-	return r.clock.Now()
+	r.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *certificateResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

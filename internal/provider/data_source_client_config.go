@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/clientconfig"
-	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 )
 
 var (
@@ -23,7 +22,7 @@ var (
 )
 
 type clientConfigDataSource struct {
-	clock clock.Clock
+	providerClock
 }
 
 // NewClientConfigDataSource is the dockertls_client_config data source.
@@ -54,23 +53,7 @@ func (d *clientConfigDataSource) Metadata(_ context.Context, req datasource.Meta
 }
 
 func (d *clientConfigDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	d.clock = data.clock
-}
-
-func (d *clientConfigDataSource) now() time.Time {
-	if d.clock == nil {
-		return time.Now()
-	}
-	return d.clock.Now()
+	d.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,6 +19,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 )
 
 const daemonConfig = "data.dockertls_daemon_config.test"

@@ -2,16 +2,13 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"math/big"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -45,7 +42,7 @@ var ephemeralCAKeyWording = caKeyWording{
 // clientCertEphemeral is the dockertls_client_cert ephemeral resource: a
 // short-lived client certificate minted at every plan and apply.
 type clientCertEphemeral struct {
-	clock clock.Clock
+	providerClock
 }
 
 // NewClientCertEphemeralResource is the dockertls_client_cert ephemeral resource.
@@ -125,23 +122,7 @@ func (r *clientCertEphemeral) Schema(_ context.Context, _ ephemeral.SchemaReques
 }
 
 func (r *clientCertEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.clock = data.clock
-}
-
-func (r *clientCertEphemeral) now() time.Time {
-	if r.clock == nil {
-		return time.Now()
-	}
-	return r.clock.Now()
+	r.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig runs the resource's CA checks at plan time; the attribute

@@ -557,7 +557,7 @@ ephemeral "dockertls_client_cert" "test" {
 func openDirectly(t *testing.T, now time.Time, attrs map[string]string) (ephemeralClientCertModel, diag.Diagnostics) {
 	t.Helper()
 	ctx := context.Background()
-	r := &clientCertEphemeral{clock: clock.NewFake(now)}
+	r := &clientCertEphemeral{providerClock: providerClock{clock: clock.NewFake(now)}}
 	var s ephemeral.SchemaResponse
 	r.Schema(ctx, ephemeral.SchemaRequest{}, &s)
 	typ, ok := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
