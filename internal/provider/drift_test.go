@@ -135,6 +135,15 @@ func liveDriftConfig(t *testing.T, addr string) string {
 // (an expired server certificate).
 func deployDriftExample(t *testing.T, engine *dockerdtest.Engine, w *acctest.Workdir, waitForTLS bool) (*dockerdtest.Daemon, *issued) {
 	t.Helper()
+	return deployFromState(t, engine, w, "dockertls_client_cert.ops", waitForTLS)
+}
+
+// deployFromState starts dockerd with dockertls_ca.docker and
+// dockertls_server_cert.host of the state, waiting until the client at
+// clientAddr is served (or, without waitForTLS, until the daemon presents a
+// certificate).
+func deployFromState(t *testing.T, engine *dockerdtest.Engine, w *acctest.Workdir, clientAddr string, waitForTLS bool) (*dockerdtest.Daemon, *issued) {
+	t.Helper()
 	s := w.ShowState()
 	ca, err := readIssued(s, "dockertls_ca.docker")
 	if err != nil {
@@ -144,7 +153,7 @@ func deployDriftExample(t *testing.T, engine *dockerdtest.Engine, w *acctest.Wor
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := readIssued(s, "dockertls_client_cert.ops")
+	client, err := readIssued(s, clientAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,4 +395,57 @@ func TestDriftCheckScript(t *testing.T) {
 	if res.Stdout != want {
 		t.Errorf("inside the renewal window, the output is\n%s\nwant\n%s", res.Stdout, want)
 	}
+}
+
+// readmeDriftConfig is the README's usage configuration followed by its
+// check block, taken from README.md's terraform code blocks, with the live
+// check aimed at addr and the server certificate's address made 127.0.0.1.
+func readmeDriftConfig(t *testing.T, addr string) string {
+	t.Helper()
+	readme := readFileString(t, "../../README.md")
+	var usage, check string
+	for _, block := range strings.Split(readme, "```terraform\n")[1:] {
+		block = block[:strings.Index(block, "```")]
+		switch {
+		case strings.Contains(block, "required_providers"):
+			usage = block
+		case strings.HasPrefix(block, "check "):
+			check = block
+		}
+	}
+	if usage == "" || check == "" {
+		t.Fatal("README.md: no usage block with required_providers, or no check block: update this test")
+	}
+	config := usage + check
+	for _, r := range [][2]string{
+		{`"tcp://docker.example.com:2376"`, strconv.Quote("tcp://" + addr)},
+		{`"203.0.113.10"`, `"127.0.0.1"`},
+	} {
+		if n := strings.Count(config, r[0]); n != 1 {
+			t.Fatalf("README.md's usage and check hold %s %d times, want once: update this test", r[0], n)
+		}
+		config = strings.Replace(config, r[0], r[1], 1)
+	}
+	return config
+}
+
+// TestReadmeDriftCheck runs the README's usage and its check block against
+// a real daemon: nothing listening warns, the state deployed is silent, a
+// certificate renewed but not deployed warns.
+func TestReadmeDriftCheck(t *testing.T) {
+	t.Parallel()
+	engine := dockerdtest.Require(t)
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.SetConfig(readmeDriftConfig(t, acctest.ClosedPort(t)))
+	w.Init()
+	w.Apply()
+	planChecks(t, w, "nothing listening", []string{"did not pass verification", "connection refused"})
+
+	d, _ := deployFromState(t, engine, w, "dockertls_client_cert.me", true)
+	w.SetConfig(readmeDriftConfig(t, d.Addr))
+	planChecks(t, w, "the state deployed")
+
+	w.MustRun("apply", "-auto-approve", "-replace=dockertls_server_cert.host")
+	planChecks(t, w, "renewed but not deployed", []string{"serves another certificate than the state holds"})
 }
