@@ -8,9 +8,10 @@
 #         certificate in its renewal window is replaced).
 # Exit 1: terraform failed.
 #
-# It does not use the exit code of `terraform plan -refresh-only
-# -detailed-exitcode`, which is 2 for these resources even when nothing
-# changed (see the guide "Detecting certificate drift").
+# It uses no exit code of `terraform plan -detailed-exitcode`: with
+# -refresh-only it is 2 for these resources even when nothing changed, and a
+# data source inside a check block makes every plan exit 2 (see the guide
+# "Detecting certificate drift"). It reads terraform's -json output instead.
 set -u
 tf=${TERRAFORM:-terraform}
 out=$(mktemp -d)
@@ -22,17 +23,20 @@ trap 'rm -rf "$out"' EXIT
 	jq -r 'select(.type == "diagnostic") | .["@message"]' "$out/refresh.jsonl" >&2
 	exit 1
 }
-drift=$(jq -r 'select(.type == "resource_drift") | "  \(.change.resource.addr): \(.change.action)"' "$out/refresh.jsonl") || exit 1
+jq -r 'select(.type == "resource_drift") | "  \(.change.resource.addr): \(.change.action)"' "$out/refresh.jsonl" >"$out/drift" || exit 1
+drift=$(sort "$out/drift")
 warnings=$(jq -r 'select(.type == "diagnostic" and .diagnostic.severity == "warning")
 	| "  \(.diagnostic.summary): \(.diagnostic.detail)"' "$out/refresh.jsonl") || exit 1
 
-# 2. A normal plan: what an apply would change.
-"$tf" plan -input=false -no-color -detailed-exitcode >"$out/plan.txt" 2>&1
-plan=$?
-if [ "$plan" -ne 0 ] && [ "$plan" -ne 2 ]; then
-	cat "$out/plan.txt" >&2
+# 2. A normal plan: what an apply would change. Reads of data sources are not
+#    changes: Terraform plans one for every data source inside a check block.
+"$tf" plan -input=false -no-color -json >"$out/plan.jsonl" || {
+	jq -r 'select(.type == "diagnostic") | .["@message"]' "$out/plan.jsonl" >&2
 	exit 1
-fi
+}
+jq -r 'select(.type == "planned_change" and .change.action != "read")
+	| "  \(.change.resource.addr): \(.change.action)"' "$out/plan.jsonl" >"$out/changes" || exit 1
+changes=$(sort "$out/changes")
 
 status=0
 if [ -n "$drift" ]; then
@@ -43,9 +47,8 @@ if [ -n "$warnings" ]; then
 	printf 'Warnings (failed checks):\n%s\n' "$warnings"
 	status=2
 fi
-if [ "$plan" -eq 2 ]; then
-	printf 'An apply would change:\n'
-	grep -E '^  # ' "$out/plan.txt"
+if [ -n "$changes" ]; then
+	printf 'An apply would change:\n%s\n' "$changes"
 	status=2
 fi
 [ "$status" -eq 0 ] && echo "No drift."

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
@@ -342,4 +345,79 @@ data "dockertls_daemon_config" "test" {
 			},
 		},
 	})
+}
+
+// hostFiles is what a host's provisioning writes: absolute path to content.
+type hostFiles map[string]string
+
+// startDaemonFromFiles starts dockerd as a host provisioned with files runs
+// it: the daemon.json at configFile names the TLS files (all in one
+// directory, mounted where daemon.json says), and the command is the last
+// ExecStart= of the systemd drop-in at dropinPath. It does not wait for the
+// daemon to serve.
+func startDaemonFromFiles(t *testing.T, engine *dockerdtest.Engine, files hostFiles, configFile, dropinPath string) (*dockerdtest.Daemon, error) {
+	daemonJSON, ok := files[configFile]
+	if !ok {
+		return nil, fmt.Errorf("no file at %s (daemon.json)", configFile)
+	}
+	dropin, ok := files[dropinPath]
+	if !ok {
+		return nil, fmt.Errorf("no file at %s (systemd drop-in)", dropinPath)
+	}
+	command, err := execStart(dropin)
+	if err != nil {
+		return nil, err
+	}
+	var paths struct {
+		CA   string `json:"tlscacert"`
+		Cert string `json:"tlscert"`
+		Key  string `json:"tlskey"`
+	}
+	if err := json.Unmarshal([]byte(daemonJSON), &paths); err != nil {
+		return nil, fmt.Errorf("daemon.json: %w", err)
+	}
+	certDir := filepath.Dir(paths.CA)
+	tlsDir := t.TempDir()
+	for _, p := range []string{paths.CA, paths.Cert, paths.Key} {
+		if filepath.Dir(p) != certDir {
+			return nil, fmt.Errorf("daemon.json's TLS files are not in one directory: %+v", paths)
+		}
+		content, ok := files[p]
+		if !ok {
+			return nil, fmt.Errorf("daemon.json names %s, which is not written", p)
+		}
+		if err := os.WriteFile(filepath.Join(tlsDir, filepath.Base(p)), []byte(content), 0o444); err != nil {
+			return nil, err
+		}
+	}
+	return engine.Start(t, dockerdtest.Spec{
+		TLSDir: tlsDir, CertDir: certDir,
+		DaemonJSON: daemonJSON, ConfigFile: configFile,
+		Command: command, Port: 2376,
+	}), nil
+}
+
+// startDaemonServing starts dockerd with a certificate and key given as PEM
+// and a configuration rendered with the Linux defaults (Debian's dockerd
+// path), for daemons a test builds outside any state: a daemon serving
+// another CA's certificate, a host that was never redeployed.
+func startDaemonServing(t *testing.T, engine *dockerdtest.Engine, caPEM, certPEM, keyPEM string) *dockerdtest.Daemon {
+	t.Helper()
+	s := daemonconfig.Settings{DockerdPath: engine.Dockerd, TLSVerify: true}.
+		WithDefaults(daemonconfig.Unset{Platform: true, Hosts: true, CertDir: true, ConfigFile: true})
+	r, problems, err := daemonconfig.Render(s)
+	if err != nil || daemonconfig.HasErrors(problems) {
+		t.Fatalf("rendering the daemon's configuration: %v %+v", err, problems)
+	}
+	d, err := startDaemonFromFiles(t, engine, hostFiles{
+		r.TLSCACertPath:                caPEM,
+		r.TLSCertPath:                  certPEM,
+		r.TLSKeyPath:                   keyPEM,
+		s.ConfigFile:                   r.DaemonJSON,
+		daemonconfig.SystemdDropinPath: r.SystemdDropin,
+	}, s.ConfigFile, daemonconfig.SystemdDropinPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
