@@ -291,8 +291,9 @@ func (w *Workdir) serve() (string, func()) {
 				mu.Lock()
 				factoryErr = err
 				mu.Unlock()
+				return srv
 			}
-			return srv
+			return &configureSerialized{ProviderServer: srv}
 		},
 			tf6server.WithDebug(ctx, configCh, closeCh),
 			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard})),
