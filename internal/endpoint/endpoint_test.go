@@ -443,3 +443,27 @@ func errorMessage(res Result) string {
 	}
 	return res.Err.Message
 }
+
+// A server certificate may outlive its CA (the resources only warn). Once
+// the CA has expired, the message must say so, not that the served
+// certificate "expired" at a time still to come.
+func TestProbe_ExpiredCANamedAsSuch(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ca := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "short-lived CA", Validity: 24 * time.Hour}, nil, now)
+	server := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "daemon", Validity: 10 * 24 * time.Hour,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, now)
+	client := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "client"}, ca, now)
+	d := acctest.StartFakeDaemon(t, pair(t, server), ca.Cert, 0)
+	tg := target(t, d.Addr, ca, pair(t, client))
+	later := ca.Cert.NotAfter.Add(time.Hour)
+	tg.Now = func() time.Time { return later }
+	res := Probe(context.Background(), tg)
+	wantKind(t, res, Expired)
+	wantServed(t, res, server)
+	msg := res.Err.Message
+	if strings.Contains(msg, server.Cert.NotAfter.UTC().Format(time.RFC3339)) || !strings.Contains(msg, ca.Cert.NotAfter.UTC().Format(time.RFC3339)) ||
+		!strings.Contains(msg, "short-lived CA") {
+		t.Errorf("message %q; want it to name the CA %q and its expiry %s", msg, ca.Cert.Subject.CommonName, ca.Cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+}
