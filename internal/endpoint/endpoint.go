@@ -62,7 +62,7 @@ var Kinds = []KindInfo{
 	{Timeout, "the probe did not finish within the timeout (a firewall that drops packets, or a daemon that does not answer)"},
 	{UnknownAuthority, "the served certificate is not signed by the given CA"},
 	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
-	{Expired, "the served certificate has expired, or is not valid yet, by this machine's clock"},
+	{Expired, "the served certificate, or the CA it chains to, has expired or is not valid yet, by this machine's clock"},
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
@@ -401,6 +401,16 @@ func classifyVerify(host Host, served *x509.Certificate, err error, now time.Tim
 		subject = fmt.Sprintf("the served certificate (subject %q, issuer %q)", served.Subject.String(), served.Issuer.String())
 	}
 	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert != nil && served != nil && !invalid.Cert.Equal(served):
+		// The chain's CA (or an intermediate the server sent) is out of
+		// its validity, not the leaf.
+		what := fmt.Sprintf("the CA certificate %q that signed %s", invalid.Cert.Subject.String(), subject)
+		if now.Before(invalid.Cert.NotBefore) {
+			return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s is not valid until %s (now %s): check the clocks of "+
+				"the CA's issuer and of this machine", what, invalid.Cert.NotBefore.UTC().Format(rfc), now.UTC().Format(rfc))}
+		}
+		return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s expired at %s (now %s): renew the CA, then issue and "+
+			"deploy server and client certificates from it", what, invalid.Cert.NotAfter.UTC().Format(rfc), now.UTC().Format(rfc))}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && served != nil:
 		if now.Before(served.NotBefore) {
 			return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s is not valid until %s (now %s): check the clocks of "+
