@@ -26,9 +26,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/docker/go-connections/tlsconfig"
 )
@@ -60,7 +62,7 @@ var Kinds = []KindInfo{
 	{Timeout, "the probe did not finish within the timeout (a firewall that drops packets, or a daemon that does not answer)"},
 	{UnknownAuthority, "the served certificate is not signed by the given CA"},
 	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
-	{Expired, "the served certificate has expired, or is not valid yet, by this machine's clock"},
+	{Expired, "the served certificate, or the CA it chains to, has expired or is not valid yet, by this machine's clock"},
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
@@ -120,11 +122,27 @@ func ClientCertificate(cert *x509.Certificate, key crypto.Signer) (tls.Certifica
 	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
 }
 
-// maxBody bounds what is read of a response: /version is well under 2 KiB.
-const maxBody = 1 << 20
+// maxBody bounds what is read of a response's body: /version is well
+// under 2 KiB. maxResponse bounds everything read for one request, status
+// line and header included, which http.ReadResponse does not bound itself.
+const (
+	maxBody     = 1 << 20
+	maxResponse = maxBody + 64<<10
+)
 
 // Probe dials the target, verifies the daemon and asks for its version.
 func Probe(ctx context.Context, t Target) Result {
+	res := probe(ctx, t)
+	// The message quotes what the server sent (a served certificate's
+	// names are read before anything is verified) and ends up in terminals
+	// and CI logs: no control or formatting character may reach them.
+	if res.Err != nil {
+		res.Err.Message = printable(res.Err.Message)
+	}
+	return res
+}
+
+func probe(ctx context.Context, t Target) Result {
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
@@ -196,7 +214,8 @@ func Probe(ctx context.Context, t Target) Result {
 		return res
 	}
 
-	api := &apiConn{conn: conn, r: bufio.NewReader(conn), host: addr}
+	budget := &budgetReader{r: conn}
+	api := &apiConn{conn: conn, budget: budget, r: bufio.NewReader(budget), host: addr}
 	ping, err := api.get("/_ping")
 	if err != nil {
 		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err, true)
@@ -215,7 +234,8 @@ func Probe(ctx context.Context, t Target) Result {
 		Version    string `json:"Version"`
 		APIVersion string `json:"ApiVersion"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" {
+	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" ||
+		printable(v.Version) != v.Version || printable(v.APIVersion) != v.APIVersion {
 		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version: %q", truncate(body)), Err: err}
 		return res
 	}
@@ -225,9 +245,34 @@ func Probe(ctx context.Context, t Target) Result {
 
 // apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.
 type apiConn struct {
-	conn net.Conn
-	r    *bufio.Reader
-	host string
+	conn   net.Conn
+	budget *budgetReader
+	r      *bufio.Reader
+	host   string
+}
+
+// errResponseTooLarge ends the reading of an answer that outgrows
+// maxResponse.
+var errResponseTooLarge = fmt.Errorf("the answer is more than %d KiB long, where a Docker daemon's is a few hundred bytes: "+
+	"this is not a Docker daemon", maxResponse>>10)
+
+// budgetReader reads from r until its budget n is spent, then fails with
+// errResponseTooLarge.
+type budgetReader struct {
+	r io.Reader
+	n int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, errResponseTooLarge
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n -= int64(n)
+	return n, err
 }
 
 func (a *apiConn) get(path string) ([]byte, error) {
@@ -235,6 +280,7 @@ func (a *apiConn) get(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.budget.n = maxResponse
 	req.Header.Set("User-Agent", "terraform-provider-dockertls")
 	if err := req.Write(a.conn); err != nil {
 		return nil, err
@@ -253,6 +299,28 @@ func (a *apiConn) get(path string) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// printable returns s with every rune that is not a printing character
+// or a space written as a Go escape (\n, \x1b, \u202e, ...), so that text
+// a server chose cannot break a line, move a terminal's cursor or reorder
+// what is shown.
+func printable(s string) string {
+	if strings.IndexFunc(s, notPrintable) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if notPrintable(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func notPrintable(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }
 
 func truncate(b []byte) string {
 	const n = 200
@@ -333,6 +401,16 @@ func classifyVerify(host Host, served *x509.Certificate, err error, now time.Tim
 		subject = fmt.Sprintf("the served certificate (subject %q, issuer %q)", served.Subject.String(), served.Issuer.String())
 	}
 	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert != nil && served != nil && !invalid.Cert.Equal(served):
+		// The chain's CA (or an intermediate the server sent) is out of
+		// its validity, not the leaf.
+		what := fmt.Sprintf("the CA certificate %q that signed %s", invalid.Cert.Subject.String(), subject)
+		if now.Before(invalid.Cert.NotBefore) {
+			return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s is not valid until %s (now %s): check the clocks of "+
+				"the CA's issuer and of this machine", what, invalid.Cert.NotBefore.UTC().Format(rfc), now.UTC().Format(rfc))}
+		}
+		return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s expired at %s (now %s): renew the CA, then issue and "+
+			"deploy server and client certificates from it", what, invalid.Cert.NotAfter.UTC().Format(rfc), now.UTC().Format(rfc))}
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && served != nil:
 		if now.Before(served.NotBefore) {
 			return &Error{Kind: Expired, Err: err, Message: fmt.Sprintf("%s is not valid until %s (now %s): check the clocks of "+

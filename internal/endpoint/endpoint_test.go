@@ -1,15 +1,29 @@
 package endpoint
 
 import (
+	"bufio"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"math/big"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode"
+
+	"github.com/docker/go-connections/tlsconfig"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -265,5 +279,191 @@ func TestProbe_IPAddressNotInCertificate(t *testing.T) {
 	wantServed(t, res, elsewhere)
 	if n := d.Requests(); n != 0 {
 		t.Errorf("the daemon read %d requests; want none", n)
+	}
+}
+
+// startRawDaemon serves TLS as dockerd does (go-connections' server
+// defaults, client certificates required from p's CA) and hands each
+// connection, after its handshake, to answer: a daemon that speaks HTTP
+// as it likes.
+func startRawDaemon(t *testing.T, p *testPKI, answer func(c *tls.Conn)) string {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(p.ca.Cert)
+	cfg := tlsconfig.ServerDefault()
+	cfg.Certificates = []tls.Certificate{p.server}
+	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	cfg.ClientCAs = pool
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { _ = c.Close() }()
+				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+				if tc := c.(*tls.Conn); tc.Handshake() == nil {
+					answer(tc)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A verified daemon that answers with a status line or header that never
+// ends (up to 256 MiB, then silence) must not make the probe read it
+// into memory until the timeout: http.ReadResponse has no limit of its
+// own. The probe gives up after about a megabyte, well before the timeout.
+func TestProbe_EndlessResponseHeadIsCut(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, head := range map[string]string{
+		"status line": "HTTP/1.1 200 ",
+		"header":      "HTTP/1.1 200 OK\r\nX-Padding: ",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				if _, err := io.WriteString(c, head); err != nil {
+					return
+				}
+				chunk := []byte(strings.Repeat("a", 64<<10))
+				for range 4096 {
+					if _, err := c.Write(chunk); err != nil {
+						return
+					}
+				}
+				_, _ = io.Copy(io.Discard, c) // then silence until the client leaves
+			})
+			tg := target(t, addr, p.ca, p.client)
+			tg.Timeout = 8 * time.Second
+			start := time.Now()
+			res := Probe(context.Background(), tg)
+			elapsed := time.Since(start)
+			wantKind(t, res, Other)
+			if elapsed > tg.Timeout/2 {
+				t.Errorf("the probe read for %s (timeout %s); want it to stop after about a megabyte", elapsed, tg.Timeout)
+			}
+			if !strings.Contains(res.Err.Message, "more than") {
+				t.Errorf("message %q does not say the answer was too large", res.Err.Message)
+			}
+		})
+	}
+}
+
+// mitmCertificate is a self-signed server certificate, as anyone who can
+// answer at the daemon's address can present, for dnsName.
+func mitmCertificate(t *testing.T, dnsName string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{dnsName}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// The error message reaches terminals and CI logs (check block warnings,
+// the drift job's report): nothing a server sends may put a control
+// character into it. A certificate's dNSName may hold any ASCII, line
+// breaks and escape sequences included, and it is read before anything is
+// verified; a verified daemon's status line is free text too.
+func TestProbe_ErrorHoldsNoControlCharacters(t *testing.T) {
+	t.Parallel()
+	const ascii = "x\n::error::spoofed\x1b[2J\x1b]0;title\x07" // a dNSName holds ASCII only
+	const payload = ascii + "\u202e\u0085"
+	p := newPKI(t, time.Now(), 0)
+	probes := map[string]func(t *testing.T) Result{
+		"name in an unverified certificate": func(t *testing.T) Result {
+			d := acctest.StartFakeDaemon(t, mitmCertificate(t, ascii), p.ca.Cert, 0)
+			tg := target(t, d.Addr, p.ca, p.client)
+			tg.Host.Name = "localhost"
+			return Probe(context.Background(), tg)
+		},
+		"status line of a verified daemon": func(t *testing.T) Result {
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = io.WriteString(c, "HTTP/1.1 500 "+strings.ReplaceAll(payload, "\n", "")+"\r\nContent-Length: 0\r\n\r\n")
+			})
+			return Probe(context.Background(), target(t, addr, p.ca, p.client))
+		},
+		"version of a verified daemon": func(t *testing.T) Result {
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				r := bufio.NewReader(c)
+				version, err := json.Marshal(map[string]string{"Version": "1.0" + payload, "ApiVersion": "1.41"})
+				if err != nil {
+					panic(err)
+				}
+				for _, body := range []string{"OK", string(version)} {
+					if _, err := http.ReadRequest(r); err != nil {
+						return
+					}
+					_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				}
+			})
+			return Probe(context.Background(), target(t, addr, p.ca, p.client))
+		},
+	}
+	for name, probe := range probes {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			res := probe(t)
+			for what, s := range map[string]string{"version": res.DockerVersion + res.APIVersion, "error": errorMessage(res)} {
+				if i := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }); i >= 0 {
+					t.Errorf("the %s holds the non-printing character %U: %q", what, []rune(s[i:])[0], s)
+				}
+			}
+			if res.Err == nil {
+				t.Fatalf("the probe succeeded, with version %q", res.DockerVersion)
+			}
+		})
+	}
+}
+
+func errorMessage(res Result) string {
+	if res.Err == nil {
+		return ""
+	}
+	return res.Err.Message
+}
+
+// A server certificate may outlive its CA (the resources only warn). Once
+// the CA has expired, the message must say so, not that the served
+// certificate "expired" at a time still to come.
+func TestProbe_ExpiredCANamedAsSuch(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ca := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "short-lived CA", Validity: 24 * time.Hour}, nil, now)
+	server := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "daemon", Validity: 10 * 24 * time.Hour,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, now)
+	client := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "client"}, ca, now)
+	d := acctest.StartFakeDaemon(t, pair(t, server), ca.Cert, 0)
+	tg := target(t, d.Addr, ca, pair(t, client))
+	later := ca.Cert.NotAfter.Add(time.Hour)
+	tg.Now = func() time.Time { return later }
+	res := Probe(context.Background(), tg)
+	wantKind(t, res, Expired)
+	wantServed(t, res, server)
+	msg := res.Err.Message
+	if strings.Contains(msg, server.Cert.NotAfter.UTC().Format(time.RFC3339)) || !strings.Contains(msg, ca.Cert.NotAfter.UTC().Format(time.RFC3339)) ||
+		!strings.Contains(msg, "short-lived CA") {
+		t.Errorf("message %q; want it to name the CA %q and its expiry %s", msg, ca.Cert.Subject.CommonName, ca.Cert.NotAfter.UTC().Format(time.RFC3339))
 	}
 }
