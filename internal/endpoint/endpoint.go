@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/docker/go-connections/tlsconfig"
 )
@@ -137,9 +138,27 @@ func Probe(ctx context.Context, t Target) Result {
 	// names are read before anything is verified) and ends up in terminals
 	// and CI logs: no control or formatting character may reach them.
 	if res.Err != nil {
-		res.Err.Message = printable(res.Err.Message)
+		res.Err.Message = shortened(printable(res.Err.Message))
 	}
 	return res
+}
+
+// maxMessage bounds an error message: a served certificate may carry
+// thousands of names, all quoted by a name mismatch, and the message is
+// printed in every plan's check warning.
+const maxMessage = 2048
+
+// shortened cuts a message to maxMessage bytes, at a rune boundary, saying
+// how much was left out.
+func shortened(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
 }
 
 func probe(ctx context.Context, t Target) Result {

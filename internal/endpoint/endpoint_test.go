@@ -364,15 +364,15 @@ func TestProbe_EndlessResponseHeadIsCut(t *testing.T) {
 }
 
 // mitmCertificate is a self-signed server certificate, as anyone who can
-// answer at the daemon's address can present, for dnsName.
-func mitmCertificate(t *testing.T, dnsName string) tls.Certificate {
+// answer at the daemon's address can present, for dnsNames.
+func mitmCertificate(t *testing.T, dnsNames ...string) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		DNSNames: []string{dnsName}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		DNSNames: dnsNames, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -465,5 +465,27 @@ func TestProbe_ExpiredCANamedAsSuch(t *testing.T) {
 	if strings.Contains(msg, server.Cert.NotAfter.UTC().Format(time.RFC3339)) || !strings.Contains(msg, ca.Cert.NotAfter.UTC().Format(time.RFC3339)) ||
 		!strings.Contains(msg, "short-lived CA") {
 		t.Errorf("message %q; want it to name the CA %q and its expiry %s", msg, ca.Cert.Subject.CommonName, ca.Cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+}
+
+// A name mismatch quotes the served certificate's names (Go lists up to 99
+// of them, each up to 253 characters): the message, printed in every plan's
+// check warning, stays short and says how much it left out.
+func TestProbe_LongMessageIsShortened(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	label := strings.Repeat("a", 63)
+	names := make([]string, 99)
+	for i := range names {
+		names[i] = fmt.Sprintf("host-%04d.%s.%s.%s.example", i, label, label, label)
+	}
+	d := acctest.StartFakeDaemon(t, mitmCertificate(t, names...), p.ca.Cert, 0)
+	tg := target(t, d.Addr, p.ca, p.client)
+	tg.Host.Name = "localhost"
+	res := Probe(context.Background(), tg)
+	wantKind(t, res, NameMismatch)
+	msg := errorMessage(res)
+	if len(msg) > maxMessage+50 || !strings.Contains(msg, "more bytes)") || !strings.Contains(msg, "host-0000") {
+		t.Errorf("a %d-byte message: %.200q ... %q", len(msg), msg, msg[max(0, len(msg)-60):])
 	}
 }
