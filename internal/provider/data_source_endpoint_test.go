@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -493,19 +492,7 @@ func TestTraceLogsHoldNoEndpointClientKey(t *testing.T) {
 			},
 		}},
 	})
-	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no log file was written (%v)", err)
-	}
-	var all strings.Builder
-	for _, l := range logs {
-		b, err := os.ReadFile(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all.Write(b)
-	}
-	text := all.String()
+	text := readLogs(t, dir)
 	if !strings.Contains(text, "probed a Docker endpoint") || !strings.Contains(text, pki.Fingerprint(p.server.Cert)) {
 		t.Fatalf("the data source's log line is not in the log (%d bytes): the check below would prove nothing", len(text))
 	}

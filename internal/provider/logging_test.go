@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,19 +39,7 @@ func TestTraceLogsHoldNoKeyMaterial(t *testing.T) {
 		}},
 	})
 
-	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no log file was written (%v)", err)
-	}
-	var all strings.Builder
-	for _, l := range logs {
-		b, err := os.ReadFile(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all.Write(b)
-	}
-	text := all.String()
+	text := readLogs(t, dir)
 	if !strings.Contains(text, "issued certificate") {
 		t.Fatalf("the provider's log lines are not in the log (%d bytes): the check below would prove nothing", len(text))
 	}
@@ -84,6 +71,19 @@ func TestTraceLogsHoldNoWriteOnlyCAKey(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories,
 		Steps:                    []resource.TestStep{{Config: writeOnlyConfig, ConfigVariables: caVars(ca)}},
 	})
+	text := readLogs(t, dir)
+	if !strings.Contains(text, "issued certificate") {
+		t.Fatalf("the provider's log lines are not in the log (%d bytes): the check below would prove nothing", len(text))
+	}
+	if f, found := holdsKey(text, keyFragments(t, ca.PrivateKeyPEM)); found {
+		t.Fatalf("the CA key appears in the TRACE log (a fragment of %d characters)", len(f))
+	}
+}
+
+// readLogs is every log file the test's TF_LOG_PATH_MASK wrote in dir,
+// joined; it fails the test when there is none.
+func readLogs(t *testing.T, dir string) string {
+	t.Helper()
 	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
 	if err != nil || len(logs) == 0 {
 		t.Fatalf("no log file was written (%v)", err)
@@ -92,11 +92,5 @@ func TestTraceLogsHoldNoWriteOnlyCAKey(t *testing.T) {
 	for _, l := range logs {
 		all.WriteString(readFileString(t, l))
 	}
-	text := all.String()
-	if !strings.Contains(text, "issued certificate") {
-		t.Fatalf("the provider's log lines are not in the log (%d bytes): the check below would prove nothing", len(text))
-	}
-	if f, found := holdsKey(text, keyFragments(t, ca.PrivateKeyPEM)); found {
-		t.Fatalf("the CA key appears in the TRACE log (a fragment of %d characters)", len(f))
-	}
+	return all.String()
 }
