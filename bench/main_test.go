@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The memory figure must count the provider, a child of terraform: the sum
+// over the process tree is larger than the root's own RSS once a child runs.
+func TestTreeRSSCountsChildren(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system: the suite reports no tree memory here")
+	}
+	page := int64(os.Getpagesize())
+	alone := treeRSS(os.Getpid(), page)
+	if alone <= 0 {
+		t.Fatalf("treeRSS of this process = %d, want > 0", alone)
+	}
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Skipf("cannot start a child: %v", err)
+	}
+	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	// Right after the fork the child may not have its own pages yet.
+	var own int64
+	for deadline := time.Now().Add(5 * time.Second); own <= 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		own = treeRSS(child.Process.Pid, page)
+	}
+	if own <= 0 {
+		t.Fatalf("treeRSS of the child = %d, want > 0", own)
+	}
+	if with := treeRSS(os.Getpid(), page); with < alone+own/2 {
+		t.Fatalf("treeRSS with a child = %d, want about %d + %d", with, alone, own)
+	}
+}
+
+// The padded floor must be padded: its input holds pad bytes.
+func TestFloorConfigPads(t *testing.T) {
+	if got := floorConfig(601, 1500); !strings.Contains(got, "count = 601") || !strings.Contains(got, strings.Repeat("x", 1500)) {
+		t.Fatalf("floorConfig(601, 1500) =\n%s", got)
+	}
+}
