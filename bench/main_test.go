@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 )
 
 // The memory figure must count the provider, a child of terraform: the sum
@@ -41,5 +43,19 @@ func TestTreeRSSCountsChildren(t *testing.T) {
 func TestFloorConfigPads(t *testing.T) {
 	if got := floorConfig(601, 1500); !strings.Contains(got, "count = 601") || !strings.Contains(got, strings.Repeat("x", 1500)) {
 		t.Fatalf("floorConfig(601, 1500) =\n%s", got)
+	}
+}
+
+// A configuration that never converges (a fresh timestamp each plan) must
+// fail the suite: plan -detailed-exitcode exits 2 and measure says so.
+func TestMeasureFailsWhenThePlanIsNotEmpty(t *testing.T) {
+	acctest.RequireTerraform(t)
+	r := &runner{work: t.TempDir(), env: append(os.Environ(), "CHECKPOINT_DISABLE=1")}
+	if _, err := r.measure("converges", floorConfig(3, 10), 3, 10); err != nil {
+		t.Fatalf("a converging configuration: %v", err)
+	}
+	_, err := r.measure("drifts", "resource \"terraform_data\" \"x\" {\n  input = timestamp()\n}\n", 1, 0)
+	if err == nil || !strings.Contains(err.Error(), "the plan after the apply is not empty") {
+		t.Fatalf("measure of a drifting configuration: err = %v, want the plan after the apply is not empty", err)
 	}
 }
