@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -18,6 +20,14 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
+	if !debug {
+		for name, value := range quietSDKLogs(os.Environ()) {
+			if err := os.Setenv(name, value); err != nil {
+				log.Fatal(err.Error())
+			}
+		}
+	}
+
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/dockertls/dockertls",
 		Debug:   debug,
@@ -25,4 +35,32 @@ func main() {
 	if err != nil {
 		log.Fatal(err.Error())
 	}
+}
+
+// sdkLogLevels are the variables that set the levels of the SDK's own
+// loggers: terraform-plugin-go's (the root and its protocol subsystem) and
+// the framework's. Unset, each defaults to TRACE.
+var sdkLogLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
+
+// quietSDKLogs returns the variables to set (name to value) so that the
+// SDK's loggers write nothing when nobody asked for logs. Unset, they log
+// at TRACE: every RPC encodes dozens of JSON lines to stderr, and Terraform
+// then drops them all unless TF_LOG or TF_LOG_PROVIDER asks for them. When
+// any TF_LOG* variable has a value (TF_LOG, TF_LOG_PROVIDER, TF_LOG_CORE,
+// TF_LOG_PATH, a TF_LOG_SDK* level, the provider's own
+// TF_LOG_PROVIDER_DOCKERTLS), it returns nothing: whoever asked for logs
+// gets exactly what the SDK would have written. environ is in os.Environ's
+// form.
+func quietSDKLogs(environ []string) map[string]string {
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_LOG") && value != "" {
+			return nil
+		}
+	}
+	quiet := make(map[string]string, len(sdkLogLevels))
+	for _, name := range sdkLogLevels {
+		quiet[name] = "OFF"
+	}
+	return quiet
 }
