@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -61,8 +62,7 @@ func (r *certificateResource[M, P]) Configure(_ context.Context, req resource.Co
 
 func (r *certificateResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config M
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
 		return
 	}
 	P(&config).certificate().validateRenewalWindow(r.kind.defaults(), &resp.Diagnostics)
@@ -74,9 +74,7 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 		return // destroying
 	}
 	var plan, config M
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !r.get(ctx, req.Plan.Raw, &plan, &resp.Diagnostics) || !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
 		return
 	}
 	now := r.now()
@@ -88,8 +86,7 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 		cert.ReadyForRenewal = types.BoolValue(false)
 	} else {
 		var state M
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
+		if !r.get(ctx, req.State.Raw, &state, &resp.Diagnostics) {
 			return
 		}
 		stored := P(&state).certificate()
@@ -118,14 +115,12 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	r.set(ctx, &plan, resp.Plan.Set, &resp.Diagnostics)
 }
 
 func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config M
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !r.get(ctx, req.Plan.Raw, &plan, &resp.Diagnostics) || !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
 		return
 	}
 	// No checks repeated here: before Create, Terraform calls ValidateConfig
@@ -145,13 +140,12 @@ func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.Cre
 		"fingerprint": cert.CertFingerprintSHA256.ValueString(),
 		"not_after":   cert.ValidityEndTime.ValueString(),
 	})
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.set(ctx, &plan, resp.State.Set, &resp.Diagnostics)
 }
 
 func (r *certificateResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state M
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !r.get(ctx, req.State.Raw, &state, &resp.Diagnostics) {
 		return
 	}
 	cert := P(&state).certificate()
@@ -169,14 +163,16 @@ func (r *certificateResource[M, P]) Read(ctx context.Context, req resource.ReadR
 			"serial": cert.SerialNumber.ValueString(), "not_after": cert.ValidityEndTime.ValueString(),
 		})
 	}
+	if cert.ReadyForRenewal.Equal(types.BoolValue(due)) {
+		return // the response already holds the state as it was read
+	}
 	cert.ReadyForRenewal = types.BoolValue(due)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.set(ctx, &state, resp.State.Set, &resp.Diagnostics)
 }
 
 func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan M
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !r.get(ctx, req.Plan.Raw, &plan, &resp.Diagnostics) {
 		return
 	}
 	cert := P(&plan).certificate()
@@ -185,7 +181,35 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 		due, _, _ := cert.renewalDue(cert.EarlyRenewalHours, r.now())
 		cert.ReadyForRenewal = types.BoolValue(due)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.set(ctx, &plan, resp.State.Set, &resp.Diagnostics)
+}
+
+// get reads a plan, state or configuration into a model through the
+// model's codec (see modelCodec for why not the framework's Get). It
+// reports whether it succeeded.
+func (r *certificateResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return false
+	}
+	diags.Append(codec.get(ctx, raw, dst)...)
+	return !diags.HasError()
+}
+
+// set writes a model with set, the plan's or the state's Set, which takes
+// the encoded object as it is.
+func (r *certificateResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return
+	}
+	v, d := codec.value(ctx, src)
+	if diags.Append(d...); diags.HasError() {
+		return
+	}
+	diags.Append(set(ctx, v)...)
 }
 
 // Delete has nothing to do: the certificate exists only in the state.
