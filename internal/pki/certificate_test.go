@@ -318,3 +318,52 @@ func TestReadyForRenewal(t *testing.T) {
 		t.Error("with no early window, a certificate is due at its expiry")
 	}
 }
+
+// TestIssuedBy holds the cheap issuer check to what a signature check says:
+// a certificate is issued by its own CA, not by another CA with the same
+// name, and a CA without key identifiers falls back to the signature.
+func TestIssuedBy(t *testing.T) {
+	t.Parallel()
+	ca := issueCA(t, pki.ECDSAP256)
+	sameName := issueCA(t, pki.ECDSAP256)
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, ca), issuedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	noIDPEM, noIDKeyPEM := acctest.GoMadeCAWithoutKeyID(t, now)
+	noIDCert, err := pki.ParseCACertificatePEM(noIDPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noIDKey, err := pki.ParsePrivateKeyPEM(noIDKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noIDIssuer, err := pki.NewIssuer(noIDCert, noIDKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noIDLeaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, noIDIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		cert, ca *x509.Certificate
+		want     bool
+	}{
+		{"its CA", leaf.Cert, ca.Cert, true},
+		{"another CA of the same name", leaf.Cert, sameName.Cert, false},
+		{"a CA without key identifiers, its own", noIDLeaf.Cert, noIDCert, true},
+		{"a CA without key identifiers, not its own", leaf.Cert, noIDCert, false},
+		{"a leaf as the CA", leaf.Cert, leaf.Cert, false},
+	} {
+		if got := pki.IssuedBy(c.cert, c.ca); got != c.want {
+			t.Errorf("%s: IssuedBy = %v, want %v", c.name, got, c.want)
+		}
+		if sig := c.cert.CheckSignatureFrom(c.ca) == nil; sig != c.want {
+			t.Errorf("%s: the signature check says %v, the table %v", c.name, sig, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
@@ -216,4 +217,20 @@ func (iss *Issuer) CheckValidAt(now time.Time) error {
 		return fmt.Errorf("the CA certificate %q is not valid until %s: check the clock of the host that made it", iss.Cert.Subject.CommonName, iss.Cert.NotBefore.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// IssuedBy reports whether ca issued cert, to judge a stored certificate
+// against the configured CA at every plan. When both carry key identifiers
+// (every certificate this package issues does) it compares the issuer's name
+// and key identifier, which is what a verifier uses to find the issuer and
+// costs no signature check per certificate and plan; otherwise it checks
+// the signature.
+func IssuedBy(cert, ca *x509.Certificate) bool {
+	if !bytes.Equal(cert.RawIssuer, ca.RawSubject) {
+		return false
+	}
+	if len(cert.AuthorityKeyId) > 0 && len(ca.SubjectKeyId) > 0 {
+		return bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId)
+	}
+	return cert.CheckSignatureFrom(ca) == nil
 }

@@ -197,7 +197,7 @@ func (m *leafModel) checkLeaf(now time.Time, diags *diag.Diagnostics) {
 		return // validation reports it
 	}
 	leaf, err := pki.ParseCertificatePEM(m.CertPEM.ValueString())
-	if err != nil || leaf.CheckSignatureFrom(caCert) != nil {
+	if err != nil || !pki.IssuedBy(leaf, caCert) {
 		return
 	}
 	switch {
