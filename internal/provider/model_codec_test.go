@@ -133,8 +133,8 @@ func TestModelCodecRefusesMismatchedModels(t *testing.T) {
 	for name, err := range map[string]error{
 		"no field for the schema's attributes [b]": codecErr[missing](s),
 		"which the schema does not define":         codecErr[extra](s),
-		`two fields have tag "b"`:                   codecErr[twice](s),
-		"not a framework value":                     codecErr[notValue](s),
+		`two fields have tag "b"`:                  codecErr[twice](s),
+		"not a framework value":                    codecErr[notValue](s),
 	} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("want an error with %q, got %v", name, err)
