@@ -2,9 +2,11 @@
 // PKI: one CA and N hosts, each with a dockertls_server_cert and a
 // dockertls_client_cert, applied and planned with the real terraform and the
 // locally built provider. Beside each run, in the same process and on the same
-// machine, it measures two floors made of Terraform's built-in terraform_data:
-// the same instance count, and the same count padded to the same state bytes
-// per instance. Every figure is printed also as a ratio to its floors.
+// machine, it measures three floors: Terraform's built-in terraform_data with
+// the same instance count, the same padded to the same state bytes per
+// instance, and the plugin floor (bench/floorprovider, the cheapest
+// terraform-plugin-framework provider) with those bytes too. Every figure is
+// printed also as a ratio to its floors.
 //
 //	go run ./bench                      # the full suite (what `make bench` runs)
 //	go run ./bench -quick               # small N only: a smoke test in about a minute
@@ -59,6 +61,7 @@ type Row struct {
 	Ours   Measure `json:"ours"`
 	Floor  Measure `json:"floor"`
 	Padded Measure `json:"padded_floor"`
+	Plugin Measure `json:"plugin_floor"`
 }
 
 // Report is the JSON file two runs are compared with.
@@ -86,6 +89,7 @@ type runner struct {
 	env      []string
 	caKey    string
 	provider string // provider binary directory
+	floor    string // the plugin floor's binary directory
 }
 
 func main() {
@@ -121,7 +125,7 @@ func run(quick bool, jsonOut, mdOut, caKey string, noLoad bool, hcTLS string, ho
 	if !keep {
 		defer os.RemoveAll(work)
 	}
-	r := &runner{work: work, caKey: caKey, provider: filepath.Join(work, "provider")}
+	r := &runner{work: work, caKey: caKey, provider: filepath.Join(work, "provider"), floor: filepath.Join(work, "floor-provider")}
 	if err := r.setup(); err != nil {
 		return err
 	}
@@ -192,16 +196,23 @@ func writeJSON(path string, rep Report) error {
 // configuration that points terraform at it (dev_overrides: no init, no
 // registry). The environment drops every TF_LOG* so nobody pays for logs.
 func (r *runner) setup() error {
-	if err := os.MkdirAll(r.provider, 0o755); err != nil {
-		return err
+	for _, dir := range []string{r.provider, r.floor} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(r.provider, "terraform-provider-dockertls"), ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build of the provider (run from the repository's root): %w", err)
+	for _, b := range []struct{ out, pkg string }{
+		{filepath.Join(r.provider, "terraform-provider-dockertls"), "."},
+		{filepath.Join(r.floor, "terraform-provider-floor"), "./bench/floorprovider"},
+	} {
+		build := exec.Command("go", "build", "-o", b.out, b.pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build of %s (run from the repository's root): %w", b.pkg, err)
+		}
 	}
 	cliConfig := filepath.Join(r.work, "terraformrc")
-	conf := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"dockertls/dockertls\" = %q\n  }\n  direct {}\n}\n", r.provider)
+	conf := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"dockertls/dockertls\" = %q\n    \"dockertls/floor\" = %q\n  }\n  direct {}\n}\n", r.provider, r.floor)
 	if err := os.WriteFile(cliConfig, []byte(conf), 0o644); err != nil {
 		return err
 	}
@@ -230,7 +241,11 @@ func (r *runner) scenario(s Scenario) (Row, error) {
 	if pad < 0 {
 		pad = 0
 	}
-	row.Padded, err = r.measure("padded floor", floorConfig(s.Instances(), pad), s.Instances(), pad)
+	if row.Padded, err = r.measure("padded floor", floorConfig(s.Instances(), pad), s.Instances(), pad); err != nil {
+		return row, err
+	}
+	// floor_padded stores its input twice too, as terraform_data does.
+	row.Plugin, err = r.measure("plugin floor", pluginFloorConfig(s.Instances(), pad), s.Instances(), pad)
 	return row, err
 }
 
@@ -449,6 +464,27 @@ func floorConfig(count, pad int) string {
 `, count, strings.Repeat("x", pad))
 }
 
+// pluginFloorConfig is the plugin floor's one resource, count times, each
+// holding an input of pad bytes (one byte when pad is 0).
+func pluginFloorConfig(count, pad int) string {
+	if pad < 1 {
+		pad = 1
+	}
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    floor = {
+      source = "dockertls/floor"
+    }
+  }
+}
+
+resource "floor_padded" "floor" {
+  count = %d
+  input = %q
+}
+`, count, strings.Repeat("x", pad))
+}
+
 // hashicorpTLS measures the configuration in dir (see bench/hashicorp-tls):
 // terraform init fetches hashicorp/tls from the registry. Its instances:
 // the CA's key and self-signed certificate, then per host a key, a request
@@ -472,24 +508,24 @@ func (r *runner) hashicorpTLS(src string, hosts int) (Measure, error) {
 
 func markdown(rep Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run %s: %s, %s, %d CPUs, CA key %s. Seconds are wall time; RSS is the peak in MiB of terraform and the provider summed (sampled every 20 ms); ratios are ours over the plain floor / over the padded floor.\n\n",
+	fmt.Fprintf(&b, "Run %s: %s, %s, %d CPUs, CA key %s. Seconds are wall time; RSS is the peak in MiB of terraform and the provider summed (sampled every 20 ms); ratios are ours over the plain floor / the padded floor / the plugin floor.\n\n",
 		rep.Started.Format(time.RFC3339), rep.TerraformVersion, rep.GoVersion, rep.CPUs, rep.CAKey)
 	b.WriteString("| key, hosts | variant | instances | apply s | plan s | apply RSS MiB | plan RSS MiB | state KiB | B/instance |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range rep.Rows {
-		o, f, p := row.Ours, row.Floor, row.Padded
-		cell := func(ours, floor, padded float64, format string) string {
-			return fmt.Sprintf(format+" (%.2f× / %.2f×)", ours, ratio(ours, floor), ratio(ours, padded))
+		o, f, p, g := row.Ours, row.Floor, row.Padded, row.Plugin
+		cell := func(ours, floor, padded, plugin float64, format string) string {
+			return fmt.Sprintf(format+" (%.2f× / %.2f× / %.2f×)", ours, ratio(ours, floor), ratio(ours, padded), ratio(ours, plugin))
 		}
 		fmt.Fprintf(&b, "| %s, %d | **dockertls** | %d | %s | %s | %s | %s | %s | %s |\n",
 			row.KeyAlgorithm, row.Hosts, o.Instances,
-			cell(o.ApplySeconds, f.ApplySeconds, p.ApplySeconds, "%.2f"),
-			cell(o.PlanSeconds, f.PlanSeconds, p.PlanSeconds, "%.2f"),
-			cell(o.ApplyPeakTreeMiB, f.ApplyPeakTreeMiB, p.ApplyPeakTreeMiB, "%.0f"),
-			cell(o.PlanPeakTreeMiB, f.PlanPeakTreeMiB, p.PlanPeakTreeMiB, "%.0f"),
-			cell(float64(o.StateBytes)/1024, float64(f.StateBytes)/1024, float64(p.StateBytes)/1024, "%.0f"),
-			cell(o.StateBytesPerIns, f.StateBytesPerIns, p.StateBytesPerIns, "%.0f"))
-		for _, m := range []Measure{f, p} {
+			cell(o.ApplySeconds, f.ApplySeconds, p.ApplySeconds, g.ApplySeconds, "%.2f"),
+			cell(o.PlanSeconds, f.PlanSeconds, p.PlanSeconds, g.PlanSeconds, "%.2f"),
+			cell(o.ApplyPeakTreeMiB, f.ApplyPeakTreeMiB, p.ApplyPeakTreeMiB, g.ApplyPeakTreeMiB, "%.0f"),
+			cell(o.PlanPeakTreeMiB, f.PlanPeakTreeMiB, p.PlanPeakTreeMiB, g.PlanPeakTreeMiB, "%.0f"),
+			cell(float64(o.StateBytes)/1024, float64(f.StateBytes)/1024, float64(p.StateBytes)/1024, float64(g.StateBytes)/1024, "%.0f"),
+			cell(o.StateBytesPerIns, f.StateBytesPerIns, p.StateBytesPerIns, g.StateBytesPerIns, "%.0f"))
+		for _, m := range []Measure{f, p, g} {
 			fmt.Fprintf(&b, "| | %s | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
 				m.Variant, m.Instances, m.ApplySeconds, m.PlanSeconds, m.ApplyPeakTreeMiB, m.PlanPeakTreeMiB, float64(m.StateBytes)/1024, m.StateBytesPerIns)
 		}

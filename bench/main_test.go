@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,25 @@ func TestMeasureFailsWhenThePlanIsNotEmpty(t *testing.T) {
 	_, err := r.measure("drifts", "resource \"terraform_data\" \"x\" {\n  input = timestamp()\n}\n", 1, 0)
 	if err == nil || !strings.Contains(err.Error(), "the plan after the apply is not empty") {
 		t.Fatalf("measure of a drifting configuration: err = %v, want the plan after the apply is not empty", err)
+	}
+}
+
+// The plugin floor builds, applies padded instances and converges: a
+// floor that fails or drifts would make every ratio to it meaningless.
+func TestPluginFloorConverges(t *testing.T) {
+	acctest.RequireTerraform(t)
+	work := t.TempDir()
+	r := &runner{work: work, provider: filepath.Join(work, "provider"), floor: filepath.Join(work, "floor-provider")}
+	t.Chdir("..") // setup builds from the repository's root
+	if err := r.setup(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.measure("plugin floor", pluginFloorConfig(3, 500), 3, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Input and output each hold the padding.
+	if m.StateBytesPerIns < 1000 {
+		t.Fatalf("%.0f state bytes per instance, want over 1000 (the padding twice)", m.StateBytesPerIns)
 	}
 }

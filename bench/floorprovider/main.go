@@ -1,0 +1,85 @@
+// Command floorprovider is the benchmark suite's plugin floor: the cheapest
+// provider that can be built on terraform-plugin-framework. Its one
+// resource, floor_padded, stores its input and a copy of it (as
+// terraform_data stores input and output) and does nothing else: no checks,
+// no plan logic, an empty Read. Measured beside the padded terraform_data
+// floor with the same bytes per instance, it shows what any plugin pays on
+// top of Terraform (start-up, a gRPC round trip per RPC, the framework's
+// handling of every request); measured beside dockertls, what is left is our
+// schema's size and our logic. It is built and run only by the suite.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+type floorProvider struct{}
+
+func (floorProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "floor"
+}
+func (floorProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {}
+func (floorProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
+func (floorProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
+func (floorProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return padded{} }}
+}
+
+type padded struct{}
+
+type paddedModel struct {
+	Input  types.String `tfsdk:"input"`
+	Output types.String `tfsdk:"output"`
+}
+
+func (padded) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = "floor_padded"
+}
+
+func (padded) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{Attributes: map[string]schema.Attribute{
+		"input":  schema.StringAttribute{Required: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+		"output": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+	}}
+}
+
+func (padded) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m paddedModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	m.Output = m.Input
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (padded) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (padded) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
+}
+
+func (padded) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+func main() {
+	// As dockertls's main does when no TF_LOG* is set: the SDK's loggers off.
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
+		if err := os.Setenv(name, "OFF"); err != nil {
+			log.Fatal(err)
+		}
+	}
+	err := providerserver.Serve(context.Background(), func() provider.Provider { return floorProvider{} },
+		providerserver.ServeOpts{Address: "registry.terraform.io/dockertls/floor"})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
