@@ -304,3 +304,24 @@ func TestTerraformTraceLogHasSDKLines(t *testing.T) {
 		}
 	}
 }
+
+func TestGCSettings(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		environ []string
+		percent int
+		limit   int64
+	}{
+		{"nothing set", []string{"HOME=/root"}, providerGCPercent, providerMemoryLimit},
+		{"empty values are unset", []string{"GOGC=", "GOMEMLIMIT="}, providerGCPercent, providerMemoryLimit},
+		{"GOGC set", []string{"GOGC=100"}, 0, providerMemoryLimit},
+		{"GOGC=off", []string{"GOGC=off"}, 0, providerMemoryLimit},
+		{"GOMEMLIMIT set", []string{"GOMEMLIMIT=2GiB"}, providerGCPercent, 0},
+		{"both set", []string{"GOMEMLIMIT=2GiB", "GOGC=50"}, 0, 0},
+		{"a name that only starts alike", []string{"GOGCX=1"}, providerGCPercent, providerMemoryLimit},
+	} {
+		if percent, limit := gcSettings(c.environ); percent != c.percent || limit != c.limit {
+			t.Errorf("%s: gcSettings(%q) = %d, %d; want %d, %d", c.name, c.environ, percent, limit, c.percent, c.limit)
+		}
+	}
+}
