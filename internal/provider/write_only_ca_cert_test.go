@@ -1,0 +1,333 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// allWriteOnlyConfig signs both leaves with a CA made outside Terraform whose
+// certificate and key both come from ephemeral variables, which Terraform
+// admits only in write-only arguments: nothing of the CA can reach the plan
+// or the state but through the provider.
+const allWriteOnlyConfig = `
+variable "ca_cert" {
+  type      = string
+  ephemeral = true
+}
+variable "ca_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+  dns_names             = ["docker.test"]
+  validity_period_hours = 48
+  early_renewal_hours   = 12
+}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+}
+`
+
+// caRecorded checks what both leaves keep of their CA: its fingerprint, and
+// neither certificate argument.
+func caRecorded(ca *pki.Certificate) []statecheck.StateCheck {
+	var checks []statecheck.StateCheck
+	for _, leaf := range []string{server, client} {
+		checks = append(checks,
+			statecheck.ExpectKnownValue(leaf, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+			statecheck.ExpectKnownValue(leaf, tfjsonpathOf("ca_cert_pem_wo"), knownvalue.Null()),
+		)
+	}
+	return checks
+}
+
+// TestWriteOnlyCACert_NeverInState: a CA certificate given through
+// ca_cert_pem_wo (with the key through ca_private_key_pem_wo) signs the
+// leaves and appears nowhere in the plan, `terraform show -json` or the state
+// files, through the whole life cycle: create, an empty second plan, renewal
+// (which reads the certificate from the configuration again) and a change of
+// CA, which replaces both leaves because of ca_cert_fingerprint_sha256.
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCACert_NeverInState(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", dir)
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	other := testCA(t, env.clock.Now(), 1000*time.Hour)
+	var fragments []string
+	for _, pem := range []string{ca.CertPEM, ca.PrivateKeyPEM, other.CertPEM, other.PrivateKeyPEM} {
+		fragments = append(fragments, keyFragments(t, pem)...)
+	}
+	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
+	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
+	clientSerial := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: allWriteOnlyConfig, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					scan,
+					// The CA is known at plan time, so is its fingerprint.
+					plancheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+				}},
+				ConfigStateChecks: append(caRecorded(ca),
+					scan, chainsTo(env, ca),
+					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+				),
+			},
+			{Config: allWriteOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
+			{
+				// 48h validity, 12h window: the server certificate is due.
+				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
+				Config:    allWriteOnlyConfig, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					scan,
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
+					replacedBecause{server, []string{"ready_for_renewal"}},
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: append(caRecorded(ca),
+					scan, chainsTo(env, ca),
+					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+				),
+			},
+			{
+				Config: allWriteOnlyConfig, ConfigVariables: caVars(other),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					scan,
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
+					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
+					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
+				}},
+				ConfigStateChecks: append(caRecorded(other), scan, chainsTo(env, other)),
+			},
+			{Config: allWriteOnlyConfig, ConfigVariables: caVars(other), PlanOnly: true},
+		},
+	})
+}
+
+// TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate: a leaf made with ca_cert_pem
+// holds the CA certificate in its state (the control that proves the scan
+// finds it). The same certificate written differently (a trailing newline),
+// then moved to ca_cert_pem_wo, updates the leaves in place: they keep their
+// certificates (same serials) and ca_cert_fingerprint_sha256, and the current
+// state no longer holds the CA certificate (older state versions, such as
+// terraform.tfstate.backup, keep it).
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", dir)
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	fragments := keyFragments(t, ca.CertPEM)
+	stored := writeOnlyConfig // ca_cert_pem, with the key through ca_private_key_pem_wo
+	reencoded := strings.ReplaceAll(stored, "= var.ca_cert\n", "= \"${var.ca_cert}\\n\"\n")
+	writeOnly := strings.ReplaceAll(stored, "ca_cert_pem           = var.ca_cert", "ca_cert_pem_wo        = var.ca_cert")
+	if reencoded == stored || writeOnly == stored {
+		t.Fatal("the configurations to compare are not derived from writeOnlyConfig any more")
+	}
+	// Each leaf's serial and CA fingerprint stay the same from step to step.
+	type kept struct {
+		address, attr string
+		values        interface {
+			AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
+		}
+	}
+	var unchanged []kept
+	for _, leaf := range []string{server, client} {
+		for _, attr := range []string{"serial_number", "ca_cert_fingerprint_sha256"} {
+			unchanged = append(unchanged, kept{leaf, attr, statecheck.CompareValue(compare.ValuesSame())})
+		}
+	}
+	same := func(extra ...statecheck.StateCheck) []statecheck.StateCheck {
+		for _, k := range unchanged {
+			extra = append(extra, k.values.AddStateValue(k.address, tfjsonpathOf(k.attr)))
+		}
+		return extra
+	}
+	updated := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
+		plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
+	}}
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: stored, ConfigVariables: caVars(ca),
+				ConfigStateChecks: same(
+					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true, what: "the CA certificate"},
+					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+				),
+			},
+			{
+				Config: reencoded, ConfigVariables: caVars(ca),
+				ConfigPlanChecks:  updated,
+				ConfigStateChecks: same(statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM+"\n"))),
+			},
+			{
+				Config: writeOnly, ConfigVariables: caVars(ca),
+				ConfigPlanChecks: updated,
+				ConfigStateChecks: same(
+					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true, what: "the CA certificate"},
+					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+					chainsTo(env, ca),
+				),
+			},
+			{Config: writeOnly, ConfigVariables: caVars(ca), PlanOnly: true},
+		},
+	})
+}
+
+// sameCAConfig makes the CA in the same configuration and gives both leaves
+// its certificate and key through the write-only arguments.
+const sameCAConfig = `
+resource "dockertls_ca" "test" {}
+
+resource "dockertls_server_cert" "test" {
+  ca_cert_pem_wo        = dockertls_ca.test.cert_pem
+  ca_private_key_pem_wo = dockertls_ca.test.private_key_pem
+  dns_names             = ["docker.test"]
+}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem_wo        = dockertls_ca.test.cert_pem
+  ca_private_key_pem_wo = dockertls_ca.test.private_key_pem
+}
+`
+
+// TestCACertFingerprint_IsTheCAs: ca_cert_fingerprint_sha256 is the CA
+// resource's cert_fingerprint_sha256. While the CA is being made or replaced
+// in the same plan its certificate is unknown, and so is the fingerprint:
+// the leaves are created with it, or replaced because of it, and it is set
+// at apply.
+func TestCACertFingerprint_IsTheCAs(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	matchesCA := func() []statecheck.StateCheck {
+		var checks []statecheck.StateCheck
+		for _, leaf := range []string{server, client} {
+			checks = append(checks, statecheck.CompareValuePairs(
+				leaf, tfjsonpathOf("ca_cert_fingerprint_sha256"), ca, tfjsonpathOf("cert_fingerprint_sha256"), compare.ValuesSame()))
+		}
+		return append(checks, stateCheckFunc(func(s *tfjson.State) error {
+			issuer, err := readIssued(s, ca)
+			if err != nil {
+				return err
+			}
+			return chainsTo(env, &pki.Certificate{Cert: issuer.cert}).(stateCheckFunc)(s)
+		}))
+	}
+	unknownFingerprints := []plancheck.PlanCheck{
+		plancheck.ExpectUnknownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256")),
+		plancheck.ExpectUnknownValue(client, tfjsonpathOf("ca_cert_fingerprint_sha256")),
+	}
+	serial := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config:            sameCAConfig,
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: unknownFingerprints},
+				ConfigStateChecks: append(matchesCA(), serial.AddStateValue(client, tfjsonpathOf("serial_number"))),
+			},
+			{Config: sameCAConfig, PlanOnly: true},
+			{
+				Config: sameCAConfig,
+				Taint:  []string{ca},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: append(unknownFingerprints,
+					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
+					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
+					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
+				)},
+				ConfigStateChecks: append(matchesCA(), serial.AddStateValue(client, tfjsonpathOf("serial_number"))),
+			},
+			{Config: sameCAConfig, PlanOnly: true},
+		},
+	})
+}
+
+// TestCACertDiagnostics_NameTheAttributeGiven: a CA certificate refused
+// through ca_cert_pem_wo is reported on ca_cert_pem_wo, with the same words
+// as through ca_cert_pem; no diagnostic points at the argument that is not
+// set. Terraform shows the configuration line of the path a diagnostic
+// names, so the wrong path would point the reader at nothing.
+func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	good := testCA(t, now, 1000*time.Hour)
+	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
+	iss, err := good.Issuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, cert, key, want string }{
+		{"key appended", good.CertPEM + good.PrivateKeyPEM, good.PrivateKeyPEM, "is not sensitive"},
+		{"two certificates", good.CertPEM + expired.CertPEM, good.PrivateKeyPEM, "a chain or bundle is not an issuer"},
+		{"not a CA", leaf.CertPEM, leaf.PrivateKeyPEM, "such as dockertls_ca's cert_pem"},
+		{"byte-order mark", "\ufeff" + good.CertPEM, good.PrivateKeyPEM, `trimprefix(file("ca.pem")`},
+		{"no PEM", "ca.pem", good.PrivateKeyPEM, "no PEM block found"},
+		{"expired", expired.CertPEM, expired.PrivateKeyPEM, "expired at"},
+	}
+	for _, tc := range cases {
+		for _, given := range []path.Path{caCertPath, caCertWOPath} {
+			m := leafWith(tc.cert, tc.key, 1)
+			if given.Equal(caCertWOPath) {
+				m.CACertPEM, m.CACertPEMWO = types.StringNull(), m.CACertPEM
+			}
+			var diags diag.Diagnostics
+			m.validateIssuer(pki.ProfileClient, &diags)
+			m.checkNewLeaf(pki.ProfileClient, now, &diags)
+			if !diags.HasError() {
+				t.Errorf("%s through %s: accepted", tc.name, given)
+				continue
+			}
+			var found bool
+			for _, d := range diags.Errors() {
+				p := d.(diag.DiagnosticWithPath).Path()
+				if !p.Equal(given) {
+					t.Errorf("%s through %s: a diagnostic names %s: %s: %s", tc.name, given, p, d.Summary(), d.Detail())
+				}
+				found = found || strings.Contains(d.Detail(), tc.want)
+			}
+			if !found {
+				t.Errorf("%s through %s: no diagnostic says %q: %v", tc.name, given, tc.want, diags)
+			}
+			if strings.Contains(tc.want, "not sensitive") && !strings.Contains(diags.Errors()[0].Detail(), given.String()+" is not sensitive") {
+				t.Errorf("%s through %s: the detail does not name %s: %s", tc.name, given, given, diags.Errors()[0].Detail())
+			}
+		}
+	}
+}
