@@ -1,6 +1,11 @@
 package provider
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -329,5 +335,159 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 				t.Errorf("%s through %s: the detail does not name %s: %s", tc.name, given, given, diags.Errors()[0].Detail())
 			}
 		}
+	}
+}
+
+// TestStateWithIDIsReadAndUpdatedInPlace: a state written by the provider
+// while the certificates had an id and before ca_cert_fingerprint_sha256
+// existed (testdata/state-with-id.json, from `terraform apply` of
+// testdata/state-with-id.tf) still plans and applies: the framework drops
+// the attribute the schema no longer has when Terraform upgrades the state.
+// `terraform show` decodes the stored state without that upgrade, so it
+// fails until Terraform writes the state again; `terraform apply
+// -refresh-only` does, changing nothing. The first plan updates the leaves
+// in place to record their CA's fingerprint and replaces nothing; the next
+// plan is empty. Moving both leaves to the write-only CA arguments is an
+// in-place update too, and a new CA then shows "# forces replacement" on
+// ca_cert_fingerprint_sha256, as Terraform prints it for the reader.
+func TestStateWithIDIsReadAndUpdatedInPlace(t *testing.T) {
+	t.Parallel()
+	state := readFileString(t, "testdata/state-with-id.json")
+	config := readFileString(t, "testdata/state-with-id.tf")
+	stored := fixtureAttrs(t, state)
+	for _, address := range []string{ca, server, client} {
+		if _, ok := stored[address]["id"]; !ok {
+			t.Fatalf("%s has no id in the fixture: it no longer tests what it is for", address)
+		}
+	}
+	// The fixture's CA was issued 5 minutes after its validity starts.
+	issued, err := time.Parse(time.RFC3339, stored[ca]["validity_start_time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newTestEnvAt(t, issued.Add(5*time.Minute+time.Hour))
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.SetConfig(config)
+	statePath := filepath.Join(w.Dir(), "terraform.tfstate")
+	if err := os.WriteFile(statePath, []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.Init()
+	// Keeps the serials and fingerprints the fixture holds.
+	kept := func(s *tfjson.State, address string, names ...string) {
+		t.Helper()
+		got, err := stringAttrs(s, address, names...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if got[n] != stored[address][n] {
+				t.Errorf("%s.%s = %s, the fixture holds %v", address, n, got[n], stored[address][n])
+			}
+		}
+	}
+
+	if show := w.Run("show", "-json"); show.ExitCode == 0 || !strings.Contains(show.Stderr, `unsupported attribute "id"`) {
+		t.Errorf("terraform show of the fixture as stored: want the failure the CHANGELOG describes\n%s", show)
+	}
+	plan := w.Run("plan", "-detailed-exitcode", "-json")
+	if plan.ExitCode != 2 {
+		t.Fatalf("the first plan exits %d, want 2 (the leaves record their CA's fingerprint)\n%s", plan.ExitCode, plan)
+	}
+	wantUpdates(t, plan, server, client)
+
+	w.MustRun("apply", "-refresh-only", "-auto-approve")
+	if raw := readFileString(t, statePath); strings.Contains(raw, `"id":`) {
+		t.Errorf("the state still holds an id after apply -refresh-only:\n%s", raw)
+	}
+	refreshed := w.ShowState()
+	for _, address := range []string{ca, server, client} {
+		kept(refreshed, address, "serial_number", "cert_fingerprint_sha256")
+	}
+
+	w.Apply()
+	applied := w.ShowState()
+	for _, leaf := range []string{server, client} {
+		kept(applied, leaf, "serial_number", "cert_fingerprint_sha256")
+		got, err := stringAttrs(applied, leaf, "ca_cert_fingerprint_sha256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := stored[ca]["cert_fingerprint_sha256"]; got["ca_cert_fingerprint_sha256"] != want {
+			t.Errorf("%s.ca_cert_fingerprint_sha256 = %s, want the CA's %v", leaf, got["ca_cert_fingerprint_sha256"], want)
+		}
+	}
+	if plan := w.Run("plan", "-detailed-exitcode"); plan.ExitCode != 0 {
+		t.Fatalf("the plan after the upgrade exits %d, want 0\n%s", plan.ExitCode, plan)
+	}
+
+	w.SetConfig(strings.NewReplacer(
+		"ca_cert_pem           =", "ca_cert_pem_wo        =",
+		"ca_cert_pem        =", "ca_cert_pem_wo     =",
+		"ca_private_key_pem =", "ca_private_key_pem_wo =",
+	).Replace(config))
+	plan = w.Run("plan", "-detailed-exitcode", "-json")
+	if plan.ExitCode != 2 {
+		t.Fatalf("moving to the write-only arguments: plan exits %d, want 2\n%s", plan.ExitCode, plan)
+	}
+	wantUpdates(t, plan, server, client)
+	w.Apply()
+	moved := w.ShowState()
+	for _, leaf := range []string{server, client} {
+		kept(moved, leaf, "serial_number", "cert_fingerprint_sha256")
+		attrs, err := resourceAttrs(moved, leaf)
+		if err != nil || attrs["ca_cert_pem"] != nil || attrs["ca_private_key_pem"] != nil {
+			t.Errorf("%s still stores its CA after moving to the write-only arguments (%v)", leaf, err)
+		}
+	}
+
+	replace := w.MustRun("plan", "-replace="+ca)
+	for _, leaf := range []string{server, client} {
+		if !strings.Contains(replace.Stdout, "# "+leaf+" must be replaced") {
+			t.Errorf("replacing the CA does not replace %s\n%s", leaf, replace)
+		}
+	}
+	forces := regexp.MustCompile(`~ ca_cert_fingerprint_sha256 += "([0-9A-F]{2}:){31}[0-9A-F]{2}" -> \(known after apply\) # forces replacement\n`)
+	if n := len(forces.FindAllString(replace.Stdout, -1)); n != 2 || strings.Count(replace.Stdout, "# forces replacement") != 2 {
+		t.Errorf("want ca_cert_fingerprint_sha256, and it alone, shown as forcing the replacement of both leaves\n%s", replace)
+	}
+}
+
+// fixtureAttrs reads the attributes of every resource instance of a state
+// file as stored, by address, without terraform.
+func fixtureAttrs(t *testing.T, state string) map[string]map[string]any {
+	t.Helper()
+	var s struct {
+		Resources []struct {
+			Type, Name string
+			Instances  []struct{ Attributes map[string]any }
+		}
+	}
+	if err := json.Unmarshal([]byte(state), &s); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, r := range s.Resources {
+		if len(r.Instances) == 1 {
+			out[r.Type+"."+r.Name] = r.Instances[0].Attributes
+		}
+	}
+	return out
+}
+
+// wantUpdates checks that a -json plan updates exactly the given resources
+// in place.
+func wantUpdates(t *testing.T, plan acctest.Result, addresses ...string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, c := range plan.PlannedChanges() {
+		got[c.Resource.Addr] = c.Action
+	}
+	want := map[string]string{}
+	for _, a := range addresses {
+		want[a] = "update"
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the plan changes %v, want %v\n%s", got, want, plan)
 	}
 }
