@@ -338,6 +338,43 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 	}
 }
 
+// TestWriteOnlyCACert_WarnsAtEveryPlan: the plan-time warnings about the CA
+// read the certificate from ca_cert_pem_wo, which only the configuration
+// holds: new leaves that would outlive their CA are warned about at plan,
+// the same leaves at every plan after they are issued, and, once the CA has
+// expired, the expiry. plugin-testing cannot see warnings, so this drives
+// terraform.
+func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 100*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w.SetConfig(strings.Replace(allWriteOnlyConfig, "validity_period_hours = 48", "validity_period_hours = 200", 1))
+	w.Init()
+	// Each of the two leaves warns once.
+	warns := func(phase, want string) {
+		t.Helper()
+		plan := w.Run("plan", "-json")
+		if plan.ExitCode != 0 {
+			t.Fatalf("%s: plan exits %d\n%s", phase, plan.ExitCode, plan)
+		}
+		var got []string
+		for _, d := range plan.Diagnostics("warning") {
+			got = append(got, d.Summary+": "+d.Detail)
+		}
+		if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
+			t.Errorf("%s: the plan warns %q, want a warning containing %q for each leaf", phase, got, want)
+		}
+	}
+	warns("new leaves", "Certificate outlives its CA: The new certificate would be valid until")
+	w.Apply()
+	warns("issued leaves", "Certificate outlives its CA: This certificate is valid until")
+	env.clock.Advance(101 * time.Hour)
+	warns("after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+}
+
 // TestStateWithIDIsReadAndUpdatedInPlace: a state written by the provider
 // while the certificates had an id and before ca_cert_fingerprint_sha256
 // existed (testdata/state-with-id.json, from `terraform apply` of
