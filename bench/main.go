@@ -97,7 +97,7 @@ func main() {
 		quick     = flag.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "small N only (also BENCH_QUICK=1)")
 		jsonOut   = flag.String("json", "", "write the results as JSON to this file")
 		mdOut     = flag.String("md", "", "write the Markdown table to this file too")
-		caKey     = flag.String("ca-key", "write-only", "how leaves get the CA key: write-only (ca_private_key_pem_wo, the setup the docs recommend) or stored (ca_private_key_pem, a copy in every leaf)")
+		caKey     = flag.String("ca-key", "write-only", "how leaves get the CA: write-only (ca_cert_pem_wo and ca_private_key_pem_wo, the setup the docs recommend) or stored (ca_cert_pem and ca_private_key_pem, a copy of both in every leaf)")
 		noLoad    = flag.Bool("no-load", false, "skip the load check")
 		hcTLS     = flag.String("hashicorp-tls", "", "directory of the hashicorp/tls configuration: measure it (terraform init needs registry access) instead of the suite")
 		hosts     = flag.Int("hosts", 100, "hosts for -hashicorp-tls")
@@ -416,9 +416,9 @@ func treeRSS(root int, page int64) int64 {
 }
 
 func oursConfig(s Scenario, caKey string) string {
-	keyAttr := "ca_private_key_pem_wo"
+	certAttr, keyAttr := "ca_cert_pem_wo", "ca_private_key_pem_wo"
 	if caKey == "stored" {
-		keyAttr = "ca_private_key_pem"
+		certAttr, keyAttr = "ca_cert_pem", "ca_private_key_pem"
 	}
 	return fmt.Sprintf(`terraform {
   required_providers {
@@ -435,7 +435,7 @@ resource "dockertls_ca" "fleet" {
 resource "dockertls_server_cert" "host" {
   count         = %[2]d
   key_algorithm = %[1]q
-  ca_cert_pem   = dockertls_ca.fleet.cert_pem
+  %[4]s = dockertls_ca.fleet.cert_pem
   %[3]s = dockertls_ca.fleet.private_key_pem
   dns_names     = ["host${count.index}.example.com"]
   ip_addresses  = ["10.0.${floor(count.index / 250)}.${count.index %% 250 + 1}"]
@@ -444,11 +444,11 @@ resource "dockertls_server_cert" "host" {
 resource "dockertls_client_cert" "host" {
   count         = %[2]d
   key_algorithm = %[1]q
-  ca_cert_pem   = dockertls_ca.fleet.cert_pem
+  %[4]s = dockertls_ca.fleet.cert_pem
   %[3]s = dockertls_ca.fleet.private_key_pem
   common_name   = "client${count.index}"
 }
-`, s.KeyAlgorithm, s.Hosts, keyAttr)
+`, s.KeyAlgorithm, s.Hosts, keyAttr, certAttr)
 }
 
 // floorConfig is Terraform's own cheapest managed resource, count times,

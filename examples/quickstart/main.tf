@@ -31,14 +31,14 @@ resource "dockertls_ca" "this" {
 }
 
 resource "dockertls_server_cert" "local" {
-  ca_cert_pem           = dockertls_ca.this.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.this.cert_pem
   ca_private_key_pem_wo = dockertls_ca.this.private_key_pem
   dns_names             = ["localhost"]
   ip_addresses          = ["127.0.0.1", "::1"]
 }
 
 resource "dockertls_client_cert" "me" {
-  ca_cert_pem           = dockertls_ca.this.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.this.cert_pem
   ca_private_key_pem_wo = dockertls_ca.this.private_key_pem
 }
 

@@ -1,6 +1,8 @@
 # Leaves signed by a CA kept outside Terraform: the CA key comes from an
 # ephemeral variable into ca_private_key_pem_wo, so no plan or state holds it
-# (Terraform or OpenTofu 1.11 and later). Make the CA once with openssl:
+# (Terraform or OpenTofu 1.11 and later). The CA certificate, which is not
+# secret, goes to ca_cert_pem_wo, so the leaves do not store a copy of it
+# either: only its fingerprint. Make the CA once with openssl:
 #
 #   openssl ecparam -name prime256v1 -genkey -noout -out ca-key.pem
 #   openssl req -new -x509 -days 3650 -key ca-key.pem -sha256 -subj "/CN=Docker CA" -out ca.pem
@@ -32,14 +34,14 @@ variable "ca_key" {
 }
 
 resource "dockertls_server_cert" "host" {
-  ca_cert_pem           = file(var.ca_cert_file)
+  ca_cert_pem_wo        = file(var.ca_cert_file)
   ca_private_key_pem_wo = var.ca_key
   dns_names             = ["docker.example.com"]
   ip_addresses          = ["203.0.113.10"]
 }
 
 resource "dockertls_client_cert" "admin" {
-  ca_cert_pem           = file(var.ca_cert_file)
+  ca_cert_pem_wo        = file(var.ca_cert_file)
   ca_private_key_pem_wo = var.ca_key
   common_name           = "admin"
 }

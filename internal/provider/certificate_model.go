@@ -12,14 +12,13 @@ import (
 )
 
 // certificateModel holds the attributes every certificate resource shares:
-// the request and its outputs, and the managed life cycle around them (id
-// and renewal). Resource models embed it by value.
+// the request and its outputs, and the managed life cycle around them
+// (renewal). Resource models embed it by value.
 type certificateModel struct {
 	certificateRequest
 	certificateOutputs
 
 	EarlyRenewalHours types.Number `tfsdk:"early_renewal_hours"`
-	ID                types.String `tfsdk:"id"`
 	ReadyForRenewal   types.Bool   `tfsdk:"ready_for_renewal"`
 }
 
@@ -67,7 +66,6 @@ func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *d
 // setIssued records a freshly issued certificate in the model.
 func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
 	m.setOutputs(c)
-	m.ID = m.SerialNumber
 	m.ReadyForRenewal = types.BoolValue(pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(m.EarlyRenewalHours), now))
 }
 

@@ -14,7 +14,7 @@ import (
 // This file is the request: what every kind of issuing needs (subject, key,
 // validity) and what it yields, whether the certificate then lives in the
 // state (the resources) or only for one run (the ephemeral resource). It
-// knows nothing of a life cycle (id, renewal, plan modifiers) or of a schema
+// knows nothing of a life cycle (renewal, plan modifiers) or of a schema
 // package: the resources and the ephemeral resource build their schemas from
 // the descriptions and validators below.
 

@@ -25,10 +25,13 @@ type certificateKind[M any] interface {
 	defaults() certificateDefaults
 	// validateConfig checks what is known of the configuration.
 	validateConfig(ctx context.Context, config *M, diags *diag.Diagnostics)
-	// modifyPlan fills kind-specific plan values; creating is true when a
-	// new certificate will be issued. config carries the write-only values,
-	// which are null in the plan; modifyPlan must not copy them into it.
-	modifyPlan(ctx context.Context, plan, config *M, creating bool, now time.Time, diags *diag.Diagnostics)
+	// modifyPlan fills kind-specific plan values. config carries the
+	// write-only values, which are null in the plan; modifyPlan must not copy
+	// them into it. state is the prior state, nil when a new certificate will
+	// be issued. It returns the attributes whose planned change replaces the
+	// certificate (Terraform honours only those whose planned value differs
+	// from the prior state's).
+	modifyPlan(ctx context.Context, plan, config, state *M, now time.Time, diags *diag.Diagnostics) []path.Path
 	// issue runs after validateConfig has passed with every value known;
 	// config carries the write-only values, as in modifyPlan.
 	issue(ctx context.Context, plan, config *M, now time.Time, diags *diag.Diagnostics) *pki.Certificate
@@ -78,18 +81,20 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	now := r.now()
-	creating := req.State.Raw.IsNull()
-	r.kind.modifyPlan(ctx, &plan, &config, creating, now, &resp.Diagnostics)
-
-	cert := P(&plan).certificate()
-	if creating {
-		cert.ReadyForRenewal = types.BoolValue(false)
-	} else {
-		var state M
-		if !r.get(ctx, req.State.Raw, &state, &resp.Diagnostics) {
+	var state *M
+	if !req.State.Raw.IsNull() {
+		state = new(M)
+		if !r.get(ctx, req.State.Raw, state, &resp.Diagnostics) {
 			return
 		}
-		stored := P(&state).certificate()
+	}
+	resp.RequiresReplace = append(resp.RequiresReplace, r.kind.modifyPlan(ctx, &plan, &config, state, now, &resp.Diagnostics)...)
+
+	cert := P(&plan).certificate()
+	if state == nil {
+		cert.ReadyForRenewal = types.BoolValue(false)
+	} else {
+		stored := P(state).certificate()
 		// A computed common name (re-)derived by the kind replaces the
 		// certificate when it differs from the stored one.
 		if !cert.CommonName.Equal(stored.CommonName) {

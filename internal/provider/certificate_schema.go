@@ -54,7 +54,6 @@ func certificateSchema(description string, d certificateDefaults, commonName sch
 			Validators:          subjectTextValidators(),
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
-		"id":                      computedString("The certificate's serial number, as `serial_number`."),
 		"cert_pem":                computedString(certPEMDescription),
 		"serial_number":           computedString(serialNumberDescription),
 		"cert_fingerprint_sha256": computedString(fingerprintDescription),

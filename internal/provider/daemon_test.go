@@ -319,8 +319,8 @@ data "dockertls_daemon_config" "test" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("dockertls_ca.test", plancheck.ResourceActionReplace),
 					replacedBecause{"dockertls_ca.test", []string{"ready_for_renewal"}},
-					replacedBecause{"dockertls_server_cert.test", []string{"ca_cert_pem"}},
-					replacedBecause{"dockertls_client_cert.test", []string{"ca_cert_pem"}},
+					replacedBecause{"dockertls_server_cert.test", []string{"ca_cert_fingerprint_sha256"}},
+					replacedBecause{"dockertls_client_cert.test", []string{"ca_cert_fingerprint_sha256"}},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
 					d, err := deploy(t, engine, s, true)

@@ -31,7 +31,8 @@ type ephemeralClientCertModel struct {
 
 // ephemeralCAKeyWording: in an ephemeral resource nothing is stored, so the
 // two CA key attributes are one argument under two names.
-var ephemeralCAKeyWording = caKeyWording{
+var ephemeralCAKeyWording = oneOfWording{
+	noun: "CA key",
 	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
 		"stored in the plan or the state; both are accepted so that a dockertls_client_cert block moves here unchanged.",
 	neither: "The CA's private key is needed to sign the certificate. Set ca_private_key_pem or ca_private_key_pem_wo " +
@@ -146,11 +147,12 @@ func (r *clientCertEphemeral) Open(ctx context.Context, req ephemeral.OpenReques
 	}
 	m.setDefaults()
 	now := r.now()
-	m.checkNewLeaf(pki.ProfileClient, m.ValidityPeriodHours, now, &resp.Diagnostics)
+	ca := m.source()
+	ca.checkNewLeaf(pki.ProfileClient, m.ValidityPeriodHours, now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	issued := m.issueLeaf(m.request(pki.ProfileClient), now, &resp.Diagnostics)
+	issued := ca.issueLeaf(m.request(pki.ProfileClient), now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -67,8 +68,9 @@ func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	}
 }
 
-// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys,
-// through either key argument, and certificates carrying keys, and checks
+// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys
+// and certificates carrying keys, through the stored or the write-only
+// arguments, and checks
 // that no diagnostic repeats any line of the key's body.
 func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 	t.Parallel()
@@ -92,9 +94,10 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 			m := leafWith(tc.cert, tc.key, 1)
 			if writeOnly {
 				m.CAPrivateKeyPEM, m.CAPrivateKeyPEMWO = types.StringNull(), m.CAPrivateKeyPEM
+				m.CACertPEM, m.CACertPEMWO = types.StringNull(), m.CACertPEM
 			}
 			var diags diag.Diagnostics
-			m.validateIssuer(pki.ProfileServer, managedCAKeyWording, &diags)
+			m.validateIssuer(pki.ProfileServer, &diags)
 			m.checkNewLeaf(pki.ProfileServer, now, &diags)
 			if !diags.HasError() {
 				t.Errorf("%s (write-only %v): accepted", tc.name, writeOnly)
@@ -112,19 +115,25 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 }
 
 // leafInputs is the configuration of the bad-input cases: a server
-// certificate whose CA key comes from var.ca_key through the attribute
-// named by keyAttr, or from both attributes.
-func leafInputs(keyAttr string) string {
-	keyLines := map[string]string{
-		"stored":     "  ca_private_key_pem    = var.ca_key\n",
-		"write-only": "  ca_private_key_pem_wo = var.ca_key\n",
-		"both":       "  ca_private_key_pem    = var.ca_key\n  ca_private_key_pem_wo = var.ca_key\n",
-		"neither":    "",
-	}[keyAttr]
+// certificate whose CA certificate comes from var.ca_cert through
+// ca_cert_pem, and whose CA key comes from var.ca_key through the attribute
+// named by keyAttr ("stored", "write-only"), from both, or from neither.
+func leafInputs(keyAttr string) string { return leafInputsWith("stored", keyAttr) }
+
+// leafInputsWith is leafInputs with the CA certificate given as certAttr
+// says, in the same words.
+func leafInputsWith(certAttr, keyAttr string) string {
+	lines := func(attr, value, how string) string {
+		return map[string]string{
+			"stored":     fmt.Sprintf("  %-21s = %s\n", attr, value),
+			"write-only": fmt.Sprintf("  %-21s = %s\n", attr+"_wo", value),
+			"both":       fmt.Sprintf("  %-21s = %s\n  %-21s = %s\n", attr, value, attr+"_wo", value),
+			"neither":    "",
+		}[how]
+	}
 	return caVariables + `
 resource "dockertls_server_cert" "test" {
-  ca_cert_pem           = var.ca_cert
-` + keyLines + `  ip_addresses          = ["127.0.0.1"]
+` + lines("ca_cert_pem", "var.ca_cert", certAttr) + lines("ca_private_key_pem", "var.ca_key", keyAttr) + `  ip_addresses          = ["127.0.0.1"]
 }
 `
 }
@@ -196,7 +205,28 @@ resource "dockertls_client_cert" "test" {
   ca_private_key_pem_wo = dockertls_ca.key_source.private_key_pem
 }
 `
+	// The CA certificate comes from a CA made in the same apply, so it is
+	// unknown at plan through ca_cert_pem_wo, and turns out not to belong
+	// to the key.
+	unknownWriteOnlyCert := caVariables + `
+resource "dockertls_ca" "cert_source" {}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem_wo        = dockertls_ca.cert_source.cert_pem
+  ca_private_key_pem_wo = var.ca_key
+}
+`
+	certWriteOnly := leafInputsWith("write-only", "write-only")
 	runBadInputs(t, []badInput{
+		{"both CA certificate arguments", leafInputsWith("both", "write-only"), vars(good.CertPEM, good.PrivateKeyPEM), "Two CA certificates: ca_cert_pem and ca_cert_pem_wo are both set", atPlan},
+		{"no CA certificate argument", leafInputsWith("neither", "write-only"), vars("", good.PrivateKeyPEM), "No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},
+		{"neither CA argument", leafInputsWith("neither", "neither"), vars("", ""), "No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},
+		{"key appended to ca_cert_pem_wo", certWriteOnly, vars(good.CertPEM+good.PrivateKeyPEM, good.PrivateKeyPEM), "remove the key and pass the certificate alone. ca_cert_pem_wo is not sensitive", atPlan},
+		{"two certificates in ca_cert_pem_wo", certWriteOnly, vars(good.CertPEM+other.CertPEM, good.PrivateKeyPEM), "a chain or bundle is not an issuer", atPlan},
+		{"leaf certificate as ca_cert_pem_wo", certWriteOnly, vars(serverCert.CertPEM, serverCert.PrivateKeyPEM), "such as dockertls_ca's cert_pem", atPlan},
+		{"expired CA through ca_cert_pem_wo", certWriteOnly, vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`, atPlan},
+		{"ca_cert_pem_wo of another CA than the key", certWriteOnly, vars(other.CertPEM, good.PrivateKeyPEM), "the private key does not belong to the CA certificate", atPlan},
+		{"ca_cert_pem_wo unknown at plan, of another CA", unknownWriteOnlyCert, vars("", good.PrivateKeyPEM), "the private key does not belong to the CA certificate", atApply},
 		{"PKCS#8 key appended to ca_cert_pem", stored, vars(good.CertPEM+good.PrivateKeyPEM, good.PrivateKeyPEM), removeKey, atPlan},
 		{"PKCS#1 key appended to ca_cert_pem", stored, vars(rsaCACert+pkcs1, rsaCAKey), `(a "RSA PRIVATE KEY" PEM block)`, atPlan},
 		{"SEC 1 key appended to ca_cert_pem", writeOnly, vars(good.CertPEM+sec1, good.PrivateKeyPEM), `(a "EC PRIVATE KEY" PEM block)`, atPlan},

@@ -205,9 +205,9 @@ resource "dockertls_client_cert" "test" {
 					plancheck.ExpectResourceAction(ca, plancheck.ResourceActionReplace),
 					replacedBecause{ca, []string{"ready_for_renewal"}},
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ca_cert_pem"}},
+					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
-					replacedBecause{client, []string{"ca_cert_pem"}},
+					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					caSerial.AddStateValue(ca, tfjsonpathOf("serial_number")),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
@@ -45,7 +46,9 @@ func (caKind) schema() schema.Schema {
 		caDefaults, staticCommonName(caDefaults.commonName), nil)
 }
 
-func (caKind) modifyPlan(context.Context, *caModel, *caModel, bool, time.Time, *diag.Diagnostics) {}
+func (caKind) modifyPlan(context.Context, *caModel, *caModel, *caModel, time.Time, *diag.Diagnostics) []path.Path {
+	return nil
+}
 
 func (caKind) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)

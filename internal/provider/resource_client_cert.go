@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
@@ -46,17 +47,17 @@ func (clientCertKind) schema() schema.Schema {
 }
 
 func (clientCertKind) validateConfig(_ context.Context, m *clientCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileClient, managedCAKeyWording, diags)
+	m.validateIssuer(pki.ProfileClient, diags)
 }
 
-func (clientCertKind) modifyPlan(_ context.Context, m, config *clientCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
-	if creating {
-		m.withConfigKey(&config.leafModel).checkNewLeaf(pki.ProfileClient, now, diags)
-	} else {
-		m.checkLeaf(now, diags)
+func (clientCertKind) modifyPlan(_ context.Context, m, config, state *clientCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
+	var prior *leafModel
+	if state != nil {
+		prior = &state.leafModel
 	}
+	return m.planLeaf(pki.ProfileClient, &config.leafModel, prior, now, diags)
 }
 
 func (clientCertKind) issue(_ context.Context, m, config *clientCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
-	return m.withConfigKey(&config.leafModel).issueLeaf(m.request(pki.ProfileClient), now, diags)
+	return m.issueLeaf(m.request(pki.ProfileClient), &config.leafModel, now, diags)
 }

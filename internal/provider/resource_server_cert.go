@@ -121,7 +121,7 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 }
 
 func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileServer, managedCAKeyWording, diags)
+	m.validateIssuer(pki.ProfileServer, diags)
 	if !m.DNSNames.IsUnknown() && !m.IPAddresses.IsUnknown() {
 		if n := len(m.DNSNames.Elements()) + len(m.IPAddresses.Elements()); n > pki.MaxSubjectAltNames {
 			diags.AddAttributeError(path.Root("dns_names"), "Too many subjectAltNames",
@@ -164,8 +164,9 @@ func deriveCommonName(dnsNames, ips []string) (string, error) {
 }
 
 // modifyPlan derives the common name whenever the configuration leaves it
-// out, so removing an explicit value plans the derived one again.
-func (serverCertKind) modifyPlan(ctx context.Context, m, config *serverCertModel, creating bool, now time.Time, diags *diag.Diagnostics) {
+// out, so removing an explicit value plans the derived one again; the CA's
+// part is the same as any leaf's.
+func (serverCertKind) modifyPlan(ctx context.Context, m, config, state *serverCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
 	if config.CommonName.IsNull() {
 		m.CommonName = types.StringUnknown()
 		dnsNames, ips, known, d := m.subjectAltNames(ctx)
@@ -174,11 +175,11 @@ func (serverCertKind) modifyPlan(ctx context.Context, m, config *serverCertModel
 			m.CommonName = types.StringValue(cn)
 		}
 	}
-	if creating {
-		m.withConfigKey(&config.leafModel).checkNewLeaf(pki.ProfileServer, now, diags)
-	} else {
-		m.checkLeaf(now, diags)
+	var prior *leafModel
+	if state != nil {
+		prior = &state.leafModel
 	}
+	return m.planLeaf(pki.ProfileServer, &config.leafModel, prior, now, diags)
 }
 
 func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
@@ -194,5 +195,5 @@ func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now
 		}
 		req.IPAddresses = append(req.IPAddresses, ip)
 	}
-	return m.withConfigKey(&config.leafModel).issueLeaf(req, now, diags)
+	return m.issueLeaf(req, &config.leafModel, now, diags)
 }

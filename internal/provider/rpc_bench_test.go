@@ -80,11 +80,12 @@ func newRPCFixture(tb testing.TB) *rpcFixture {
 }
 
 // leaf creates a server or client certificate signed by the fixture's CA
-// with its key given write-only, as the docs recommend for fleets.
+// with its certificate and key given write-only, as the docs recommend for
+// fleets.
 func (f *rpcFixture) leaf(typeName string) rpcInstance {
 	set := map[string]tftypes.Value{
 		"key_algorithm":         tftypes.NewValue(tftypes.String, "ECDSA_P256"),
-		"ca_cert_pem":           tftypes.NewValue(tftypes.String, f.caCert),
+		"ca_cert_pem_wo":        tftypes.NewValue(tftypes.String, f.caCert),
 		"ca_private_key_pem_wo": tftypes.NewValue(tftypes.String, f.caKey),
 	}
 	if typeName == "dockertls_server_cert" {

@@ -60,8 +60,9 @@ func holdsKey(text string, fragments []string) (string, bool) {
 }
 
 // keyScan checks `terraform show -json` (the state checks' view), the plan
-// and every state file terraform wrote under dir for the key's bytes. With
-// wantFound it is the control: it must find them.
+// and every state file terraform wrote under dir for the key's bytes (or
+// those of any PEM: keyFragments works on certificates too). With wantFound
+// it is the control: it must find them.
 type keyScan struct {
 	t         *testing.T
 	dir       string
@@ -69,15 +70,21 @@ type keyScan struct {
 	wantFound bool
 	// currentOnly skips backups, which keep the state before the last apply.
 	currentOnly bool
+	// what the fragments are from, for the messages: "the CA key" if empty.
+	what string
 }
 
 func (s keyScan) judge(where, text string) error {
+	what := s.what
+	if what == "" {
+		what = "the CA key"
+	}
 	_, found := holdsKey(text, s.fragments)
 	switch {
 	case found && !s.wantFound:
-		return fmt.Errorf("the CA key's bytes are in %s", where)
+		return fmt.Errorf("%s's bytes are in %s", what, where)
 	case !found && s.wantFound:
-		return fmt.Errorf("control: the CA key's bytes were expected in %s and not found, so the scan proves nothing", where)
+		return fmt.Errorf("control: %s's bytes were expected in %s and not found, so the scan proves nothing", what, where)
 	}
 	return nil
 }
@@ -243,9 +250,9 @@ func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					scan,
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ca_cert_pem"}},
+					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
-					replacedBecause{client, []string{"ca_cert_pem"}},
+					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{scan, chainsTo(env, other)},
 			},

@@ -1,7 +1,7 @@
 resource "dockertls_ca" "docker" {}
 
 resource "dockertls_client_cert" "me" {
-  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.docker.cert_pem
   ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
 }
 

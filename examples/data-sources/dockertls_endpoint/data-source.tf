@@ -1,7 +1,7 @@
 resource "dockertls_ca" "docker" {}
 
 resource "dockertls_server_cert" "host" {
-  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.docker.cert_pem
   ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
   dns_names             = ["docker.example.com"]
 }
@@ -9,7 +9,7 @@ resource "dockertls_server_cert" "host" {
 # A client certificate for monitoring only: the data source stores its key
 # in the state, so keep it apart from administrators' certificates and short-lived.
 resource "dockertls_client_cert" "monitor" {
-  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.docker.cert_pem
   ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
   common_name           = "monitor"
   validity_period_hours = 720

@@ -17,7 +17,7 @@ locals {
 }
 
 resource "dockertls_server_cert" "this" {
-  ca_cert_pem           = var.ca_cert_pem
+  ca_cert_pem_wo        = var.ca_cert_pem
   ca_private_key_pem_wo = var.ca_private_key_pem
   common_name           = local.host_name
   dns_names             = var.dns_names
@@ -27,7 +27,7 @@ resource "dockertls_server_cert" "this" {
 # Any client certificate the CA signed reaches every daemon that trusts the
 # CA; this one is the module's own, for its outputs and its check.
 resource "dockertls_client_cert" "this" {
-  ca_cert_pem           = var.ca_cert_pem
+  ca_cert_pem_wo        = var.ca_cert_pem
   ca_private_key_pem_wo = var.ca_private_key_pem
   common_name           = "client of ${local.host_name}"
 }

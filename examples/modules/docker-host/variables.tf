@@ -1,5 +1,5 @@
 variable "ca_cert_pem" {
-  description = "The CA certificate (dockertls_ca's cert_pem, or a CA made outside Terraform). Daemon and clients trust it."
+  description = "The CA certificate (dockertls_ca's cert_pem, or a CA made outside Terraform). Daemon and clients trust it. The certificates get it through ca_cert_pem_wo, so their state keeps only its fingerprint."
   type        = string
 }
 

@@ -3,7 +3,7 @@ resource "dockertls_ca" "docker" {}
 # The docker CLI's cert.pem and key.pem (with the CA as ca.pem) in
 # ~/.docker or $DOCKER_CERT_PATH.
 resource "dockertls_client_cert" "ci" {
-  ca_cert_pem           = dockertls_ca.docker.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.docker.cert_pem
   ca_private_key_pem_wo = dockertls_ca.docker.private_key_pem
 
   common_name           = "ci-runner"
