@@ -62,6 +62,7 @@ type Row struct {
 	Floor  Measure `json:"floor"`
 	Padded Measure `json:"padded_floor"`
 	Plugin Measure `json:"plugin_floor"`
+	Wide   Measure `json:"wide_plugin_floor"`
 }
 
 // Report is the JSON file two runs are compared with.
@@ -245,7 +246,12 @@ func (r *runner) scenario(s Scenario) (Row, error) {
 		return row, err
 	}
 	// floor_padded stores its input twice too, as terraform_data does.
-	row.Plugin, err = r.measure("plugin floor", pluginFloorConfig(s.Instances(), pad), s.Instances(), pad)
+	if row.Plugin, err = r.measure("plugin floor", pluginFloorConfig("floor_padded", s.Instances(), pad), s.Instances(), pad); err != nil {
+		return row, err
+	}
+	// floor_wide holds wideFloorBytes in its extra attributes.
+	widePad := max(pad-wideFloorBytes/2, 0)
+	row.Wide, err = r.measure("wide plugin floor", pluginFloorConfig("floor_wide", s.Instances(), widePad), s.Instances(), widePad)
 	return row, err
 }
 
@@ -464,11 +470,26 @@ func floorConfig(count, pad int) string {
 `, count, strings.Repeat("x", pad))
 }
 
-// pluginFloorConfig is the plugin floor's one resource, count times, each
-// holding an input of pad bytes (one byte when pad is 0).
-func pluginFloorConfig(count, pad int) string {
+// wideExtra is floor_wide's count of extra attributes, a0 to a15 (see
+// bench/floorprovider), each given a 40-character value; wideFloorBytes is
+// about what they take in the state file, indented as Terraform writes it.
+const (
+	wideExtra      = 16
+	wideFloorBytes = wideExtra * 62
+)
+
+// pluginFloorConfig is a plugin floor resource (floor_padded or
+// floor_wide), count times, each holding an input of pad bytes (one byte
+// when pad is 0); floor_wide's extra attributes are set too.
+func pluginFloorConfig(resourceType string, count, pad int) string {
 	if pad < 1 {
 		pad = 1
+	}
+	var extra strings.Builder
+	if resourceType == "floor_wide" {
+		for i := range wideExtra {
+			fmt.Fprintf(&extra, "  a%d = %q\n", i, strings.Repeat("y", 40))
+		}
 	}
 	return fmt.Sprintf(`terraform {
   required_providers {
@@ -478,11 +499,11 @@ func pluginFloorConfig(count, pad int) string {
   }
 }
 
-resource "floor_padded" "floor" {
+resource %q "floor" {
   count = %d
   input = %q
-}
-`, count, strings.Repeat("x", pad))
+%s}
+`, resourceType, count, strings.Repeat("x", pad), extra.String())
 }
 
 // hashicorpTLS measures the configuration in dir (see bench/hashicorp-tls):
@@ -508,24 +529,24 @@ func (r *runner) hashicorpTLS(src string, hosts int) (Measure, error) {
 
 func markdown(rep Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run %s: %s, %s, %d CPUs, CA key %s. Seconds are wall time; RSS is the peak in MiB of terraform and the provider summed (sampled every 20 ms); ratios are ours over the plain floor / the padded floor / the plugin floor.\n\n",
+	fmt.Fprintf(&b, "Run %s: %s, %s, %d CPUs, CA key %s. Seconds are wall time; RSS is the peak in MiB of terraform and the provider summed (sampled every 20 ms); ratios are ours over the plain floor / the padded floor / the plugin floor / the wide plugin floor.\n\n",
 		rep.Started.Format(time.RFC3339), rep.TerraformVersion, rep.GoVersion, rep.CPUs, rep.CAKey)
 	b.WriteString("| key, hosts | variant | instances | apply s | plan s | apply RSS MiB | plan RSS MiB | state KiB | B/instance |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range rep.Rows {
-		o, f, p, g := row.Ours, row.Floor, row.Padded, row.Plugin
-		cell := func(ours, floor, padded, plugin float64, format string) string {
-			return fmt.Sprintf(format+" (%.2f× / %.2f× / %.2f×)", ours, ratio(ours, floor), ratio(ours, padded), ratio(ours, plugin))
+		o, f, p, g, w := row.Ours, row.Floor, row.Padded, row.Plugin, row.Wide
+		cell := func(ours, floor, padded, plugin, wide float64, format string) string {
+			return fmt.Sprintf(format+" (%.2f× / %.2f× / %.2f× / %.2f×)", ours, ratio(ours, floor), ratio(ours, padded), ratio(ours, plugin), ratio(ours, wide))
 		}
 		fmt.Fprintf(&b, "| %s, %d | **dockertls** | %d | %s | %s | %s | %s | %s | %s |\n",
 			row.KeyAlgorithm, row.Hosts, o.Instances,
-			cell(o.ApplySeconds, f.ApplySeconds, p.ApplySeconds, g.ApplySeconds, "%.2f"),
-			cell(o.PlanSeconds, f.PlanSeconds, p.PlanSeconds, g.PlanSeconds, "%.2f"),
-			cell(o.ApplyPeakTreeMiB, f.ApplyPeakTreeMiB, p.ApplyPeakTreeMiB, g.ApplyPeakTreeMiB, "%.0f"),
-			cell(o.PlanPeakTreeMiB, f.PlanPeakTreeMiB, p.PlanPeakTreeMiB, g.PlanPeakTreeMiB, "%.0f"),
-			cell(float64(o.StateBytes)/1024, float64(f.StateBytes)/1024, float64(p.StateBytes)/1024, float64(g.StateBytes)/1024, "%.0f"),
-			cell(o.StateBytesPerIns, f.StateBytesPerIns, p.StateBytesPerIns, g.StateBytesPerIns, "%.0f"))
-		for _, m := range []Measure{f, p, g} {
+			cell(o.ApplySeconds, f.ApplySeconds, p.ApplySeconds, g.ApplySeconds, w.ApplySeconds, "%.2f"),
+			cell(o.PlanSeconds, f.PlanSeconds, p.PlanSeconds, g.PlanSeconds, w.PlanSeconds, "%.2f"),
+			cell(o.ApplyPeakTreeMiB, f.ApplyPeakTreeMiB, p.ApplyPeakTreeMiB, g.ApplyPeakTreeMiB, w.ApplyPeakTreeMiB, "%.0f"),
+			cell(o.PlanPeakTreeMiB, f.PlanPeakTreeMiB, p.PlanPeakTreeMiB, g.PlanPeakTreeMiB, w.PlanPeakTreeMiB, "%.0f"),
+			cell(float64(o.StateBytes)/1024, float64(f.StateBytes)/1024, float64(p.StateBytes)/1024, float64(g.StateBytes)/1024, float64(w.StateBytes)/1024, "%.0f"),
+			cell(o.StateBytesPerIns, f.StateBytesPerIns, p.StateBytesPerIns, g.StateBytesPerIns, w.StateBytesPerIns, "%.0f"))
+		for _, m := range []Measure{f, p, g, w} {
 			fmt.Fprintf(&b, "| | %s | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
 				m.Variant, m.Instances, m.ApplySeconds, m.PlanSeconds, m.ApplyPeakTreeMiB, m.PlanPeakTreeMiB, float64(m.StateBytes)/1024, m.StateBytesPerIns)
 		}

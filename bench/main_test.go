@@ -71,12 +71,19 @@ func TestPluginFloorConverges(t *testing.T) {
 	if err := r.setup(); err != nil {
 		t.Fatal(err)
 	}
-	m, err := r.measure("plugin floor", pluginFloorConfig(3, 500), 3, 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Input and output each hold the padding.
-	if m.StateBytesPerIns < 1000 {
-		t.Fatalf("%.0f state bytes per instance, want over 1000 (the padding twice)", m.StateBytesPerIns)
+	for _, resourceType := range []string{"floor_padded", "floor_wide"} {
+		m, err := r.measure(resourceType, pluginFloorConfig(resourceType, 3, 500), 3, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Input and output each hold the padding; floor_wide holds more.
+		want := 1000.0
+		if resourceType == "floor_wide" {
+			want += wideFloorBytes * 0.9
+		}
+		t.Logf("%s: %.0f B/instance", resourceType, m.StateBytesPerIns)
+		if m.StateBytesPerIns < want {
+			t.Fatalf("%s: %.0f state bytes per instance, want over %.0f", resourceType, m.StateBytesPerIns, want)
+		}
 	}
 }

@@ -1,20 +1,24 @@
-// Command floorprovider is the benchmark suite's plugin floor: the cheapest
-// provider that can be built on terraform-plugin-framework. Its one
-// resource, floor_padded, stores its input and a copy of it (as
-// terraform_data stores input and output) and does nothing else: no checks,
-// no plan logic, an empty Read. Measured beside the padded terraform_data
-// floor with the same bytes per instance, it shows what any plugin pays on
-// top of Terraform (start-up, a gRPC round trip per RPC, the framework's
-// handling of every request); measured beside dockertls, what is left is our
-// schema's size and our logic. It is built and run only by the suite.
+// Command floorprovider is the benchmark suite's plugin floors: the cheapest
+// provider that can be built on terraform-plugin-framework. Its resource
+// floor_padded stores its input and a copy of it (as terraform_data stores
+// input and output) and does nothing else: no checks, no plan logic, an
+// empty Read. Measured beside the padded terraform_data floor with the same
+// bytes per instance, it shows what any plugin pays on top of Terraform
+// (start-up, a gRPC round trip per RPC, the framework's handling of every
+// request). floor_wide is the same with wideExtra more string attributes,
+// as many attributes as a dockertls certificate has: Terraform and the
+// framework both work per attribute, so beside it what is left of
+// dockertls's figures is its logic alone. Built and run only by the suite.
 package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -34,7 +38,10 @@ func (floorProvider) Configure(context.Context, provider.ConfigureRequest, *prov
 }
 func (floorProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
 func (floorProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{func() resource.Resource { return padded{} }}
+	return []func() resource.Resource{
+		func() resource.Resource { return padded{} },
+		func() resource.Resource { return wide{} },
+	}
 }
 
 type padded struct{}
@@ -69,6 +76,41 @@ func (padded) Update(ctx context.Context, req resource.UpdateRequest, resp *reso
 }
 
 func (padded) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// wideExtra makes floor_wide's attribute count 18 (input, output and these),
+// between dockertls_client_cert's 17 and dockertls_server_cert's 19.
+const wideExtra = 16
+
+// wide is floor_padded with wideExtra optional string attributes a0, a1...,
+// stored as given. It works on the raw values: no model to keep in step
+// with a generated schema.
+type wide struct{}
+
+func (wide) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = "floor_wide"
+}
+
+func (wide) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
+	padded{}.Schema(ctx, req, resp)
+	for i := range wideExtra {
+		resp.Schema.Attributes[fmt.Sprintf("a%d", i)] = schema.StringAttribute{Optional: true}
+	}
+}
+
+func (wide) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var input types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("input"), &input)...)
+	resp.State.Raw = req.Plan.Raw
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("output"), input)...)
+}
+
+func (wide) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (wide) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
+}
+
+func (wide) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
 func main() {
 	// As dockertls's main does when no TF_LOG* is set: the SDK's loggers off.
