@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,8 @@ type runner struct {
 	caKey    string
 	provider string // provider binary directory
 	floor    string // the plugin floor's binary directory
+	// calibrations of the padded floors, by floorKind.name
+	calibrations map[string]calibration
 }
 
 func main() {
@@ -155,6 +158,14 @@ func run(quick bool, jsonOut, mdOut, caKey string, noLoad bool, hcTLS string, ho
 	if quick {
 		scenarios = []Scenario{{"ECDSA_P256", 10}, {"RSA_2048", 10}}
 		loadHosts = 20
+	}
+	r.calibrations = map[string]calibration{}
+	for _, kind := range []floorKind{terraformDataFloor, paddedPluginFloor, widePluginFloor} {
+		c, err := r.calibrate(kind)
+		if err != nil {
+			return err
+		}
+		r.calibrations[kind.name] = c
 	}
 	for _, s := range scenarios {
 		fmt.Fprintf(os.Stderr, "bench: %s, %d hosts\n", s.KeyAlgorithm, s.Hosts)
@@ -236,23 +247,68 @@ func (r *runner) scenario(s Scenario) (Row, error) {
 	if row.Floor, err = r.measure("floor", floorConfig(s.Instances(), 0), s.Instances(), 0); err != nil {
 		return row, err
 	}
-	// terraform_data stores its input twice (input and output): pad by half
-	// the difference to reach our bytes per instance.
-	pad := int((row.Ours.StateBytesPerIns - row.Floor.StateBytesPerIns) / 2)
-	if pad < 0 {
-		pad = 0
+	// Each padded floor is padded to our bytes per instance, by the
+	// calibration of its own per-instance overhead.
+	for _, f := range []struct {
+		variant string
+		kind    floorKind
+		into    *Measure
+	}{
+		{"padded floor", terraformDataFloor, &row.Padded},
+		{"plugin floor", paddedPluginFloor, &row.Plugin},
+		{"wide plugin floor", widePluginFloor, &row.Wide},
+	} {
+		pad := r.calibrations[f.kind.name].padFor(row.Ours.StateBytesPerIns)
+		if *f.into, err = r.measure(f.variant, f.kind.config(s.Instances(), pad), s.Instances(), pad); err != nil {
+			return row, err
+		}
 	}
-	if row.Padded, err = r.measure("padded floor", floorConfig(s.Instances(), pad), s.Instances(), pad); err != nil {
-		return row, err
+	return row, nil
+}
+
+// floorKind is a floor's configuration for count instances each holding
+// pad bytes of padding.
+type floorKind struct {
+	name   string
+	config func(count, pad int) string
+}
+
+var (
+	terraformDataFloor = floorKind{"terraform_data", floorConfig}
+	paddedPluginFloor  = floorKind{"floor_padded", func(count, pad int) string { return pluginFloorConfig("floor_padded", count, pad) }}
+	widePluginFloor    = floorKind{"floor_wide", func(count, pad int) string { return pluginFloorConfig("floor_wide", count, pad) }}
+)
+
+// calibration is how a floor's state bytes per instance follow its padding:
+// base + perPadByte * pad.
+type calibration struct {
+	base, perPadByte float64
+}
+
+// padFor is the padding that brings the floor to bytesPerInstance.
+func (c calibration) padFor(bytesPerInstance float64) int {
+	if c.perPadByte <= 0 {
+		return 0
 	}
-	// floor_padded stores its input twice too, as terraform_data does.
-	if row.Plugin, err = r.measure("plugin floor", pluginFloorConfig("floor_padded", s.Instances(), pad), s.Instances(), pad); err != nil {
-		return row, err
+	return max(int(math.Round((bytesPerInstance-c.base)/c.perPadByte)), 0)
+}
+
+// calibrate applies kind with calibrationCount instances at two paddings
+// and fits the line through them. Every floor stores its padding about
+// twice, but their fixed overhead per instance differs by hundreds of bytes
+// (terraform_data's id and typed values, the wide floor's attributes).
+func (r *runner) calibrate(kind floorKind) (calibration, error) {
+	const calibrationCount, low, high = 20, 500, 1500
+	var at [2]float64
+	for i, pad := range []int{low, high} {
+		m, err := r.measure("calibrate "+kind.name, kind.config(calibrationCount, pad), calibrationCount, pad)
+		if err != nil {
+			return calibration{}, fmt.Errorf("calibrating %s: %w", kind.name, err)
+		}
+		at[i] = m.StateBytesPerIns
 	}
-	// floor_wide holds wideFloorBytes in its extra attributes.
-	widePad := max(pad-wideFloorBytes/2, 0)
-	row.Wide, err = r.measure("wide plugin floor", pluginFloorConfig("floor_wide", s.Instances(), widePad), s.Instances(), widePad)
-	return row, err
+	per := (at[1] - at[0]) / (high - low)
+	return calibration{base: at[0] - per*low, perPadByte: per}, nil
 }
 
 func (r *runner) load(hosts, parallelism int) (Load, error) {
@@ -471,12 +527,8 @@ func floorConfig(count, pad int) string {
 }
 
 // wideExtra is floor_wide's count of extra attributes, a0 to a15 (see
-// bench/floorprovider), each given a 40-character value; wideFloorBytes is
-// about what they take in the state file, indented as Terraform writes it.
-const (
-	wideExtra      = 16
-	wideFloorBytes = wideExtra * 62
-)
+// bench/floorprovider), each given a 40-character value.
+const wideExtra = 16
 
 // pluginFloorConfig is a plugin floor resource (floor_padded or
 // floor_wide), count times, each holding an input of pad bytes (one byte

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,9 +62,10 @@ func TestMeasureFailsWhenThePlanIsNotEmpty(t *testing.T) {
 	}
 }
 
-// The plugin floor builds, applies padded instances and converges: a
-// floor that fails or drifts would make every ratio to it meaningless.
-func TestPluginFloorConverges(t *testing.T) {
+// Every padded floor builds, applies, converges and, once calibrated, holds
+// the bytes per instance it was padded to: a floor that fails, drifts or
+// misses its bytes would make the ratios to it meaningless.
+func TestPaddedFloorsHitTheirBytes(t *testing.T) {
 	acctest.RequireTerraform(t)
 	work := t.TempDir()
 	r := &runner{work: work, provider: filepath.Join(work, "provider"), floor: filepath.Join(work, "floor-provider")}
@@ -71,19 +73,20 @@ func TestPluginFloorConverges(t *testing.T) {
 	if err := r.setup(); err != nil {
 		t.Fatal(err)
 	}
-	for _, resourceType := range []string{"floor_padded", "floor_wide"} {
-		m, err := r.measure(resourceType, pluginFloorConfig(resourceType, 3, 500), 3, 500)
+	const target, count = 2600.0, 40
+	for _, kind := range []floorKind{terraformDataFloor, paddedPluginFloor, widePluginFloor} {
+		c, err := r.calibrate(kind)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Input and output each hold the padding; floor_wide holds more.
-		want := 1000.0
-		if resourceType == "floor_wide" {
-			want += wideFloorBytes * 0.9
+		pad := c.padFor(target)
+		m, err := r.measure(kind.name, kind.config(count, pad), count, pad)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%s: %.0f B/instance", resourceType, m.StateBytesPerIns)
-		if m.StateBytesPerIns < want {
-			t.Fatalf("%s: %.0f state bytes per instance, want over %.0f", resourceType, m.StateBytesPerIns, want)
+		t.Logf("%s: %+v, pad %d: %.0f B/instance", kind.name, c, pad, m.StateBytesPerIns)
+		if math.Abs(m.StateBytesPerIns-target) > target*0.02 {
+			t.Errorf("%s padded to %d bytes: %.0f state bytes per instance, want %.0f within 2%%", kind.name, pad, m.StateBytesPerIns, target)
 		}
 	}
 }
