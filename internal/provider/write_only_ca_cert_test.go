@@ -427,6 +427,10 @@ func TestStateWithIDIsReadAndUpdatedInPlace(t *testing.T) {
 	if show := w.Run("show", "-json"); show.ExitCode == 0 || !strings.Contains(show.Stderr, `unsupported attribute "id"`) {
 		t.Errorf("terraform show of the fixture as stored: want the failure the CHANGELOG describes\n%s", show)
 	}
+	// state show exits 0 and calls the state empty, as the CHANGELOG warns.
+	if st := w.Run("state", "show", ca); !strings.Contains(st.Stderr, `unsupported attribute "id"`) || !strings.Contains(st.Stdout, "The state file is empty") {
+		t.Errorf("terraform state show of the fixture as stored: want the output the CHANGELOG describes\n%s", st)
+	}
 	plan := w.Run("plan", "-detailed-exitcode", "-json")
 	if plan.ExitCode != 2 {
 		t.Fatalf("the first plan exits %d, want 2 (the leaves record their CA's fingerprint)\n%s", plan.ExitCode, plan)
