@@ -132,8 +132,15 @@ type oneOfWording struct {
 }
 
 // exactlyOne reports, on the write-only attribute, unless exactly one of the
-// two is set. Unknown counts as set: the value is coming.
+// two is set. Unknown counts as set (the value is coming) beside a null,
+// and beside a known value. Both unknown are not judged: a configuration
+// that picks one of the pair by a condition on a variable gives both unknown
+// while Terraform validates it (every variable is unknown then), and
+// Terraform validates again with the values known, at plan or at apply.
 func (p oneOf) exactlyOne(w oneOfWording, diags *diag.Diagnostics) bool {
+	if p.stored.IsUnknown() && p.writeOnly.IsUnknown() {
+		return true
+	}
 	switch stored, writeOnly := !p.stored.IsNull(), !p.writeOnly.IsNull(); {
 	case stored && writeOnly:
 		diags.AddAttributeError(p.writeOnlyPath, fmt.Sprintf("Two %ss: %s and %s are both set", w.noun, p.storedPath, p.writeOnlyPath), w.both)
