@@ -74,11 +74,13 @@ func quietSDKLogs(environ []string) map[string]string {
 	return quiet
 }
 
-// The provider is a short-lived process with a small live heap (a few MB
-// for a fleet's plan), and Go's default of collecting whenever the heap has
-// doubled made garbage collection about a third of its CPU in a 300-host
-// no-change plan. It collects at 400% growth instead, with a soft memory
-// limit that makes the collector work harder as the heap nears it. GOGC and
+// The provider is a short-lived process, and Go's default of collecting
+// whenever the heap has doubled made garbage collection about a third of its
+// CPU in a 300-host no-change plan. It collects at 400% growth instead, with
+// a soft memory limit that makes the collector work harder as the heap nears
+// it. The price is memory: the live heap grows with the plan's instances
+// (about 40 MB by the end of that plan), so the peak resident size about
+// doubles, and from about 1,500 hosts the heap rides the limit. GOGC and
 // GOMEMLIMIT in the environment still win.
 const (
 	providerGCPercent   = 400

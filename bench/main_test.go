@@ -5,6 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +90,61 @@ func TestPaddedFloorsHitTheirBytes(t *testing.T) {
 		t.Logf("%s: %+v, pad %d: %.0f B/instance", kind.name, c, pad, m.StateBytesPerIns)
 		if math.Abs(m.StateBytesPerIns-target) > target*0.02 {
 			t.Errorf("%s padded to %d bytes: %.0f state bytes per instance, want %.0f within 2%%", kind.name, pad, m.StateBytesPerIns, target)
+		}
+	}
+}
+
+// The plugin floors stand for what any framework provider spends, so they
+// must run with the garbage collector set as dockertls's main sets it: at
+// Go's default a floor spends CPU on collection that ours does not, and
+// ours looks closer to the floor than its own code is. gctrace puts each
+// collection of the provider in terraform's log with its heap goal; the
+// first one's goal is the runtime's minimum heap, which scales with GOGC,
+// so the two providers must show the same.
+func TestPluginFloorsCollectGarbageAsOursDoes(t *testing.T) {
+	acctest.RequireTerraform(t)
+	work := t.TempDir()
+	r := &runner{work: work, caKey: "write-only", provider: filepath.Join(work, "provider"), floor: filepath.Join(work, "floor-provider")}
+	t.Chdir("..") // setup builds from the repository's root
+	if err := r.setup(); err != nil {
+		t.Fatal(err)
+	}
+	gcLine := regexp.MustCompile(`provider\.terraform-provider-\w+: gc \d+ @[^\n]*?, (\d+) MB goal`)
+	firstGoal := func(name, config string) int {
+		t.Helper()
+		dir, err := r.dir(name, config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logPath := filepath.Join(work, name+".log")
+		cmd := exec.Command("terraform", "plan", "-input=false", "-no-color")
+		cmd.Dir = dir
+		// TF_LOG_PROVIDER lets terraform log the plugins' stderr, where
+		// gctrace writes; the SDK's own loggers stay off in both providers,
+		// so no JSON line cuts into a collection's line.
+		cmd.Env = append(slices.Clone(r.env), "GODEBUG=gctrace=1", "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath,
+			"TF_LOG_SDK=OFF", "TF_LOG_SDK_PROTO=OFF", "TF_LOG_SDK_FRAMEWORK=OFF")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: terraform plan: %v\n%s", name, err, tail(string(out), 4000))
+		}
+		log, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := gcLine.FindSubmatch(log)
+		if m == nil {
+			t.Fatalf("%s: the provider collected no garbage during the plan: plan more instances", name)
+		}
+		goal, err := strconv.Atoi(string(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return goal
+	}
+	ours := firstGoal("ours", oursConfig(Scenario{"ECDSA_P256", 100}, r.caKey))
+	for _, kind := range []floorKind{paddedPluginFloor, widePluginFloor} {
+		if got := firstGoal(kind.name, kind.config(201, 2000)); got != ours {
+			t.Errorf("%s: its first collection aims at a %d MB heap, ours at %d MB: it does not collect garbage as dockertls does", kind.name, got, ours)
 		}
 	}
 }

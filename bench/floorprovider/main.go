@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/debug"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -112,12 +114,33 @@ func (wide) Update(ctx context.Context, req resource.UpdateRequest, resp *resour
 
 func (wide) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
+// The garbage collector's settings of dockertls's main (GOGC 400, a 512 MiB
+// soft memory limit), each unless the environment sets its variable: a floor
+// at Go's default would spend on collection what ours does not.
+// TestPluginFloorsCollectGarbageAsOursDoes holds the two together.
+const (
+	gcPercent   = 400
+	memoryLimit = 512 << 20
+)
+
 func main() {
 	// As dockertls's main does when no TF_LOG* is set: the SDK's loggers off.
 	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
 		if err := os.Setenv(name, "OFF"); err != nil {
 			log.Fatal(err)
 		}
+	}
+	setGC := map[string]func(){
+		"GOGC":       func() { debug.SetGCPercent(gcPercent) },
+		"GOMEMLIMIT": func() { debug.SetMemoryLimit(memoryLimit) },
+	}
+	for _, kv := range os.Environ() {
+		if name, value, _ := strings.Cut(kv, "="); value != "" {
+			delete(setGC, name)
+		}
+	}
+	for _, set := range setGC {
+		set()
 	}
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return floorProvider{} },
 		providerserver.ServeOpts{Address: "registry.terraform.io/dockertls/floor"})

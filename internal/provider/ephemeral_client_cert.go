@@ -29,8 +29,17 @@ type ephemeralClientCertModel struct {
 	certificateOutputs
 }
 
-// ephemeralCAKeyWording: in an ephemeral resource nothing is stored, so the
-// two CA key attributes are one argument under two names.
+// ephemeralCACertWording and ephemeralCAKeyWording: in an ephemeral
+// resource nothing is stored, so the two attributes of each pair are one
+// argument under two names.
+var ephemeralCACertWording = oneOfWording{
+	noun: "CA certificate",
+	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
+		"stored in the plan or the state; both are accepted so that a dockertls_client_cert block moves here unchanged.",
+	neither: "The CA certificate is needed to sign the certificate. Set ca_cert_pem or ca_cert_pem_wo (the same " +
+		"argument here: neither is stored in the plan or the state), for example to dockertls_ca's cert_pem.",
+}
+
 var ephemeralCAKeyWording = oneOfWording{
 	noun: "CA key",
 	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
@@ -69,11 +78,16 @@ func (r *clientCertEphemeral) Schema(_ context.Context, _ ephemeral.SchemaReques
 			"ca_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
 					"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate and nothing else: " +
-					"a private key or a second certificate in it is an error.",
-				Required: true,
+					"a private key or a second certificate in it is an error. Set exactly one of this and `ca_cert_pem_wo`.",
+				Optional: true,
+			},
+			"ca_cert_pem_wo": schema.StringAttribute{
+				MarkdownDescription: "The same as `ca_cert_pem`, under the name the `dockertls_client_cert` resource " +
+					"gives its write-only CA certificate, so that a configuration moves between the two unchanged. Set exactly one of the two.",
+				Optional: true,
 			},
 			"ca_private_key_pem": schema.StringAttribute{
-				MarkdownDescription: "PEM private key of the signing CA, " + caKeyFormats + ". It must belong to `ca_cert_pem`. " +
+				MarkdownDescription: "PEM private key of the signing CA, " + caKeyFormats + ". It must belong to the CA certificate. " +
 					"Set exactly one of this and `ca_private_key_pem_wo`. An ephemeral resource stores nothing, so it may " +
 					"come from an ephemeral variable or another ephemeral resource and is never written to the plan or the state.",
 				Optional:  true,
@@ -134,7 +148,7 @@ func (r *clientCertEphemeral) ValidateConfig(ctx context.Context, req ephemeral.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.validateIssuer(pki.ProfileClient, ephemeralCAKeyWording, &resp.Diagnostics)
+	m.validateIssuer(pki.ProfileClient, ephemeralCACertWording, ephemeralCAKeyWording, &resp.Diagnostics)
 }
 
 // Open mints the certificate. Terraform calls it only once every input is

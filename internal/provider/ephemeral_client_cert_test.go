@@ -496,6 +496,47 @@ resource "echo" "expired" {}
 	})
 }
 
+// TestEphemeralClientCert_TakesTheResourcesCAArguments: the docs promise that
+// a dockertls_client_cert resource block moves here unchanged, and the
+// resource's blocks give the CA through ca_cert_pem_wo and
+// ca_private_key_pem_wo (the README's usage, every example). Such a block,
+// its arguments as the README writes them, mints a certificate of that CA.
+func TestEphemeralClientCert_TakesTheResourcesCAArguments(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	factories, _ := recordingFactories(t, env)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	cfg := caVariables + `
+ephemeral "dockertls_client_cert" "me" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+}
+
+provider "echo" {
+  data = ephemeral.dockertls_client_cert.me
+}
+
+resource "echo" "test" {}
+`
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: cfg, ConfigVariables: caVars(ca),
+			ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
+				certPEM, _, err := echoed(s, "echo.test")
+				if err != nil {
+					return err
+				}
+				cert, err := acctest.ParseCertificate(certPEM)
+				if err != nil {
+					return err
+				}
+				return acctest.VerifyChain(cert, ca.Cert, x509.ExtKeyUsageClientAuth, "", env.clock.Now())
+			})},
+		}},
+	})
+}
+
 // TestEphemeralClientCert_BadInput: the resource's catalogue of refused
 // inputs, with the same words, at plan time.
 func TestEphemeralClientCert_BadInput(t *testing.T) {
@@ -539,6 +580,12 @@ ephemeral "dockertls_client_cert" "test" {
 		{"both CA key arguments", withKeys("  ca_private_key_pem    = var.ca_key\n  ca_private_key_pem_wo = var.ca_key\n"), goodVars,
 			"ca_private_key_pem and ca_private_key_pem_wo are both set", atPlan},
 		{"no CA key argument", withKeys(""), goodVars, "No CA key: set ca_private_key_pem_wo or ca_private_key_pem", atPlan},
+		{"both CA certificate arguments", ephemeralWith("ca_cert_pem_wo = var.ca_cert"), goodVars,
+			"ca_cert_pem and ca_cert_pem_wo are both set", atPlan},
+		{"no CA certificate argument", caVariables + "ephemeral \"dockertls_client_cert\" \"test\" {\n  ca_private_key_pem = var.ca_key\n}\n", goodVars,
+			"No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},
+		{"key appended to ca_cert_pem_wo", caVariables + "ephemeral \"dockertls_client_cert\" \"test\" {\n  ca_cert_pem_wo = var.ca_cert\n  ca_private_key_pem_wo = var.ca_key\n}\n",
+			vars(good.CertPEM+good.PrivateKeyPEM, good.PrivateKeyPEM), "remove the key and pass the certificate alone. ca_cert_pem_wo is not sensitive", atPlan},
 		{"key of another CA", ephemeralWith(""), vars(good.CertPEM, other.PrivateKeyPEM), "the private key does not belong to the CA certificate", atPlan},
 		{"key appended to ca_cert_pem", ephemeralWith(""), vars(good.CertPEM+good.PrivateKeyPEM, good.PrivateKeyPEM),
 			"remove the key and pass the certificate alone. ca_cert_pem is not sensitive", atPlan},

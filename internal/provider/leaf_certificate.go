@@ -20,26 +20,28 @@ import (
 var leafDefaults = certificateDefaults{validityHours: 8760, earlyRenewalHours: 720}
 
 // caInputs is the signing CA, given as PEM: part of the request of every
-// CA-signed certificate, managed or ephemeral. The CA key comes from exactly
-// one of CAPrivateKeyPEM and CAPrivateKeyPEMWO; in the resources the first
-// is stored in state and the second is write-only (null in plan and state,
-// read from the configuration whenever it is needed).
+// CA-signed certificate, managed or ephemeral. The CA certificate comes from
+// exactly one of CACertPEM and CACertPEMWO, the key from exactly one of
+// CAPrivateKeyPEM and CAPrivateKeyPEMWO; in the resources the first of each
+// pair is stored in state and the second is write-only (null in plan and
+// state, read from the configuration whenever it is needed). The ephemeral
+// resource stores nothing and takes both names of each, so that a resource
+// block moves there unchanged.
 type caInputs struct {
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
+	CACertPEMWO       types.String `tfsdk:"ca_cert_pem_wo"`
 	CAPrivateKeyPEM   types.String `tfsdk:"ca_private_key_pem"`
 	CAPrivateKeyPEMWO types.String `tfsdk:"ca_private_key_pem_wo"`
 }
 
-// leafModel is a managed certificate signed by a CA given as PEM. Its CA
-// certificate comes from exactly one of ca_cert_pem and the write-only
-// ca_cert_pem_wo, and ca_cert_fingerprint_sha256 records which CA signed it,
-// so that a new CA replaces the certificate without the state having to keep
-// the CA certificate. These two attributes live here rather than in
-// caInputs: the ephemeral resource stores nothing, so it has no use for them.
+// leafModel is a managed certificate signed by a CA given as PEM.
+// ca_cert_fingerprint_sha256 records which CA signed it, so that a new CA
+// replaces the certificate without the state having to keep the CA
+// certificate. It lives here rather than in caInputs: the ephemeral resource
+// stores nothing, so it has no use for it.
 type leafModel struct {
 	certificateModel
 	caInputs
-	CACertPEMWO             types.String `tfsdk:"ca_cert_pem_wo"`
 	CACertFingerprintSHA256 types.String `tfsdk:"ca_cert_fingerprint_sha256"`
 }
 
@@ -130,8 +132,15 @@ type oneOfWording struct {
 }
 
 // exactlyOne reports, on the write-only attribute, unless exactly one of the
-// two is set. Unknown counts as set: the value is coming.
+// two is set. Unknown counts as set (the value is coming) beside a null,
+// and beside a known value. Both unknown are not judged: a configuration
+// that picks one of the pair by a condition on a variable gives both unknown
+// while Terraform validates it (every variable is unknown then), and
+// Terraform validates again with the values known, at plan or at apply.
 func (p oneOf) exactlyOne(w oneOfWording, diags *diag.Diagnostics) bool {
+	if p.stored.IsUnknown() && p.writeOnly.IsUnknown() {
+		return true
+	}
 	switch stored, writeOnly := !p.stored.IsNull(), !p.writeOnly.IsNull(); {
 	case stored && writeOnly:
 		diags.AddAttributeError(p.writeOnlyPath, fmt.Sprintf("Two %ss: %s and %s are both set", w.noun, p.storedPath, p.writeOnlyPath), w.both)
@@ -155,24 +164,16 @@ func (m *caInputs) keyInput() oneOf {
 	return oneOf{stored: m.CAPrivateKeyPEM, writeOnly: m.CAPrivateKeyPEMWO, storedPath: caKeyPath, writeOnlyPath: caKeyWOPath}
 }
 
-// source is the CA of a model whose certificate is ca_cert_pem alone (the
-// ephemeral resource). leafModel has its own.
-func (m *caInputs) source() caSource {
-	key, keyPath := m.keyInput().value()
-	return caSource{cert: m.CACertPEM, certPath: caCertPath, key: key, keyPath: keyPath}
-}
-
-func (m *leafModel) certInput() oneOf {
+func (m *caInputs) certInput() oneOf {
 	return oneOf{stored: m.CACertPEM, writeOnly: m.CACertPEMWO, storedPath: caCertPath, writeOnlyPath: caCertWOPath}
 }
 
-// source is the leaf's CA, its certificate from whichever of ca_cert_pem and
-// ca_cert_pem_wo is set. It shadows caInputs.source, so no leaf code can
-// read the CA certificate from ca_cert_pem alone.
-func (m *leafModel) source() caSource {
-	s := m.caInputs.source()
-	s.cert, s.certPath = m.certInput().value()
-	return s
+// source is the CA: the certificate and the key from whichever attribute of
+// each pair is set.
+func (m *caInputs) source() caSource {
+	cert, certPath := m.certInput().value()
+	key, keyPath := m.keyInput().value()
+	return caSource{cert: cert, certPath: certPath, key: key, keyPath: keyPath}
 }
 
 // withConfigCA returns the plan model with the write-only CA certificate and
@@ -288,21 +289,19 @@ var (
 	}
 )
 
-// validateIssuer checks the configuration of an ephemeral certificate:
-// exactly one CA key attribute, then the CA itself.
-func (m *caInputs) validateIssuer(profile pki.Profile, keyWording oneOfWording, diags *diag.Diagnostics) {
-	if m.keyInput().exactlyOne(keyWording, diags) {
+// validateIssuer checks the CA inputs of a configuration: exactly one
+// attribute for the CA certificate and one for the key, each pair's
+// diagnostics in its own words, then the CA itself.
+func (m *caInputs) validateIssuer(profile pki.Profile, certWording, keyWording oneOfWording, diags *diag.Diagnostics) {
+	certOK := m.certInput().exactlyOne(certWording, diags)
+	if keyOK := m.keyInput().exactlyOne(keyWording, diags); certOK && keyOK {
 		m.source().validate(profile, diags)
 	}
 }
 
-// validateIssuer checks the configuration of a managed leaf: exactly one
-// attribute for the CA certificate and one for the key, then the CA itself.
+// validateIssuer checks the configuration of a managed leaf.
 func (m *leafModel) validateIssuer(profile pki.Profile, diags *diag.Diagnostics) {
-	certOK := m.certInput().exactlyOne(managedCACertWording, diags)
-	if keyOK := m.keyInput().exactlyOne(managedCAKeyWording, diags); certOK && keyOK {
-		m.source().validate(profile, diags)
-	}
+	m.caInputs.validateIssuer(profile, managedCACertWording, managedCAKeyWording, diags)
 }
 
 func (s caSource) validate(profile pki.Profile, diags *diag.Diagnostics) {

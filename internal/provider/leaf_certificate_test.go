@@ -216,8 +216,22 @@ resource "dockertls_client_cert" "test" {
   ca_private_key_pem_wo = var.ca_key
 }
 `
+	// Both arguments of each pair are set from a CA made in the same apply:
+	// unknown at plan, so the pair is judged when Terraform validates the
+	// configuration again at apply.
+	bothUnknown := `
+resource "dockertls_ca" "source" {}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = dockertls_ca.source.cert_pem
+  ca_cert_pem_wo        = dockertls_ca.source.cert_pem
+  ca_private_key_pem    = dockertls_ca.source.private_key_pem
+  ca_private_key_pem_wo = dockertls_ca.source.private_key_pem
+}
+`
 	certWriteOnly := leafInputsWith("write-only", "write-only")
 	runBadInputs(t, []badInput{
+		{"both arguments of each pair, unknown at plan", bothUnknown, nil, "Two CA certificates: ca_cert_pem and ca_cert_pem_wo are both set", atApply},
 		{"both CA certificate arguments", leafInputsWith("both", "write-only"), vars(good.CertPEM, good.PrivateKeyPEM), "Two CA certificates: ca_cert_pem and ca_cert_pem_wo are both set", atPlan},
 		{"no CA certificate argument", leafInputsWith("neither", "write-only"), vars("", good.PrivateKeyPEM), "No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},
 		{"neither CA argument", leafInputsWith("neither", "neither"), vars("", ""), "No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -427,6 +428,10 @@ func TestStateWithIDIsReadAndUpdatedInPlace(t *testing.T) {
 	if show := w.Run("show", "-json"); show.ExitCode == 0 || !strings.Contains(show.Stderr, `unsupported attribute "id"`) {
 		t.Errorf("terraform show of the fixture as stored: want the failure the CHANGELOG describes\n%s", show)
 	}
+	// state show exits 0 and calls the state empty, as the CHANGELOG warns.
+	if st := w.Run("state", "show", ca); !strings.Contains(st.Stderr, `unsupported attribute "id"`) || !strings.Contains(st.Stdout, "The state file is empty") {
+		t.Errorf("terraform state show of the fixture as stored: want the output the CHANGELOG describes\n%s", st)
+	}
 	plan := w.Run("plan", "-detailed-exitcode", "-json")
 	if plan.ExitCode != 2 {
 		t.Fatalf("the first plan exits %d, want 2 (the leaves record their CA's fingerprint)\n%s", plan.ExitCode, plan)
@@ -527,4 +532,56 @@ func wantUpdates(t *testing.T, plan acctest.Result, addresses ...string) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("the plan changes %v, want %v\n%s", got, want, plan)
 	}
+}
+
+// TestCAArgumentsChosenByAVariable: a module that offers both ways of giving
+// the CA picks each argument of a pair with a condition on one variable.
+// While Terraform validates the configuration every variable is unknown,
+// and so are both arguments of each pair: that is not "both set", since
+// Terraform validates again once they are known. The leaf is created with
+// the stored arguments, then moved to the write-only ones by the variable
+// alone, in place.
+func TestCAArgumentsChosenByAVariable(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	cfg := caVariables + `
+variable "write_only" { type = bool }
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = var.write_only ? null : var.ca_cert
+  ca_cert_pem_wo        = var.write_only ? var.ca_cert : null
+  ca_private_key_pem    = var.write_only ? null : var.ca_key
+  ca_private_key_pem_wo = var.write_only ? var.ca_key : null
+}
+`
+	vars := func(writeOnly bool) config.Variables {
+		v := caVars(ca)
+		v["write_only"] = config.BoolVariable(writeOnly)
+		return v
+	}
+	serial := statecheck.CompareValue(compare.ValuesSame())
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg, ConfigVariables: vars(false),
+				ConfigStateChecks: []statecheck.StateCheck{
+					serial.AddStateValue(client, tfjsonpathOf("serial_number")),
+					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM)),
+				},
+			},
+			{
+				Config: cfg, ConfigVariables: vars(true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					serial.AddStateValue(client, tfjsonpathOf("serial_number")),
+					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
+				},
+			},
+		},
+	})
 }
