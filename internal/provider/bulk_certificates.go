@@ -1,0 +1,631 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// The bulk resources issue one certificate per entry of a map, all signed by
+// one CA with one key algorithm and validity. Terraform's cost grows faster
+// than linearly with the number of resource instances, so a fleet is
+// cheaper as a few instances holding many certificates than as one instance
+// per certificate.
+//
+// Nothing forces replacement: every change is an in-place update, and
+// ModifyPlan decides per entry. An entry whose own inputs, the CA, the key
+// algorithm and the validity are unchanged, and which is not due for
+// renewal, keeps its certificate and key exactly as the state holds them;
+// every other entry's certificate and key are planned unknown, and Update
+// issues exactly those. A removed entry leaves both maps.
+//
+// The maps are read and built as tftypes values, entry by entry: a
+// framework value per entry, or reflection per entry, would cost more than
+// everything else the provider does with a thousand certificates.
+
+// bulkKind is what one bulk resource (server or client certificates) adds
+// to the life cycle they share.
+type bulkKind interface {
+	typeNameSuffix() string
+	schema() schema.Schema
+	profile() pki.Profile
+	// entriesPath is the map of entries, hosts or clients.
+	entriesPath() path.Path
+	// checkEntry checks what is known of one entry beyond its attribute
+	// validators; at is the entry's path.
+	checkEntry(name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics)
+	// entryRequest adds an entry's subject and names to req. Every value is
+	// known and checked when it is called.
+	entryRequest(name string, attrs map[string]tftypes.Value, at path.Path, req *pki.Request, diags *diag.Diagnostics) bool
+}
+
+// bulkModel holds the attributes both bulk resources share. Resource models
+// embed it and add their map of entries.
+type bulkModel struct {
+	leafCA
+	KeyAlgorithm        types.String  `tfsdk:"key_algorithm"`
+	ValidityPeriodHours types.Number  `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours   types.Number  `tfsdk:"early_renewal_hours"`
+	Certs               tftypes.Value `tfsdk:"certs"`
+	PrivateKeys         tftypes.Value `tfsdk:"private_keys"`
+}
+
+// bulkModelPtr is a pointer to a bulk resource model.
+type bulkModelPtr[M any] interface {
+	*M
+	bulk() *bulkModel
+	// entries is the map of entries, as a tftypes map of objects.
+	entries() tftypes.Value
+}
+
+// The attributes of one entry of certs.
+const (
+	certPEMAttr          = "cert_pem"
+	serialNumberAttr     = "serial_number"
+	fingerprintAttr      = "cert_fingerprint_sha256"
+	validityStartAttr    = "validity_start_time"
+	validityEndAttr      = "validity_end_time"
+	readyForRenewalAttr  = "ready_for_renewal"
+	bulkNamesInWarnings  = 10
+	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
+)
+
+// bulkResource implements the Terraform life cycle of both bulk kinds.
+type bulkResource[M any, P bulkModelPtr[M]] struct {
+	kind bulkKind
+	providerClock
+}
+
+func (r *bulkResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.kind.typeNameSuffix()
+}
+
+func (r *bulkResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.kind.schema()
+}
+
+func (r *bulkResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configureClock(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig runs the single resources' checks: the renewal window, the
+// CA, and each entry's (the attribute validators have run on every entry,
+// with paths that name its key).
+func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config M
+	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
+		return
+	}
+	m := P(&config).bulk()
+	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &resp.Diagnostics)
+	m.validateIssuer(r.kind.profile(), &resp.Diagnostics)
+	entries, known := mapEntries(P(&config).entries())
+	if !known {
+		return
+	}
+	for _, name := range sortedKeys(entries) {
+		at := r.kind.entriesPath().AtMapKey(name)
+		attrs, ok := objectAttrs(entries[name])
+		if entries[name].IsNull() {
+			resp.Diagnostics.AddAttributeError(at, "Null entry", fmt.Sprintf("%s is null. Remove the entry, or give it an object.", at))
+			continue
+		}
+		if ok {
+			r.kind.checkEntry(name, attrs, at, &resp.Diagnostics)
+		}
+	}
+}
+
+// bulkPlan is what ModifyPlan decided for each entry.
+type bulkPlan struct {
+	certs, keys map[string]tftypes.Value
+	issue       []string // entries planned unknown, to be issued
+	kept        []string // entries that keep their certificate and key
+	renew       []string // entries issued again because they are due for renewal
+	unreadable  []string // entries whose stored expiry does not parse
+}
+
+func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroying
+	}
+	var plan, config M
+	if !r.get(ctx, req.Plan.Raw, &plan, &resp.Diagnostics) || !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
+		return
+	}
+	var state *M
+	if !req.State.Raw.IsNull() {
+		state = new(M)
+		if !r.get(ctx, req.State.Raw, state, &resp.Diagnostics) {
+			return
+		}
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		resp.Diagnostics.AddError("Provider error", err.Error())
+		return
+	}
+	now := r.now()
+	m := P(&plan).bulk()
+	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
+	m.CACertFingerprintSHA256 = caFingerprint(ca.source().cert)
+
+	entries, known := mapEntries(P(&plan).entries())
+	if !known {
+		// Which entries there will be is not known yet: neither is anything
+		// about them.
+		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
+		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
+		ca.source().checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &resp.Diagnostics)
+		r.set(ctx, &plan, resp.Plan.Set, &resp.Diagnostics)
+		return
+	}
+	var prior *bulkModel
+	var priorEntries map[string]tftypes.Value
+	if state != nil {
+		prior = P(state).bulk()
+		priorEntries, _ = mapEntries(P(state).entries())
+	}
+	decided := planEntries(ot, m, prior, entries, priorEntries, now)
+	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
+	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
+
+	src := ca.source()
+	if len(decided.issue) > 0 {
+		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &resp.Diagnostics)
+	}
+	if len(decided.kept) > 0 {
+		checkKeptLeaves(src, decided.kept, decided.certs, now, &resp.Diagnostics)
+	}
+	certsPath := path.Root("certs")
+	if len(decided.renew) > 0 {
+		resp.Diagnostics.AddAttributeWarning(certsPath, "Certificates due for renewal: issuing them again",
+			fmt.Sprintf("%s inside the renewal window (early_renewal_hours before expiry) or expired: %s. This plan "+
+				"issues a new certificate and key for each of them, in place; every other entry keeps its certificate and key.",
+				countCertificates(len(decided.renew)), listNames(decided.renew)))
+	}
+	if len(decided.unreadable) > 0 {
+		resp.Diagnostics.AddAttributeWarning(certsPath, "Unreadable certificates in state: issuing them again",
+			fmt.Sprintf("The state holds a validity_end_time that is not an RFC 3339 time for %s, so their expiry cannot be "+
+				"read. This plan issues new certificates in their place.", listNames(decided.unreadable)))
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.set(ctx, &plan, resp.Plan.Set, &resp.Diagnostics)
+}
+
+// planEntries decides, entry by entry, what the plan keeps and what it
+// issues. prior is nil when the resource is being created.
+func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value, now time.Time) bulkPlan {
+	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
+	var priorCerts, priorKeys map[string]tftypes.Value
+	reissueAll := prior == nil || m.caChanged(&prior.leafCA) ||
+		!m.KeyAlgorithm.Equal(prior.KeyAlgorithm) || !m.ValidityPeriodHours.Equal(prior.ValidityPeriodHours)
+	if !reissueAll {
+		priorCerts, _ = mapEntries(prior.Certs)
+		priorKeys, _ = mapEntries(prior.PrivateKeys)
+	}
+	unknownCert := tftypes.NewValue(t.cert, tftypes.UnknownValue)
+	unknownKey := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	for _, name := range sortedKeys(entries) {
+		cert, hasCert := priorCerts[name]
+		key, hasKey := priorKeys[name]
+		before, existed := priorEntries[name]
+		if reissueAll || !hasCert || !hasKey || !existed || !cert.IsFullyKnown() || !key.IsKnown() ||
+			!entries[name].Equal(before) {
+			p.certs[name], p.keys[name] = unknownCert, unknownKey
+			p.issue = append(p.issue, name)
+			continue
+		}
+		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, now)
+		if due {
+			p.certs[name], p.keys[name] = unknownCert, unknownKey
+			p.issue = append(p.issue, name)
+			if unreadable {
+				p.unreadable = append(p.unreadable, name)
+			} else {
+				p.renew = append(p.renew, name)
+			}
+			continue
+		}
+		p.certs[name], p.keys[name] = withReadyForRenewal(t, cert, ready), key
+		p.kept = append(p.kept, name)
+	}
+	return p
+}
+
+// plannedRenewal is a kept certificate's ready_for_renewal under the planned
+// window: false, or unknown while the window is. due is true when the
+// certificate must be issued again, unreadable when its expiry does not
+// parse (which counts as due, as in the single resources).
+func plannedRenewal(cert tftypes.Value, window types.Number, now time.Time) (ready tftypes.Value, due, unreadable bool) {
+	if window.IsUnknown() {
+		return tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue), false, false
+	}
+	notAfter, ok := certNotAfter(cert)
+	if !ok {
+		return tftypes.Value{}, true, true
+	}
+	if pki.ReadyForRenewal(notAfter, hoursToDuration(window), now) {
+		return tftypes.Value{}, true, false
+	}
+	return tftypes.NewValue(tftypes.Bool, false), false, false
+}
+
+// certNotAfter reads an entry of certs' validity_end_time.
+func certNotAfter(cert tftypes.Value) (time.Time, bool) {
+	attrs, ok := objectAttrs(cert)
+	if !ok {
+		return time.Time{}, false
+	}
+	s, ok := knownString(attrs[validityEndAttr])
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+// withReadyForRenewal returns an entry of certs with ready_for_renewal set,
+// the entry itself when it holds that value already.
+func withReadyForRenewal(t bulkTypes, cert, ready tftypes.Value) tftypes.Value {
+	attrs, ok := objectAttrs(cert)
+	if !ok || attrs[readyForRenewalAttr].Equal(ready) {
+		return cert
+	}
+	attrs[readyForRenewalAttr] = ready
+	return tftypes.NewValue(t.cert, attrs)
+}
+
+// checkKeptLeaves warns, at every plan, about kept certificates whose CA has
+// expired or expires before they do: from then on Docker clients and
+// daemons refuse the chain. Kept certificates were signed by this CA (its
+// fingerprint is the stored one), so no signature needs checking; each
+// warning lists the entries instead of repeating itself per entry.
+func checkKeptLeaves(src caSource, kept []string, certs map[string]tftypes.Value, now time.Time, diags *diag.Diagnostics) {
+	if !isSet(src.cert) {
+		return
+	}
+	caCert, err := pki.ParseCACertificatePEM(src.cert.ValueString())
+	if err != nil {
+		return // validation reports it
+	}
+	if now.After(caCert.NotAfter) {
+		diags.AddAttributeWarning(src.certPath, "CA certificate has expired",
+			fmt.Sprintf("The CA certificate %q expired at %s: Docker clients and daemons refuse every certificate it signed, "+
+				"the %d kept by this resource included. Renew the CA: replace dockertls_ca, or pass a new CA certificate and key "+
+				"made elsewhere; every entry is then issued again in the same plan.",
+				caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), len(kept)))
+		return
+	}
+	var outliving []string
+	for _, name := range kept {
+		if notAfter, ok := certNotAfter(certs[name]); ok && notAfter.After(caCert.NotAfter) {
+			outliving = append(outliving, name)
+		}
+	}
+	if len(outliving) > 0 {
+		diags.AddAttributeWarning(src.certPath, "Certificates outlive their CA",
+			fmt.Sprintf("The certificates of %s are valid beyond the expiry of their CA certificate %q at %s. From that date "+
+				"Docker clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Renew the CA "+
+				"before then; every entry is then issued again in the same plan.",
+				listNames(outliving), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339)))
+	}
+}
+
+func (r *bulkResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.apply(ctx, req.Plan.Raw, req.Config.Raw, &resp.State, &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.apply(ctx, req.Plan.Raw, req.Config.Raw, &resp.State, &resp.Diagnostics)
+}
+
+// apply issues every entry the plan left unknown, all of them concurrently
+// (pki.IssueAll), and keeps every other entry as planned, byte for byte.
+// Terraform has called ValidateConfig again with the values that were
+// unknown at plan time, so the entries' checks need not be repeated.
+func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value, state interface {
+	Set(context.Context, any) diag.Diagnostics
+}, diags *diag.Diagnostics) {
+	var plan, config M
+	if !r.get(ctx, planRaw, &plan, diags) || !r.get(ctx, configRaw, &config, diags) {
+		return
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return
+	}
+	now := r.now()
+	m := P(&plan).bulk()
+	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
+	src := ca.source()
+	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	entries, known := mapEntries(P(&plan).entries())
+	if !known {
+		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
+			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
+		return
+	}
+	plannedCerts, _ := mapEntries(m.Certs)
+	plannedKeys, _ := mapEntries(m.PrivateKeys)
+	certs := make(map[string]tftypes.Value, len(entries))
+	keys := make(map[string]tftypes.Value, len(entries))
+	var names []string
+	var reqs []pki.Request
+	for _, name := range sortedKeys(entries) {
+		cert, key := plannedCerts[name], plannedKeys[name]
+		if cert.IsKnown() && key.IsKnown() && !cert.IsNull() && !key.IsNull() {
+			attrs, _ := objectAttrs(cert)
+			if !attrs[readyForRenewalAttr].IsKnown() {
+				// The window was unknown at plan time; decide with the applied value.
+				notAfter, _ := certNotAfter(cert)
+				due := pki.ReadyForRenewal(notAfter, hoursToDuration(m.EarlyRenewalHours), now)
+				cert = withReadyForRenewal(ot, cert, tftypes.NewValue(tftypes.Bool, due))
+			}
+			certs[name], keys[name] = cert, key
+			continue
+		}
+		at := r.kind.entriesPath().AtMapKey(name)
+		attrs, ok := objectAttrs(entries[name])
+		if !ok {
+			diags.AddAttributeError(at, "Entry unknown at apply time", fmt.Sprintf("%s must be known when its certificate is issued.", at))
+			continue
+		}
+		req := pki.Request{
+			Profile:      r.kind.profile(),
+			KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
+			Validity:     hoursToDuration(m.ValidityPeriodHours),
+		}
+		if r.kind.entryRequest(name, attrs, at, &req, diags) {
+			names, reqs = append(names, name), append(reqs, req)
+		}
+	}
+	if diags.HasError() {
+		return
+	}
+	if len(reqs) > 0 {
+		iss, d := src.issuer(r.kind.profile())
+		if diags.Append(d...); diags.HasError() {
+			return
+		}
+		if iss == nil {
+			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
+				src.certPath, src.keyPath))
+			return
+		}
+		issued, errs := pki.IssueAll(reqs, iss, now)
+		for i, name := range names {
+			if errs[i] != nil {
+				diags.AddAttributeError(r.kind.entriesPath().AtMapKey(name),
+					fmt.Sprintf("Could not issue the %s certificate", r.kind.profile()), errs[i].Error())
+				continue
+			}
+			certs[name] = issuedCertValue(ot, issued[i], m.EarlyRenewalHours, now)
+			keys[name] = tftypes.NewValue(tftypes.String, issued[i].PrivateKeyPEM)
+		}
+		if diags.HasError() {
+			return
+		}
+		// Log the names only: never the model, which holds key material.
+		tflog.Info(ctx, "issued certificates", map[string]any{
+			"resource": r.kind.typeNameSuffix(), "count": len(names), "entries": names,
+		})
+	}
+	m.Certs = tftypes.NewValue(ot.certs, certs)
+	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
+	r.set(ctx, &plan, state.Set, diags)
+}
+
+// issuedCertValue is a freshly issued certificate as an entry of certs.
+func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now time.Time) tftypes.Value {
+	var o certificateOutputs
+	o.setOutputs(c)
+	return tftypes.NewValue(t.cert, map[string]tftypes.Value{
+		certPEMAttr:         tftypes.NewValue(tftypes.String, o.CertPEM.ValueString()),
+		serialNumberAttr:    tftypes.NewValue(tftypes.String, o.SerialNumber.ValueString()),
+		fingerprintAttr:     tftypes.NewValue(tftypes.String, o.CertFingerprintSHA256.ValueString()),
+		validityStartAttr:   tftypes.NewValue(tftypes.String, o.ValidityStartTime.ValueString()),
+		validityEndAttr:     tftypes.NewValue(tftypes.String, o.ValidityEndTime.ValueString()),
+		readyForRenewalAttr: tftypes.NewValue(tftypes.Bool, pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(window), now)),
+	})
+}
+
+// Read re-evaluates ready_for_renewal of every entry, and leaves the state
+// as it was read when none changed.
+func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state M
+	if !r.get(ctx, req.State.Raw, &state, &resp.Diagnostics) {
+		return
+	}
+	m := P(&state).bulk()
+	certs, known := mapEntries(m.Certs)
+	if !known || m.EarlyRenewalHours.IsUnknown() {
+		return
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		resp.Diagnostics.AddError("Provider error", err.Error())
+		return
+	}
+	now := r.now()
+	window := hoursToDuration(m.EarlyRenewalHours)
+	var changed, due []string
+	for _, name := range sortedKeys(certs) {
+		notAfter, ok := certNotAfter(certs[name])
+		if !ok {
+			// Not an error: refresh must succeed for the plan to issue the
+			// certificate again, which the plan's warning explains.
+			tflog.Warn(ctx, "unreadable certificate in state", map[string]any{"entry": name, "reason": bulkUnreadableReason})
+		}
+		ready := !ok || pki.ReadyForRenewal(notAfter, window, now)
+		if ready {
+			due = append(due, name)
+		}
+		updated := withReadyForRenewal(ot, certs[name], tftypes.NewValue(tftypes.Bool, ready))
+		if !updated.Equal(certs[name]) {
+			certs[name] = updated
+			changed = append(changed, name)
+		}
+	}
+	if len(due) > 0 {
+		tflog.Info(ctx, "certificates due for renewal", map[string]any{"entries": due})
+	}
+	if len(changed) == 0 {
+		return // the response already holds the state as it was read
+	}
+	m.Certs = tftypes.NewValue(ot.certs, certs)
+	r.set(ctx, &state, resp.State.Set, &resp.Diagnostics)
+}
+
+// Delete has nothing to do: the certificates exist only in the state.
+func (r *bulkResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// bulkTypes are the Terraform types of the outputs, from the schema.
+type bulkTypes struct {
+	certs, keys, cert tftypes.Type
+}
+
+func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		return bulkTypes{}, fmt.Errorf("%s. This is always a bug in the provider: please report it", err)
+	}
+	certs, ok := codec.objectType.AttributeTypes["certs"].(tftypes.Map)
+	if !ok {
+		return bulkTypes{}, fmt.Errorf("certs is not a map. This is always a bug in the provider: please report it")
+	}
+	return bulkTypes{certs: certs, keys: codec.objectType.AttributeTypes["private_keys"], cert: certs.ElementType}, nil
+}
+
+// get and set convert through the model's codec, as certificateResource does.
+func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return false
+	}
+	diags.Append(codec.get(ctx, raw, dst)...)
+	return !diags.HasError()
+}
+
+func (r *bulkResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return
+	}
+	v, d := codec.value(ctx, src)
+	if diags.Append(d...); diags.HasError() {
+		return
+	}
+	diags.Append(set(ctx, v)...)
+}
+
+// mapEntries returns the entries of a known map (none for a null one);
+// known is false for an unknown map.
+func mapEntries(v tftypes.Value) (map[string]tftypes.Value, bool) {
+	if !v.IsKnown() {
+		return nil, false
+	}
+	var entries map[string]tftypes.Value
+	if v.IsNull() || v.As(&entries) != nil {
+		return map[string]tftypes.Value{}, true
+	}
+	return entries, true
+}
+
+// objectAttrs returns the attributes of a known, non-null object.
+func objectAttrs(v tftypes.Value) (map[string]tftypes.Value, bool) {
+	if !v.IsKnown() || v.IsNull() {
+		return nil, false
+	}
+	var attrs map[string]tftypes.Value
+	if v.As(&attrs) != nil {
+		return nil, false
+	}
+	return attrs, true
+}
+
+// knownString returns the value of a known, non-null string.
+func knownString(v tftypes.Value) (string, bool) {
+	if !v.IsKnown() || v.IsNull() {
+		return "", false
+	}
+	var s string
+	if v.As(&s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// stringList reads a list of strings. n counts its elements, known or not,
+// and is -1 while the list itself is unknown; known is false while the list
+// or any element is. Null elements are left out: the attribute validators
+// refuse them.
+func stringList(v tftypes.Value) (elems []string, n int, known bool) {
+	if !v.IsKnown() {
+		return nil, -1, false
+	}
+	var values []tftypes.Value
+	if v.IsNull() || v.As(&values) != nil {
+		return nil, 0, true
+	}
+	known = true
+	for _, e := range values {
+		switch s, ok := knownString(e); {
+		case !e.IsKnown():
+			known = false
+		case ok:
+			elems = append(elems, s)
+		}
+	}
+	return elems, len(values), known
+}
+
+func sortedKeys(m map[string]tftypes.Value) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// listNames quotes sorted names for a diagnostic, at most
+// bulkNamesInWarnings of them and then how many more.
+func listNames(names []string) string {
+	quoted := make([]string, 0, bulkNamesInWarnings)
+	for _, n := range names[:min(len(names), bulkNamesInWarnings)] {
+		quoted = append(quoted, fmt.Sprintf("%q", n))
+	}
+	if more := len(names) - len(quoted); more > 0 {
+		return strings.Join(quoted, ", ") + fmt.Sprintf(" and %d more", more)
+	}
+	if len(quoted) > 1 {
+		return strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+	}
+	return strings.Join(quoted, "")
+}
+
+func countCertificates(n int) string {
+	if n == 1 {
+		return "1 certificate is"
+	}
+	return fmt.Sprintf("%d certificates are", n)
+}

@@ -1,0 +1,284 @@
+package provider
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+const (
+	serverCerts = "dockertls_server_certs.test"
+	clientCerts = "dockertls_client_certs.test"
+)
+
+// bulkConfig is a dockertls_server_certs and a dockertls_client_certs
+// signed by the CA in the variables, given write-only as the docs recommend
+// for fleets. hosts and clients are the maps' HCL; shared is added to both
+// resources.
+func bulkConfig(hosts, clients, shared string) string {
+	return caVariables + `
+resource "dockertls_server_certs" "test" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+  hosts                 = ` + hosts + "\n" + shared + `
+}
+
+resource "dockertls_client_certs" "test" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+  clients               = ` + clients + "\n" + shared + `
+}
+`
+}
+
+// bulkEntry is one entry of a bulk resource as the state holds it.
+type bulkEntry struct {
+	certPEM, keyPEM string
+	attrs           map[string]any
+	cert            *x509.Certificate
+}
+
+// readBulk reads every entry of a bulk resource and checks that certs and
+// private_keys have the same names, that each key belongs to its
+// certificate, and that the attributes describe that very certificate.
+func readBulk(s *tfjson.State, address string) (map[string]bulkEntry, error) {
+	attrs, err := resourceAttrs(s, address)
+	if err != nil {
+		return nil, err
+	}
+	certs, _ := attrs["certs"].(map[string]any)
+	keys, _ := attrs["private_keys"].(map[string]any)
+	if !slices.Equal(slices.Sorted(maps.Keys(certs)), slices.Sorted(maps.Keys(keys))) {
+		return nil, fmt.Errorf("%s: certs has %v, private_keys %v", address, slices.Sorted(maps.Keys(certs)), slices.Sorted(maps.Keys(keys)))
+	}
+	out := map[string]bulkEntry{}
+	var errs []error
+	for name, c := range certs {
+		e := bulkEntry{attrs: c.(map[string]any)}
+		e.certPEM, _ = e.attrs["cert_pem"].(string)
+		e.keyPEM, _ = keys[name].(string)
+		if e.cert, err = acctest.ParseCertificate(e.certPEM); err != nil {
+			errs = append(errs, fmt.Errorf("%s: certs[%q].cert_pem: %w", address, name, err))
+			continue
+		}
+		key, err := acctest.ParsePKCS8Key(e.keyPEM)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: private_keys[%q]: %w", address, name, err))
+			continue
+		}
+		if !acctest.KeyMatches(e.cert, key) {
+			errs = append(errs, fmt.Errorf("%s: private_keys[%q] does not belong to certs[%q]", address, name, name))
+		}
+		for attr, want := range map[string]string{
+			"serial_number":           e.cert.SerialNumber.String(),
+			"cert_fingerprint_sha256": acctest.Fingerprint(e.cert),
+			"validity_start_time":     e.cert.NotBefore.UTC().Format(time.RFC3339),
+			"validity_end_time":       e.cert.NotAfter.UTC().Format(time.RFC3339),
+		} {
+			if got := e.attrs[attr]; got != want {
+				errs = append(errs, fmt.Errorf("%s: certs[%q].%s = %v, the certificate says %s", address, name, attr, got, want))
+			}
+		}
+		out[name] = e
+	}
+	return out, errors.Join(errs...)
+}
+
+// bulkHistory follows a bulk resource from step to step: each step names
+// the entries it expects and those whose certificate and key must have
+// changed; every other entry present before must be byte-identical.
+type bulkHistory struct {
+	address string
+	prev    map[string]bulkEntry
+}
+
+func (h *bulkHistory) step(want []string, changed ...string) statecheck.StateCheck {
+	return stateCheckFunc(func(s *tfjson.State) error {
+		now, err := readBulk(s, h.address)
+		if err != nil {
+			return err
+		}
+		if got := slices.Sorted(maps.Keys(now)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+			return fmt.Errorf("%s holds %q, want %q", h.address, got, want)
+		}
+		var errs []error
+		for name, e := range now {
+			before, existed := h.prev[name]
+			switch {
+			case !existed:
+			case slices.Contains(changed, name):
+				if e.certPEM == before.certPEM || e.keyPEM == before.keyPEM {
+					errs = append(errs, fmt.Errorf("%s: %q kept its certificate or key, want both new", h.address, name))
+				}
+			case e.certPEM != before.certPEM || e.keyPEM != before.keyPEM:
+				errs = append(errs, fmt.Errorf("%s: %q changed, want its certificate and key byte-identical", h.address, name))
+			}
+		}
+		for _, name := range changed {
+			if _, existed := h.prev[name]; !existed {
+				errs = append(errs, fmt.Errorf("test error: %q is not an entry of the previous step", name))
+			}
+		}
+		h.prev = now
+		return errors.Join(errs...)
+	})
+}
+
+// updatedInPlace checks that the plan updates both bulk resources in place.
+func updatedInPlace(addresses ...string) resource.ConfigPlanChecks {
+	var checks []plancheck.PlanCheck
+	for _, a := range addresses {
+		checks = append(checks, plancheck.ExpectResourceAction(a, plancheck.ResourceActionUpdate))
+	}
+	return resource.ConfigPlanChecks{PreApply: checks}
+}
+
+// TestBulkCerts_OneEntryChangesAlone: adding, changing and removing one
+// entry is an in-place update that issues that entry alone; every other
+// entry's certificate and key stay byte-identical, and a removed entry
+// leaves both maps.
+func TestBulkCerts_OneEntryChangesAlone(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	vars := caVars(testCA(t, env.clock.Now(), 10000*time.Hour))
+	servers := &bulkHistory{address: serverCerts}
+	clients := &bulkHistory{address: clientCerts}
+	hostsABC := `{
+    a = { dns_names = ["a.example"] }
+    b = { ip_addresses = ["10.0.0.2"] }
+    c = { dns_names = ["c.example"], common_name = "c" }
+  }`
+	hostsABCD := strings.Replace(hostsABC, "\n  }", "\n    d = { dns_names = [\"d.example\"] }\n  }", 1)
+	hostsBChanged := strings.Replace(hostsABCD, `"10.0.0.2"`, `"10.0.0.2", "10.0.0.22"`, 1)
+	hostsCRemoved := strings.Replace(hostsBChanged, "\n    c = { dns_names = [\"c.example\"], common_name = \"c\" }", "", 1)
+	clientsABC := `{
+    a = {}
+    b = { organization = "Ops" }
+    c = { common_name = "ci" }
+  }`
+	clientsABCD := strings.Replace(clientsABC, "\n  }", "\n    d = {}\n  }", 1)
+	clientsBChanged := strings.Replace(clientsABCD, `"Ops"`, `"Dev"`, 1)
+	clientsCRemoved := strings.Replace(clientsBChanged, "\n    c = { common_name = \"ci\" }", "", 1)
+	for _, changed := range []string{hostsABCD, hostsBChanged, hostsCRemoved, clientsABCD, clientsBChanged, clientsCRemoved} {
+		if changed == hostsABC || changed == clientsABC {
+			t.Fatal("a configuration to compare is not derived from the first one any more")
+		}
+	}
+	step := func(hosts, clientsHCL string, want []string, changed ...string) resource.TestStep {
+		return resource.TestStep{
+			Config: bulkConfig(hosts, clientsHCL, ""), ConfigVariables: vars,
+			ConfigPlanChecks:  updatedInPlace(serverCerts, clientCerts),
+			ConfigStateChecks: []statecheck.StateCheck{servers.step(want, changed...), clients.step(want, changed...)},
+		}
+	}
+	first := step(hostsABC, clientsABC, []string{"a", "b", "c"})
+	first.ConfigPlanChecks = resource.ConfigPlanChecks{}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			first,
+			step(hostsABCD, clientsABCD, []string{"a", "b", "c", "d"}),
+			step(hostsBChanged, clientsBChanged, []string{"a", "b", "c", "d"}, "b"),
+			step(hostsCRemoved, clientsCRemoved, []string{"a", "b", "d"}),
+			{Config: bulkConfig(hostsCRemoved, clientsCRemoved, ""), ConfigVariables: vars, PlanOnly: true},
+		},
+	})
+}
+
+// TestBulkCerts_SharedInputsIssueEveryEntry: a new CA, key algorithm or
+// validity issues every entry again, in place; early_renewal_hours alone
+// issues none.
+func TestBulkCerts_SharedInputsIssueEveryEntry(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	first := testCA(t, env.clock.Now(), 10000*time.Hour)
+	second := testCA(t, env.clock.Now(), 10000*time.Hour)
+	servers := &bulkHistory{address: serverCerts}
+	clients := &bulkHistory{address: clientCerts}
+	hosts := `{
+    a = { dns_names = ["a.example"] }
+    b = { ip_addresses = ["10.0.0.2"] }
+  }`
+	clientsHCL := `{
+    a = {}
+    b = {}
+  }`
+	names := []string{"a", "b"}
+	step := func(ca *pki.Certificate, shared string, changed ...string) resource.TestStep {
+		return resource.TestStep{
+			Config: bulkConfig(hosts, clientsHCL, shared), ConfigVariables: caVars(ca),
+			ConfigPlanChecks:  updatedInPlace(serverCerts, clientCerts),
+			ConfigStateChecks: []statecheck.StateCheck{servers.step(names, changed...), clients.step(names, changed...), bulkChainsTo(env, ca)},
+		}
+	}
+	created := step(first, "")
+	created.ConfigPlanChecks = resource.ConfigPlanChecks{}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			created,
+			step(second, "", names...),
+			step(second, `key_algorithm = "ECDSA_P384"`, names...),
+			step(second, "key_algorithm = \"ECDSA_P384\"\nvalidity_period_hours = 5000", names...),
+			step(second, "key_algorithm = \"ECDSA_P384\"\nvalidity_period_hours = 5000\nearly_renewal_hours = 100"),
+			{
+				Config:          bulkConfig(hosts, clientsHCL, "key_algorithm = \"ECDSA_P384\"\nvalidity_period_hours = 5000\nearly_renewal_hours = 100"),
+				ConfigVariables: caVars(second), PlanOnly: true,
+			},
+		},
+	})
+}
+
+// bulkChainsTo checks that every entry of both bulk resources verifies
+// under ca for its purpose, and a server entry for its first name.
+func bulkChainsTo(env *testEnv, ca *pki.Certificate) statecheck.StateCheck {
+	return stateCheckFunc(func(s *tfjson.State) error {
+		var errs []error
+		for address, usage := range map[string]x509.ExtKeyUsage{serverCerts: x509.ExtKeyUsageServerAuth, clientCerts: x509.ExtKeyUsageClientAuth} {
+			entries, err := readBulk(s, address)
+			if err != nil {
+				return err
+			}
+			for name, e := range entries {
+				host := ""
+				if usage == x509.ExtKeyUsageServerAuth {
+					host = firstName(e.cert)
+				}
+				if err := acctest.VerifyChain(e.cert, ca.Cert, usage, host, env.clock.Now()); err != nil {
+					errs = append(errs, fmt.Errorf("%s[%q]: %w", address, name, err))
+				}
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+func firstName(c *x509.Certificate) string {
+	if len(c.DNSNames) > 0 {
+		return c.DNSNames[0]
+	}
+	if len(c.IPAddresses) > 0 {
+		return c.IPAddresses[0].String()
+	}
+	return ""
+}
+
+// newBulkVars is a fresh CA for the bulk resources' variables.
+func newBulkVars(t *testing.T) config.Variables {
+	t.Helper()
+	return caVars(testCA(t, time.Now().UTC().Truncate(time.Second), 10000*time.Hour))
+}
