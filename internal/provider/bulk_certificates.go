@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -141,26 +142,40 @@ func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.Modify
 	if req.Plan.Raw.IsNull() {
 		return // destroying
 	}
+	planned, diags := r.plan(ctx, req.Plan.Raw, req.Config.Raw, req.State.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.Plan.Raw = planned
+	}
+}
+
+// plan decides, from the proposed new state (with the schema's defaults
+// applied), the configuration and the prior state (null when creating),
+// what every entry becomes: see planEntries. The resource's ModifyPlan and
+// the protocol server's fast path (bulkServer) both call it.
+func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	var plan, config M
-	if !r.get(ctx, req.Plan.Raw, &plan, &resp.Diagnostics) || !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
-		return
+	if !r.get(ctx, planRaw, &plan, &diags) || !r.get(ctx, configRaw, &config, &diags) {
+		return tftypes.Value{}, diags
 	}
 	var state *M
-	if !req.State.Raw.IsNull() {
+	if !stateRaw.IsNull() {
 		state = new(M)
-		if !r.get(ctx, req.State.Raw, state, &resp.Diagnostics) {
-			return
+		if !r.get(ctx, stateRaw, state, &diags) {
+			return tftypes.Value{}, diags
 		}
 	}
 	ot, err := r.outputTypes()
 	if err != nil {
-		resp.Diagnostics.AddError("Provider error", err.Error())
-		return
+		diags.AddError("Provider error", err.Error())
+		return tftypes.Value{}, diags
 	}
 	now := r.now()
 	m := P(&plan).bulk()
 	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
-	m.CACertFingerprintSHA256 = caFingerprint(ca.source().cert)
+	src := ca.source()
+	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	m.nullWriteOnly()
 
 	entries, known := mapEntries(P(&plan).entries())
 	if !known {
@@ -168,9 +183,9 @@ func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.Modify
 		// about them.
 		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
 		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
-		ca.source().checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &resp.Diagnostics)
-		r.set(ctx, &plan, resp.Plan.Set, &resp.Diagnostics)
-		return
+		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		v := r.value(ctx, &plan, &diags)
+		return v, diags
 	}
 	var prior *bulkModel
 	var priorEntries map[string]tftypes.Value
@@ -182,29 +197,36 @@ func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.Modify
 	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
 
-	src := ca.source()
 	if len(decided.issue) > 0 {
-		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &resp.Diagnostics)
+		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
 	}
 	if len(decided.kept) > 0 {
-		checkKeptLeaves(src, decided.kept, decided.certs, now, &resp.Diagnostics)
+		checkKeptLeaves(src, decided.kept, decided.certs, now, &diags)
 	}
 	certsPath := path.Root("certs")
 	if len(decided.renew) > 0 {
-		resp.Diagnostics.AddAttributeWarning(certsPath, "Certificates due for renewal: issuing them again",
+		diags.AddAttributeWarning(certsPath, "Certificates due for renewal: issuing them again",
 			fmt.Sprintf("%s inside the renewal window (early_renewal_hours before expiry) or expired: %s. This plan "+
 				"issues a new certificate and key for each of them, in place; every other entry keeps its certificate and key.",
 				countCertificates(len(decided.renew)), listNames(decided.renew)))
 	}
 	if len(decided.unreadable) > 0 {
-		resp.Diagnostics.AddAttributeWarning(certsPath, "Unreadable certificates in state: issuing them again",
+		diags.AddAttributeWarning(certsPath, "Unreadable certificates in state: issuing them again",
 			fmt.Sprintf("The state holds a validity_end_time that is not an RFC 3339 time for %s, so their expiry cannot be "+
 				"read. This plan issues new certificates in their place.", listNames(decided.unreadable)))
 	}
-	if resp.Diagnostics.HasError() {
-		return
+	if diags.HasError() {
+		return tftypes.Value{}, diags
 	}
-	r.set(ctx, &plan, resp.Plan.Set, &resp.Diagnostics)
+	v := r.value(ctx, &plan, &diags)
+	return v, diags
+}
+
+// nullWriteOnly clears the write-only attributes, which Terraform sends in
+// the proposed new state but which no plan or state may hold.
+func (m *bulkModel) nullWriteOnly() {
+	m.CACertPEMWO = types.StringNull()
+	m.CAPrivateKeyPEMWO = types.StringNull()
 }
 
 // planEntries decides, entry by entry, what the plan keeps and what it
@@ -286,6 +308,7 @@ func withReadyForRenewal(t bulkTypes, cert, ready tftypes.Value) tftypes.Value {
 	if !ok || attrs[readyForRenewalAttr].Equal(ready) {
 		return cert
 	}
+	attrs = maps.Clone(attrs)
 	attrs[readyForRenewalAttr] = ready
 	return tftypes.NewValue(t.cert, attrs)
 }
@@ -327,39 +350,51 @@ func checkKeptLeaves(src caSource, kept []string, certs map[string]tftypes.Value
 }
 
 func (r *bulkResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.apply(ctx, req.Plan.Raw, req.Config.Raw, &resp.State, &resp.Diagnostics)
+	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.State.Raw = newState
+	}
 }
 
 func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan.Raw, req.Config.Raw, &resp.State, &resp.Diagnostics)
+	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.State.Raw = newState
+	}
 }
 
 // apply issues every entry the plan left unknown, all of them concurrently
-// (pki.IssueAll), and keeps every other entry as planned, byte for byte.
-// Terraform has called ValidateConfig again with the values that were
-// unknown at plan time, so the entries' checks need not be repeated.
-func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value, state interface {
-	Set(context.Context, any) diag.Diagnostics
-}, diags *diag.Diagnostics) {
+// (pki.IssueAll), and keeps every other entry as planned, byte for byte,
+// returning the new state. Terraform has called ValidateConfig again with
+// the values that were unknown at plan time, so the entries' checks need
+// not be repeated.
+func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	newState := r.issue(ctx, planRaw, configRaw, &diags)
+	return newState, diags
+}
+
+func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
 	var plan, config M
 	if !r.get(ctx, planRaw, &plan, diags) || !r.get(ctx, configRaw, &config, diags) {
-		return
+		return tftypes.Value{}
 	}
 	ot, err := r.outputTypes()
 	if err != nil {
 		diags.AddError("Provider error", err.Error())
-		return
+		return tftypes.Value{}
 	}
 	now := r.now()
 	m := P(&plan).bulk()
 	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
 	src := ca.source()
 	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	m.nullWriteOnly()
 	entries, known := mapEntries(P(&plan).entries())
 	if !known {
 		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
 			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
-		return
+		return tftypes.Value{}
 	}
 	plannedCerts, _ := mapEntries(m.Certs)
 	plannedKeys, _ := mapEntries(m.PrivateKeys)
@@ -396,17 +431,17 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 		}
 	}
 	if diags.HasError() {
-		return
+		return tftypes.Value{}
 	}
 	if len(reqs) > 0 {
 		iss, d := src.issuer(r.kind.profile())
 		if diags.Append(d...); diags.HasError() {
-			return
+			return tftypes.Value{}
 		}
 		if iss == nil {
 			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
 				src.certPath, src.keyPath))
-			return
+			return tftypes.Value{}
 		}
 		issued, errs := pki.IssueAll(reqs, iss, now)
 		for i, name := range names {
@@ -419,7 +454,7 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 			keys[name] = tftypes.NewValue(tftypes.String, issued[i].PrivateKeyPEM)
 		}
 		if diags.HasError() {
-			return
+			return tftypes.Value{}
 		}
 		// Log the names only: never the model, which holds key material.
 		tflog.Info(ctx, "issued certificates", map[string]any{
@@ -428,7 +463,7 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 	}
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
-	r.set(ctx, &plan, state.Set, diags)
+	return r.value(ctx, &plan, diags)
 }
 
 // issuedCertValue is a freshly issued certificate as an entry of certs.
@@ -448,23 +483,32 @@ func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now t
 // Read re-evaluates ready_for_renewal of every entry, and leaves the state
 // as it was read when none changed.
 func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	refreshed, changed, diags := r.refresh(ctx, req.State.Raw)
+	if resp.Diagnostics.Append(diags...); changed && !resp.Diagnostics.HasError() {
+		resp.State.Raw = refreshed
+	}
+}
+
+// refresh returns the state with every entry's ready_for_renewal
+// re-evaluated; changed is false when none changed.
+func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value) (refreshed tftypes.Value, changed bool, diags diag.Diagnostics) {
 	var state M
-	if !r.get(ctx, req.State.Raw, &state, &resp.Diagnostics) {
-		return
+	if !r.get(ctx, stateRaw, &state, &diags) {
+		return tftypes.Value{}, false, diags
 	}
 	m := P(&state).bulk()
 	certs, known := mapEntries(m.Certs)
 	if !known || m.EarlyRenewalHours.IsUnknown() {
-		return
+		return tftypes.Value{}, false, diags
 	}
 	ot, err := r.outputTypes()
 	if err != nil {
-		resp.Diagnostics.AddError("Provider error", err.Error())
-		return
+		diags.AddError("Provider error", err.Error())
+		return tftypes.Value{}, false, diags
 	}
 	now := r.now()
 	window := hoursToDuration(m.EarlyRenewalHours)
-	var changed, due []string
+	var updated, due []string
 	for _, name := range sortedKeys(certs) {
 		notAfter, ok := certNotAfter(certs[name])
 		if !ok {
@@ -476,20 +520,21 @@ func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest,
 		if ready {
 			due = append(due, name)
 		}
-		updated := withReadyForRenewal(ot, certs[name], tftypes.NewValue(tftypes.Bool, ready))
-		if !updated.Equal(certs[name]) {
-			certs[name] = updated
-			changed = append(changed, name)
+		cert := withReadyForRenewal(ot, certs[name], tftypes.NewValue(tftypes.Bool, ready))
+		if !cert.Equal(certs[name]) {
+			certs[name] = cert
+			updated = append(updated, name)
 		}
 	}
 	if len(due) > 0 {
 		tflog.Info(ctx, "certificates due for renewal", map[string]any{"entries": due})
 	}
-	if len(changed) == 0 {
-		return // the response already holds the state as it was read
+	if len(updated) == 0 {
+		return stateRaw, false, diags
 	}
 	m.Certs = tftypes.NewValue(ot.certs, certs)
-	r.set(ctx, &state, resp.State.Set, &resp.Diagnostics)
+	refreshed = r.value(ctx, &state, &diags)
+	return refreshed, !diags.HasError(), diags
 }
 
 // Delete has nothing to do: the certificates exist only in the state.
@@ -513,7 +558,7 @@ func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
 	return bulkTypes{certs: certs, keys: codec.objectType.AttributeTypes["private_keys"], cert: certs.ElementType}, nil
 }
 
-// get and set convert through the model's codec, as certificateResource does.
+// get and value convert through the model's codec, as certificateResource does.
 func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
 	codec, err := codecFor[M](r.kind.schema)
 	if err != nil {
@@ -524,21 +569,20 @@ func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M,
 	return !diags.HasError()
 }
 
-func (r *bulkResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+// value encodes a model as the object Terraform holds.
+func (r *bulkResource[M, P]) value(ctx context.Context, src *M, diags *diag.Diagnostics) tftypes.Value {
 	codec, err := codecFor[M](r.kind.schema)
 	if err != nil {
 		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
-		return
+		return tftypes.Value{}
 	}
 	v, d := codec.value(ctx, src)
-	if diags.Append(d...); diags.HasError() {
-		return
-	}
-	diags.Append(set(ctx, v)...)
+	diags.Append(d...)
+	return v
 }
 
-// mapEntries returns the entries of a known map (none for a null one);
-// known is false for an unknown map.
+// mapEntries returns the entries of a known map (none for a null one), in a
+// map of the caller's; known is false for an unknown map.
 func mapEntries(v tftypes.Value) (map[string]tftypes.Value, bool) {
 	if !v.IsKnown() {
 		return nil, false
@@ -547,10 +591,12 @@ func mapEntries(v tftypes.Value) (map[string]tftypes.Value, bool) {
 	if v.IsNull() || v.As(&entries) != nil {
 		return map[string]tftypes.Value{}, true
 	}
-	return entries, true
+	// As hands out the value's own map: changing it would change the value.
+	return maps.Clone(entries), true
 }
 
-// objectAttrs returns the attributes of a known, non-null object.
+// objectAttrs returns the attributes of a known, non-null object. The map is
+// the value's own: read it, never change it.
 func objectAttrs(v tftypes.Value) (map[string]tftypes.Value, bool) {
 	if !v.IsKnown() || v.IsNull() {
 		return nil, false
