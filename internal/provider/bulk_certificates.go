@@ -44,9 +44,9 @@ type bulkKind interface {
 	profile() pki.Profile
 	// entriesPath is the map of entries, hosts or clients.
 	entriesPath() path.Path
-	// checkEntry checks what is known of one entry beyond its attribute
-	// validators; at is the entry's path.
-	checkEntry(name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics)
+	// checkEntry checks what is known of one entry, with the single
+	// resource's attribute validators and checks; at is the entry's path.
+	checkEntry(ctx context.Context, name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics)
 	// entryRequest adds an entry's subject and names to req. Every value is
 	// known and checked when it is called.
 	entryRequest(name string, attrs map[string]tftypes.Value, at path.Path, req *pki.Request, diags *diag.Diagnostics) bool
@@ -102,8 +102,7 @@ func (r *bulkResource[M, P]) Configure(_ context.Context, req resource.Configure
 }
 
 // ValidateConfig runs the single resources' checks: the renewal window, the
-// CA, and each entry's (the attribute validators have run on every entry,
-// with paths that name its key).
+// CA, and each entry's, with diagnostics that name the entry's key.
 func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config M
 	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
@@ -124,7 +123,7 @@ func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.Va
 			continue
 		}
 		if ok {
-			r.kind.checkEntry(name, attrs, at, &resp.Diagnostics)
+			r.kind.checkEntry(ctx, name, attrs, at, &resp.Diagnostics)
 		}
 	}
 }
@@ -426,9 +425,11 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 			KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
 			Validity:     hoursToDuration(m.ValidityPeriodHours),
 		}
-		if r.kind.entryRequest(name, attrs, at, &req, diags) {
+		var d diag.Diagnostics
+		if r.kind.entryRequest(name, attrs, at, &req, &d) {
 			names, reqs = append(names, name), append(reqs, req)
 		}
+		diags.Append(namingEntry(d, at)...)
 	}
 	if diags.HasError() {
 		return tftypes.Value{}
@@ -446,8 +447,9 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 		issued, errs := pki.IssueAll(reqs, iss, now)
 		for i, name := range names {
 			if errs[i] != nil {
-				diags.AddAttributeError(r.kind.entriesPath().AtMapKey(name),
-					fmt.Sprintf("Could not issue the %s certificate", r.kind.profile()), errs[i].Error())
+				at := r.kind.entriesPath().AtMapKey(name)
+				diags.AddAttributeError(at, fmt.Sprintf("Could not issue the %s certificate", r.kind.profile()),
+					fmt.Sprintf("%s: %s", at, errs[i]))
 				continue
 			}
 			certs[name] = issuedCertValue(ot, issued[i], m.EarlyRenewalHours, now)

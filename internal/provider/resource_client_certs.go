@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"unicode/utf8"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -57,21 +59,26 @@ func (clientCertsKind) schema() schema.Schema {
 				"common_name": schema.StringAttribute{
 					MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d characters, no "+
 						"control characters. Defaults to the entry's name, which must then satisfy the same rules.", maxSubjectText),
-					Optional:   true,
-					Validators: subjectTextValidators(),
+					Optional: true,
 				},
 				"organization": schema.StringAttribute{
 					MarkdownDescription: organizationDescription,
 					Optional:            true,
-					Validators:          subjectTextValidators(),
 				},
 			}},
 		})
 }
 
-// checkEntry refuses an entry's name as its default common name when it
-// could not be one.
-func (clientCertsKind) checkEntry(name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+// clientValidators are dockertls_client_cert's attribute validators, run on
+// each entry by checkEntry (see entryValidators).
+var clientValidators = entryValidators{
+	strings: map[string][]validator.String{"common_name": subjectTextValidators(), "organization": subjectTextValidators()},
+}
+
+// checkEntry runs dockertls_client_cert's checks on one entry, and refuses
+// its name as its default common name when it could not be one.
+func (clientCertsKind) checkEntry(ctx context.Context, name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+	clientValidators.run(ctx, attrs, at, diags)
 	if !attrs["common_name"].IsNull() {
 		return
 	}

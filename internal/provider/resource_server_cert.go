@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -165,7 +166,7 @@ func checkServerNames(dnsNames, ips []string, commonNameSet bool, at sanPaths, d
 	}
 	if !commonNameSet {
 		if _, err := deriveCommonName(dnsNames, ips); err != nil {
-			diags.AddAttributeError(at.commonName, "No default common name", err.Error())
+			diags.AddAttributeError(at.commonName, "No default common name", noCommonNameDetail(at))
 		}
 	}
 }
@@ -186,7 +187,7 @@ func serverNamesRequest(req *pki.Request, dnsNames, ips []string, at sanPaths, d
 	if req.CommonName == "" {
 		cn, err := deriveCommonName(dnsNames, ips)
 		if err != nil {
-			diags.AddAttributeError(at.commonName, "No default common name", err.Error())
+			diags.AddAttributeError(at.commonName, "No default common name", noCommonNameDetail(at))
 			return false
 		}
 		req.CommonName = cn
@@ -206,11 +207,19 @@ func deriveCommonName(dnsNames, ips []string) (string, error) {
 		return ips[0], nil
 	}
 	if len(dnsNames) > 0 {
-		return "", fmt.Errorf("common_name defaults to the first of dns_names that is at most %d characters long, "+
-			"the most a common name may hold, but every DNS name is longer. Set common_name to a shorter name: "+
-			"clients check the DNS names, not the common name", maxSubjectText)
+		return "", errNoCommonName
 	}
 	return "", nil
+}
+
+// errNoCommonName: every DNS name is too long for a common name and there
+// is no IP address. noCommonNameDetail words it with the attributes' paths.
+var errNoCommonName = errors.New("no subjectAltName fits in a common name")
+
+func noCommonNameDetail(at sanPaths) string {
+	return fmt.Sprintf("%s defaults to the first of %s that is at most %d characters long, the most a common name may "+
+		"hold, but every DNS name is longer. Set %s to a shorter name: clients check the DNS names, not the common name.",
+		at.commonName, at.dnsNames, maxSubjectText, at.commonName)
 }
 
 // modifyPlan derives the common name whenever the configuration leaves it

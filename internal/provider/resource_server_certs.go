@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -62,11 +63,6 @@ func (serverCertsKind) schema() schema.Schema {
 						"IP addresses together.",
 					ElementType: types.StringType,
 					Optional:    true,
-					Validators: []validator.List{
-						noNullElements{},
-						uniqueStrings{},
-						listvalidator.ValueStringsAre(dnsNameValidator()),
-					},
 				},
 				"ip_addresses": schema.ListAttribute{
 					MarkdownDescription: "IP subjectAltNames (IPv4 or IPv6): the addresses clients dial. Go clients, the docker " +
@@ -74,22 +70,26 @@ func (serverCertsKind) schema() schema.Schema {
 						"`::` draw a warning: no client dials them.",
 					ElementType: types.StringType,
 					Optional:    true,
-					Validators: []validator.List{
-						noNullElements{},
-						uniqueStrings{},
-						listvalidator.ValueStringsAre(ipAddressValidator(), unspecifiedAddressWarning()),
-					},
 				},
 				"common_name": schema.StringAttribute{
 					MarkdownDescription: "Common name (CN) of the certificate's subject: 1 to 64 characters, no control " +
 						"characters. When not set, the first of `dns_names` that is at most 64 characters long, else the first " +
 						"of `ip_addresses`; when every DNS name is longer and there is no IP address, set it. Clients ignore it " +
 						"when checking the host: only the SANs count.",
-					Optional:   true,
-					Validators: subjectTextValidators(),
+					Optional: true,
 				},
 			}},
 		})
+}
+
+// hostValidators are dockertls_server_cert's attribute validators, run on
+// each entry by checkEntry (see entryValidators).
+var hostValidators = entryValidators{
+	lists: map[string][]validator.List{
+		"dns_names":    {noNullElements{}, uniqueStrings{}, listvalidator.ValueStringsAre(dnsNameValidator())},
+		"ip_addresses": {noNullElements{}, uniqueStrings{}, listvalidator.ValueStringsAre(ipAddressValidator(), unspecifiedAddressWarning())},
+	},
+	strings: map[string][]validator.String{"common_name": subjectTextValidators()},
 }
 
 // hostNames reads one entry's SAN lists and whether its common name is set
@@ -105,7 +105,8 @@ func hostNames(attrs map[string]tftypes.Value) (dnsNames, ips []string, n int, k
 }
 
 // checkEntry runs dockertls_server_cert's checks of its names on one host.
-func (serverCertsKind) checkEntry(_ string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+func (serverCertsKind) checkEntry(ctx context.Context, _ string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+	hostValidators.run(ctx, attrs, at, diags)
 	dnsNames, ips, n, known, commonNameSet := hostNames(attrs)
 	paths := sanPathsAt(at)
 	if n >= 0 {
