@@ -13,8 +13,10 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -281,4 +283,134 @@ func firstName(c *x509.Certificate) string {
 func newBulkVars(t *testing.T) config.Variables {
 	t.Helper()
 	return caVars(testCA(t, time.Now().UTC().Truncate(time.Second), 10000*time.Hour))
+}
+
+// TestBulkCerts_EmptyAndUnknownEntries: an empty map is a legitimate fleet
+// of none (no certificates, no error); a map whose keys are unknown at plan
+// plans both outputs unknown and issues every entry at apply; from there,
+// emptying the map removes every certificate.
+func TestBulkCerts_EmptyAndUnknownEntries(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	vars := newBulkVars(t)
+	unknownKeys := `
+resource "dockertls_ca" "names" {}
+` + bulkConfig(`{ (dockertls_ca.names.serial_number) = { dns_names = ["a.example"] }, b = { dns_names = ["b.example"] } }`,
+		`{ (dockertls_ca.names.serial_number) = {}, b = {} }`, "")
+	var unknownPlan []plancheck.PlanCheck
+	for _, address := range []string{serverCerts, clientCerts} {
+		unknownPlan = append(unknownPlan,
+			plancheck.ExpectUnknownValue(address, tfjsonpath.New("certs")),
+			plancheck.ExpectUnknownValue(address, tfjsonpath.New("private_keys")))
+	}
+	empty := func(address string) []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(address, tfjsonpath.New("certs"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+			statecheck.ExpectKnownValue(address, tfjsonpath.New("private_keys"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{Config: bulkConfig("{}", "{}", ""), ConfigVariables: vars, ConfigStateChecks: append(empty(serverCerts), empty(clientCerts)...)},
+			{Config: bulkConfig("{}", "{}", ""), ConfigVariables: vars, PlanOnly: true},
+			{
+				Config: unknownKeys, ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownPlan},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(serverCerts, tfjsonpath.New("certs"), knownvalue.MapSizeExact(2)),
+					statecheck.ExpectKnownValue(clientCerts, tfjsonpath.New("private_keys"), knownvalue.MapSizeExact(2)),
+					stateCheckFunc(func(s *tfjson.State) error {
+						_, errS := readBulk(s, serverCerts)
+						_, errC := readBulk(s, clientCerts)
+						return errors.Join(errS, errC)
+					}),
+				},
+			},
+			{Config: unknownKeys, ConfigVariables: vars, PlanOnly: true},
+			{Config: bulkConfig("{}", "{}", ""), ConfigVariables: vars, ConfigStateChecks: append(empty(serverCerts), empty(clientCerts)...)},
+		},
+	})
+}
+
+// bulkWriteOnlyConfig gives both bulk resources a CA whose certificate and
+// key come from ephemeral variables, which Terraform admits only in
+// write-only arguments.
+func bulkWriteOnlyConfig(hosts, clients string) string {
+	return `
+variable "ca_cert" {
+  type      = string
+  ephemeral = true
+}
+variable "ca_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+` + strings.TrimPrefix(bulkConfig(hosts, clients, shortLived), caVariables)
+}
+
+// TestBulkCerts_WriteOnlyCANeverInState: with the write-only CA arguments,
+// neither the CA key nor the CA certificate reaches the plan, `terraform
+// show -json` or any state file, through creation, an added entry and a
+// renewal (which reads both from the configuration again); private_keys is
+// marked sensitive. The control step stores ca_cert_pem, and the same scan
+// must find it there.
+// Not parallel: it points terraform's working directories at its own.
+func TestBulkCerts_WriteOnlyCANeverInState(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", dir)
+	env := newTestEnv(t)
+	caCert := testCA(t, env.clock.Now(), 1000*time.Hour)
+	var fragments []string
+	for _, pem := range []string{caCert.CertPEM, caCert.PrivateKeyPEM} {
+		fragments = append(fragments, keyFragments(t, pem)...)
+	}
+	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
+	hostsA, hostsAB := `{ a = { dns_names = ["a.example"] } }`, `{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+  }`
+	sensitive := []statecheck.StateCheck{
+		scan,
+		statecheck.ExpectSensitiveValue(serverCerts, tfjsonpath.New("private_keys")),
+		statecheck.ExpectSensitiveValue(clientCerts, tfjsonpath.New("private_keys")),
+		statecheck.ExpectKnownValue(serverCerts, tfjsonpath.New("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(caCert.Cert))),
+		bulkChainsTo(env, caCert),
+	}
+	stored := strings.Replace(bulkWriteOnlyConfig(hostsAB, `{ a = {} }`), "ca_cert_pem_wo        = var.ca_cert", "ca_cert_pem = nonsensitive(\"${var.ca_cert}\")", 1)
+	stored = strings.Replace(stored, "ephemeral = true\n}\nvariable \"ca_key\"", "}\nvariable \"ca_key\"", 1)
+	if stored == bulkWriteOnlyConfig(hostsAB, `{ a = {} }`) {
+		t.Fatal("the control configuration is not derived from the write-only one any more")
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config: bulkWriteOnlyConfig(hostsA, `{ a = {} }`), ConfigVariables: caVars(caCert),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan}},
+				ConfigStateChecks: sensitive,
+			},
+			{
+				Config: bulkWriteOnlyConfig(hostsAB, `{ a = {} }`), ConfigVariables: caVars(caCert),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan}},
+				ConfigStateChecks: sensitive,
+			},
+			{
+				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
+				Config:    bulkWriteOnlyConfig(hostsAB, `{ a = {} }`), ConfigVariables: caVars(caCert),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan,
+					plancheck.ExpectResourceAction(serverCerts, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(serverCerts, tfjsonpath.New("certs").AtMapKey("a")),
+				}},
+				ConfigStateChecks: sensitive,
+			},
+			{
+				Config: stored, ConfigVariables: caVars(caCert),
+				ConfigStateChecks: []statecheck.StateCheck{
+					keyScan{t: t, dir: dir, fragments: keyFragments(t, caCert.CertPEM), wantFound: true, currentOnly: true, what: "the CA certificate"},
+				},
+			},
+		},
+	})
 }
