@@ -171,7 +171,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	}
 	now := r.now()
 	m := P(&plan).bulk()
-	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
+	ca := m.withConfig(&P(&config).bulk().leafCA)
 	src := ca.source()
 	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
 	m.nullWriteOnly()
@@ -385,7 +385,7 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 	}
 	now := r.now()
 	m := P(&plan).bulk()
-	ca := m.leafCA.withConfig(&P(&config).bulk().leafCA)
+	ca := m.withConfig(&P(&config).bulk().leafCA)
 	src := ca.source()
 	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
 	m.nullWriteOnly()

@@ -195,7 +195,7 @@ func (m leafCA) withConfig(config *leafCA) leafCA {
 // CA values (see leafCA.withConfig).
 func (m *leafModel) withConfigCA(config *leafModel) *leafModel {
 	withCA := *m
-	withCA.leafCA = m.leafCA.withConfig(&config.leafCA)
+	withCA.leafCA = m.withConfig(&config.leafCA)
 	return &withCA
 }
 
