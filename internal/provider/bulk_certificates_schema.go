@@ -90,9 +90,9 @@ func bulkSchema(description, entriesName string, entries schema.MapNestedAttribu
 		}},
 	}
 	attrs["private_keys"] = schema.MapAttribute{
-		MarkdownDescription: fmt.Sprintf("The private keys, by the names of `%s`: %s Stored in the Terraform state, "+
-			"apart from `certs` so that the certificates can be passed around without the keys.",
-			entriesName, privateKeyDescription),
+		MarkdownDescription: fmt.Sprintf("The private keys, by the names of `%s`, each PEM-encoded as unencrypted "+
+			"PKCS#8 (`-----BEGIN PRIVATE KEY-----`): Docker refuses encrypted keys. Stored in the Terraform state, apart "+
+			"from `certs` so that the certificates can be passed around without the keys.", entriesName),
 		ElementType: types.StringType,
 		Computed:    true,
 		Sensitive:   true,
