@@ -241,6 +241,57 @@ func TestBulkCerts_SharedInputsIssueEveryEntry(t *testing.T) {
 				Config:          bulkConfig(hosts, clientsHCL, "key_algorithm = \"ECDSA_P384\"\nvalidity_period_hours = 5000\nearly_renewal_hours = 100"),
 				ConfigVariables: caVars(second), PlanOnly: true,
 			},
+			// The same CA through the stored arguments: nothing issued again.
+			{
+				Config: strings.NewReplacer("ca_cert_pem_wo        =", "ca_cert_pem           =", "ca_private_key_pem_wo =", "ca_private_key_pem    =").
+					Replace(bulkConfig(hosts, clientsHCL, "key_algorithm = \"ECDSA_P384\"\nvalidity_period_hours = 5000\nearly_renewal_hours = 100")),
+				ConfigVariables:   caVars(second),
+				ConfigPlanChecks:  updatedInPlace(serverCerts, clientCerts),
+				ConfigStateChecks: []statecheck.StateCheck{servers.step(names), clients.step(names), bulkChainsTo(env, second)},
+			},
+		},
+	})
+}
+
+// TestBulkCerts_CAReplacedInTheSamePlan: while the CA is replaced in the
+// same plan its certificate is unknown, and so is every entry: all are
+// issued again, by the new CA.
+func TestBulkCerts_CAReplacedInTheSamePlan(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	servers := &bulkHistory{address: serverCerts}
+	clients := &bulkHistory{address: clientCerts}
+	cfg := "resource \"dockertls_ca\" \"test\" {}\n" + strings.ReplaceAll(strings.TrimPrefix(bulkConfig(`{
+    a = { dns_names = ["a.example"] }
+    b = { ip_addresses = ["10.0.0.2"] }
+  }`, `{
+    a = {}
+    b = {}
+  }`, ""), caVariables), "var.ca_", "dockertls_ca.test.")
+	cfg = strings.NewReplacer("dockertls_ca.test.cert", "dockertls_ca.test.cert_pem", "dockertls_ca.test.key", "dockertls_ca.test.private_key_pem").Replace(cfg)
+	names := []string{"a", "b"}
+	chains := stateCheckFunc(func(s *tfjson.State) error {
+		issuer, err := readIssued(s, ca)
+		if err != nil {
+			return err
+		}
+		return bulkChainsTo(env, &pki.Certificate{Cert: issuer.cert}).(stateCheckFunc)(s)
+	})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{servers.step(names), clients.step(names), chains}},
+			{
+				Config: cfg, Taint: []string{ca},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(serverCerts, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(serverCerts, tfjsonpath.New("ca_cert_fingerprint_sha256")),
+					plancheck.ExpectUnknownValue(serverCerts, tfjsonpath.New("certs").AtMapKey("b")),
+					plancheck.ExpectUnknownValue(clientCerts, tfjsonpath.New("private_keys").AtMapKey("a")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{servers.step(names, names...), clients.step(names, names...), chains},
+			},
+			{Config: cfg, PlanOnly: true},
 		},
 	})
 }
