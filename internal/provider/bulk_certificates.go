@@ -73,12 +73,17 @@ type bulkModelPtr[M any] interface {
 
 // The attributes of one entry of certs.
 const (
-	certPEMAttr          = "cert_pem"
-	serialNumberAttr     = "serial_number"
-	fingerprintAttr      = "cert_fingerprint_sha256"
-	validityStartAttr    = "validity_start_time"
-	validityEndAttr      = "validity_end_time"
-	readyForRenewalAttr  = "ready_for_renewal"
+	certPEMAttr         = "cert_pem"
+	serialNumberAttr    = "serial_number"
+	fingerprintAttr     = "cert_fingerprint_sha256"
+	validityStartAttr   = "validity_start_time"
+	validityEndAttr     = "validity_end_time"
+	readyForRenewalAttr = "ready_for_renewal"
+)
+
+const (
+	// bulkNamesInWarnings is how many entries a warning names before it
+	// says how many more there are.
 	bulkNamesInWarnings  = 10
 	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
 )
