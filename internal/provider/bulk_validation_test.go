@@ -48,6 +48,7 @@ func TestBulkCerts_BadInput(t *testing.T) {
 			vars: goodVars, want: want, phase: atPlan}
 	}
 	cases := []badInput{
+		hosts("null entry", `web1 = null`, `hosts["web1"] is null. Remove the entry, or give it an object.`),
 		hosts("no SANs", `web1 = {}`, `Set hosts["web1"].dns_names, hosts["web1"].ip_addresses or both.`),
 		hosts("empty SAN lists", `web1 = { dns_names = [], ip_addresses = [] }`, `Set hosts["web1"].dns_names, hosts["web1"].ip_addresses or both.`),
 		hosts("null DNS name", `web1 = { dns_names = ["a.example", null] }`, `Element 1 of hosts["web1"].dns_names is null`),
