@@ -28,7 +28,9 @@ const shortLived = "validity_period_hours = 48\nearly_renewal_hours = 12"
 // (b is added a day after a) fall due at different times. When a enters
 // its renewal window, refresh marks a alone, the plan is an in-place update
 // that plans a's certificate and key unknown and keeps b's, and the apply
-// issues a again, valid from the new now, leaving b byte-identical.
+// issues a again, valid from the new now, leaving b byte-identical. A
+// narrower early_renewal_hours alone takes a out of its window: nothing is
+// issued, and its ready_for_renewal is planned false again.
 func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -95,6 +97,17 @@ func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				Check:              resource.ComposeAggregateTestCheckFunc(marked...),
 				RefreshPlanChecks:  resource.RefreshPlanChecks{PostRefresh: whileDue},
+			},
+			{
+				// A narrower window alone: a is no longer due, so it keeps its
+				// certificate and ready_for_renewal goes back to false.
+				Config: bulkConfig(hostsAB, clientsAB, "validity_period_hours = 48\nearly_renewal_hours = 11"), ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(serverCerts, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+					plancheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+				}},
+				ConfigStateChecks: history([]string{"a", "b"}),
 			},
 			{
 				Config: cfg, ConfigVariables: vars,
