@@ -256,7 +256,7 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 			p.issue = append(p.issue, name)
 			continue
 		}
-		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, now)
+		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, !m.EarlyRenewalHours.Equal(prior.EarlyRenewalHours), now)
 		if due {
 			p.certs[name], p.keys[name] = unknownCert, unknownKey
 			p.issue = append(p.issue, name)
@@ -277,7 +277,16 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 // window: false, or unknown while the window is. due is true when the
 // certificate must be issued again, unreadable when its expiry does not
 // parse (which counts as due, as in the single resources).
-func plannedRenewal(cert tftypes.Value, window types.Number, now time.Time) (ready tftypes.Value, due, unreadable bool) {
+//
+// Under an unchanged window, due is the ready_for_renewal that refresh
+// stored, not a judgement of the time now. Terraform plans each resource
+// again when it applies the plan, and requires the same result: judged
+// against the clock, an entry whose renewal time fell between the plan and
+// its approval would be planned known, then unknown, and the apply would
+// fail with "inconsistent final plan". Refresh judges the time; the plan
+// issues what refresh marked, and both plans see the same refreshed state.
+// A changed window has no stored judgement, so it is applied to now.
+func plannedRenewal(cert tftypes.Value, window types.Number, windowChanged bool, now time.Time) (ready tftypes.Value, due, unreadable bool) {
 	if window.IsUnknown() {
 		return tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue), false, false
 	}
@@ -285,10 +294,27 @@ func plannedRenewal(cert tftypes.Value, window types.Number, now time.Time) (rea
 	if !ok {
 		return tftypes.Value{}, true, true
 	}
-	if pki.ReadyForRenewal(notAfter, hoursToDuration(window), now) {
+	due = pki.ReadyForRenewal(notAfter, hoursToDuration(window), now)
+	if stored, known := storedReadyForRenewal(cert); known && !windowChanged {
+		due = stored
+	}
+	if due {
 		return tftypes.Value{}, true, false
 	}
 	return tftypes.NewValue(tftypes.Bool, false), false, false
+}
+
+// storedReadyForRenewal reads an entry of certs' ready_for_renewal.
+func storedReadyForRenewal(cert tftypes.Value) (ready, known bool) {
+	attrs, ok := objectAttrs(cert)
+	if !ok {
+		return false, false
+	}
+	v := attrs[readyForRenewalAttr]
+	if !v.IsKnown() || v.IsNull() || v.As(&ready) != nil {
+		return false, false
+	}
+	return ready, true
 }
 
 // certNotAfter reads an entry of certs' validity_end_time.

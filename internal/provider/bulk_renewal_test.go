@@ -181,3 +181,62 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 		t.Errorf("with one entry due, the plan warns %q", got)
 	}
 }
+
+// TestBulkCerts_SavedPlanAcrossRenewalTime: a plan saved just before two
+// entries fall due, and applied just after, applies as planned: Terraform
+// plans the resource again at apply and requires the same result, so the
+// plan decides renewal from what refresh stored, not from the clock. The
+// next plan renews them.
+func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	hostsAB := `{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+  }`
+	hostsABC := strings.Replace(hostsAB, "\n  }", "\n    c = { dns_names = [\"c.example\"] }\n  }", 1)
+	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, shortLived))
+	w.Init()
+	w.Apply()
+	before := w.ShowState()
+
+	// a and b fall due at 36h. Plan adding c a second before, apply a second after.
+	env.clock.Advance(36*time.Hour - time.Second)
+	w.SetConfig(bulkConfig(hostsABC, `{ a = {}, c = {} }`, shortLived))
+	w.MustRun("plan", "-out=tfplan")
+	env.clock.Advance(2 * time.Second)
+	if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+		t.Fatalf("applying the saved plan after the renewal time: exit %d\n%s", apply.ExitCode, apply)
+	}
+	after := w.ShowState()
+	for _, address := range []string{serverCerts, clientCerts} {
+		old, err := readBulk(before, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, err := readBulk(after, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := cur["c"]; !ok {
+			t.Errorf("%s: c was not issued", address)
+		}
+		for name, e := range old {
+			if cur[name].certPEM != e.certPEM {
+				t.Errorf("%s: %q changed, but the saved plan kept it", address, name)
+			}
+		}
+	}
+	plan := w.Run("plan", "-json")
+	var warned []string
+	for _, d := range plan.Diagnostics("warning") {
+		warned = append(warned, d.Detail)
+	}
+	if len(warned) != 2 || !strings.Contains(warned[0], `: "a" and "b". This plan issues`) || !strings.Contains(warned[1], `: "a". This plan issues`) {
+		t.Errorf("the next plan warns %q, want a and b renewed (a alone for the clients)", warned)
+	}
+}
