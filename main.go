@@ -1,14 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"runtime/debug"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/provider"
 )
@@ -37,11 +36,14 @@ func main() {
 		}
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/dockertls/dockertls",
-		Debug:   debugMode,
-	})
-	if err != nil {
+	// The provider's own protocol server: the framework's, with a fast path
+	// for the bulk resources (see provider.NewProtocol6Server). This is
+	// what providerserver.Serve does with the framework's server alone.
+	var opts []tf6server.ServeOpt
+	if debugMode {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	if err := tf6server.Serve("registry.terraform.io/dockertls/dockertls", provider.NewProtocol6Server(version), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

@@ -52,8 +52,14 @@ func effectiveHours(v types.Number, def, minHours int64) (hours int64, valid boo
 // plan would replace it. It stays silent while either value is invalid, so a
 // bad validity_period_hours is not blamed on early_renewal_hours too.
 func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *diag.Diagnostics) {
-	validity, vValid := effectiveHours(m.ValidityPeriodHours, d.validityHours, 1)
-	early, eValid := effectiveHours(m.EarlyRenewalHours, d.earlyRenewalHours, 0)
+	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, d, diags)
+}
+
+// validateRenewalWindow is the check of certificateModel.validateRenewalWindow
+// on plain values, for every managed kind.
+func validateRenewalWindow(validityHours, earlyRenewalHours types.Number, d certificateDefaults, diags *diag.Diagnostics) {
+	validity, vValid := effectiveHours(validityHours, d.validityHours, 1)
+	early, eValid := effectiveHours(earlyRenewalHours, d.earlyRenewalHours, 0)
 	if !vValid || !eValid || early < validity {
 		return
 	}

@@ -71,6 +71,16 @@ type deployed struct {
 // with the rendered daemon.json. waitForTLS is false when the test expects
 // the client to refuse the daemon.
 func deploy(t *testing.T, engine *dockerdtest.Engine, s *tfjson.State, waitForTLS bool) (*deployed, error) {
+	leaves, err := readLeaves(s)
+	if err != nil {
+		return nil, err
+	}
+	return deployLeaves(t, engine, s, leaves, waitForTLS)
+}
+
+// deployLeaves is deploy with the leaves given, wherever the state holds
+// them (a bulk resource's entries, say).
+func deployLeaves(t *testing.T, engine *dockerdtest.Engine, s *tfjson.State, leaves *testLeaves, waitForTLS bool) (*deployed, error) {
 	cfg, err := stringAttrs(s, daemonConfig, "daemon_json", "systemd_dropin", "cert_dir", "config_file")
 	if err != nil {
 		return nil, err
@@ -80,10 +90,6 @@ func deploy(t *testing.T, engine *dockerdtest.Engine, s *tfjson.State, waitForTL
 		return nil, err
 	}
 	ca, err := readIssued(s, "dockertls_ca.test")
-	if err != nil {
-		return nil, err
-	}
-	leaves, err := readLeaves(s)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,6 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -98,7 +97,7 @@ func recordingFactories(t *testing.T, env *testEnv) (map[string]func() (tfprotov
 	log := &mintLog{}
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"dockertls": func() (tfprotov6.ProviderServer, error) {
-			srv, err := providerserver.NewProtocol6WithError(newWithClock("test", env.clock)())()
+			srv, err := newProtocol6WithClock("test", env.clock)()
 			return &openRecorder{ProviderServer: srv, log: log, resultType: resultType}, err
 		},
 		"echo": echoprovider.NewProviderServer(),

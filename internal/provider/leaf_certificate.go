@@ -34,15 +34,21 @@ type caInputs struct {
 	CAPrivateKeyPEMWO types.String `tfsdk:"ca_private_key_pem_wo"`
 }
 
-// leafModel is a managed certificate signed by a CA given as PEM.
-// ca_cert_fingerprint_sha256 records which CA signed it, so that a new CA
-// replaces the certificate without the state having to keep the CA
+// leafCA is the signing CA of managed certificates, as a resource holds it:
+// one certificate per resource (leafModel) or many (the bulk resources).
+// ca_cert_fingerprint_sha256 records which CA signed the certificates, so
+// that a new CA re-issues them without the state having to keep the CA
 // certificate. It lives here rather than in caInputs: the ephemeral resource
 // stores nothing, so it has no use for it.
-type leafModel struct {
-	certificateModel
+type leafCA struct {
 	caInputs
 	CACertFingerprintSHA256 types.String `tfsdk:"ca_cert_fingerprint_sha256"`
+}
+
+// leafModel is a managed certificate signed by a CA given as PEM.
+type leafModel struct {
+	certificateModel
+	leafCA
 }
 
 var (
@@ -176,14 +182,21 @@ func (m *caInputs) source() caSource {
 	return caSource{cert: cert, certPath: certPath, key: key, keyPath: keyPath}
 }
 
-// withConfigCA returns the plan model with the write-only CA certificate and
+// withConfig returns the CA of a plan with the write-only CA certificate and
 // key taken from the configuration, the only place Terraform passes them.
 // The result is for checking and issuing, never for setting the plan or the
 // state.
+func (m leafCA) withConfig(config *leafCA) leafCA {
+	m.CACertPEMWO = config.CACertPEMWO
+	m.CAPrivateKeyPEMWO = config.CAPrivateKeyPEMWO
+	return m
+}
+
+// withConfigCA returns the plan model with the configuration's write-only
+// CA values (see leafCA.withConfig).
 func (m *leafModel) withConfigCA(config *leafModel) *leafModel {
 	withCA := *m
-	withCA.CACertPEMWO = config.CACertPEMWO
-	withCA.CAPrivateKeyPEMWO = config.CAPrivateKeyPEMWO
+	withCA.leafCA = m.withConfig(&config.leafCA)
 	return &withCA
 }
 
@@ -299,8 +312,8 @@ func (m *caInputs) validateIssuer(profile pki.Profile, certWording, keyWording o
 	}
 }
 
-// validateIssuer checks the configuration of a managed leaf.
-func (m *leafModel) validateIssuer(profile pki.Profile, diags *diag.Diagnostics) {
+// validateIssuer checks the CA inputs of managed leaves.
+func (m *leafCA) validateIssuer(profile pki.Profile, diags *diag.Diagnostics) {
 	m.caInputs.validateIssuer(profile, managedCACertWording, managedCAKeyWording, diags)
 }
 
@@ -324,16 +337,24 @@ func (m *leafModel) planLeaf(profile pki.Profile, config, state *leafModel, now 
 		return nil
 	}
 	withCA.checkLeaf(now, diags)
-	if m.CACertFingerprintSHA256.IsUnknown() || !m.CACertFingerprintSHA256.Equal(state.storedCAFingerprint()) {
+	if m.caChanged(&state.leafCA) {
 		return []path.Path{caFingerprintPath}
 	}
 	return nil
 }
 
+// caChanged reports whether the planned CA (its fingerprint planned
+// already) may differ from the one that signed the stored certificates:
+// when its fingerprint differs, or is not known yet (the CA is being
+// replaced in the same plan).
+func (m *leafCA) caChanged(state *leafCA) bool {
+	return m.CACertFingerprintSHA256.IsUnknown() || !m.CACertFingerprintSHA256.Equal(state.storedCAFingerprint())
+}
+
 // storedCAFingerprint is the fingerprint of the CA that signed the stored
 // certificate. A state written before ca_cert_fingerprint_sha256 existed
 // holds the CA certificate itself in ca_cert_pem.
-func (m *leafModel) storedCAFingerprint() types.String {
+func (m *leafCA) storedCAFingerprint() types.String {
 	if m.CACertFingerprintSHA256.IsNull() {
 		return caFingerprint(m.CACertPEM)
 	}

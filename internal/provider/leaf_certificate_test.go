@@ -22,7 +22,7 @@ import (
 )
 
 func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
-	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}}
+	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}}}
 	m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(validityHours))
 	return m
 }
@@ -59,7 +59,7 @@ func TestCheckNewLeaf_WarnsWhenLeafOutlivesCA(t *testing.T) {
 
 func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 	t.Parallel()
-	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}}
+	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}}}
 	m.ValidityPeriodHours = types.NumberValue(big.NewFloat(10))
 	var diags diag.Diagnostics
 	m.checkNewLeaf(pki.ProfileClient, time.Now(), &diags)
@@ -279,7 +279,7 @@ func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &leafModel{caInputs: caInputs{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}}
+	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}}}
 	m.CertPEM = types.StringValue(leaf.CertPEM)
 	return m
 }

@@ -34,7 +34,14 @@ type modelField struct {
 	name  string
 	index []int
 	typ   attr.Type
+	// raw: the field is a tftypes.Value, kept as Terraform sent it. A bulk
+	// resource's maps of a thousand objects are read and built entry by
+	// entry; converting them into framework values first would cost more
+	// than everything else the provider does with them.
+	raw bool
 }
+
+var rawValueType = reflect.TypeFor[tftypes.Value]()
 
 // codecs caches one codec per model type; building one checks that the
 // model and the schema have exactly the same attributes.
@@ -84,13 +91,14 @@ func newModelCodec[M any](s schema.Schema) (*modelCodec[M], error) {
 			if !ok {
 				return fmt.Errorf("%s: field %s has tag %q, which the schema does not define", t, f.Name, name)
 			}
-			if !f.Type.Implements(reflect.TypeFor[attr.Value]()) {
-				return fmt.Errorf("%s: field %s is a %s, not a framework value", t, f.Name, f.Type)
+			raw := f.Type == rawValueType
+			if !raw && !f.Type.Implements(reflect.TypeFor[attr.Value]()) {
+				return fmt.Errorf("%s: field %s is a %s, not a framework value or a tftypes.Value", t, f.Name, f.Type)
 			}
 			if slices.ContainsFunc(c.fields, func(m modelField) bool { return m.name == name }) {
 				return fmt.Errorf("%s: two fields have tag %q", t, name)
 			}
-			c.fields = append(c.fields, modelField{name: name, index: at, typ: a.GetType()})
+			c.fields = append(c.fields, modelField{name: name, index: at, typ: a.GetType(), raw: raw})
 		}
 		return nil
 	}
@@ -124,6 +132,10 @@ func (c *modelCodec[M]) get(ctx context.Context, raw tftypes.Value, dst *M) diag
 	}
 	model := reflect.ValueOf(dst).Elem()
 	for _, f := range c.fields {
+		if f.raw {
+			model.FieldByIndex(f.index).Set(reflect.ValueOf(values[f.name]))
+			continue
+		}
 		v, err := f.typ.ValueFromTerraform(ctx, values[f.name])
 		if err != nil {
 			diags.AddError("Provider error reading a resource", fmt.Sprintf("Attribute %s: %s. This is always a bug in the provider: please report it.", f.name, err))
@@ -146,6 +158,14 @@ func (c *modelCodec[M]) value(ctx context.Context, src *M) (tftypes.Value, diag.
 	model := reflect.ValueOf(src).Elem()
 	values := make(map[string]tftypes.Value, len(c.fields))
 	for _, f := range c.fields {
+		if f.raw {
+			v := model.FieldByIndex(f.index).Interface().(tftypes.Value)
+			if v.Type() == nil { // the zero Value: null
+				v = tftypes.NewValue(f.typ.TerraformType(ctx), nil)
+			}
+			values[f.name] = v
+			continue
+		}
 		av := model.FieldByIndex(f.index).Interface().(attr.Value)
 		var v tftypes.Value
 		var err error

@@ -134,7 +134,7 @@ func TestModelCodecRefusesMismatchedModels(t *testing.T) {
 		"no field for the schema's attributes [b]": codecErr[missing](s),
 		"which the schema does not define":         codecErr[extra](s),
 		`two fields have tag "b"`:                  codecErr[twice](s),
-		"not a framework value":                    codecErr[notValue](s),
+		"not a framework value or a tftypes.Value": codecErr[notValue](s),
 	} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("want an error with %q, got %v", name, err)
@@ -145,4 +145,61 @@ func TestModelCodecRefusesMismatchedModels(t *testing.T) {
 func codecErr[M any](s schema.Schema) error {
 	_, err := newModelCodec[M](s)
 	return err
+}
+
+// TestModelCodecRawFields: a model's tftypes.Value fields (the bulk
+// resources' maps) pass through as Terraform sent them, and a zero one
+// encodes as null.
+func TestModelCodecRawFields(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newRPCFixture(t)
+	for _, kind := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
+		in := f.bulk(kind, 3, 0)
+		state := f.value(in.typ, in.state)
+		var s schema.Schema
+		var got tftypes.Value
+		switch kind {
+		case "dockertls_server_certs":
+			s = serverCertsKind{}.schema()
+			got = roundTrip[serverCertsModel](t, s, state)
+		default:
+			s = clientCertsKind{}.schema()
+			got = roundTrip[clientCertsModel](t, s, state)
+		}
+		if !got.Equal(state) {
+			t.Errorf("%s: the codec writes\n%v\nfrom\n%v", kind, got, state)
+		}
+	}
+	type raw struct {
+		A tftypes.Value `tfsdk:"a"`
+	}
+	s := schema.Schema{Attributes: map[string]schema.Attribute{"a": schema.MapAttribute{ElementType: types.StringType, Optional: true}}}
+	codec, err := newModelCodec[raw](s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, diags := codec.value(ctx, &raw{})
+	want := tftypes.NewValue(s.Type().TerraformType(ctx), map[string]tftypes.Value{"a": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, nil)})
+	if diags.HasError() || !v.Equal(want) {
+		t.Errorf("a zero tftypes.Value field encodes to %v (%v), want null", v, diags)
+	}
+}
+
+func roundTrip[M any](t *testing.T, s schema.Schema, v tftypes.Value) tftypes.Value {
+	t.Helper()
+	ctx := context.Background()
+	codec, err := newModelCodec[M](s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m M
+	if diags := codec.get(ctx, v, &m); diags.HasError() {
+		t.Fatal(diags)
+	}
+	out, diags := codec.value(ctx, &m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return out
 }

@@ -69,6 +69,8 @@ func (p *dockerTLSProvider) Resources(context.Context) []func() resource.Resourc
 		NewCAResource,
 		NewServerCertResource,
 		NewClientCertResource,
+		NewServerCertsResource,
+		NewClientCertsResource,
 	}
 }
 

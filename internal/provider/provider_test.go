@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -46,7 +45,7 @@ func newTestEnvAt(t *testing.T, start time.Time) *testEnv {
 	return &testEnv{
 		clock: clk,
 		factories: map[string]func() (tfprotov6.ProviderServer, error){
-			"dockertls": providerserver.NewProtocol6WithError(newWithClock("test", clk)()),
+			"dockertls": newProtocol6WithClock("test", clk),
 		},
 	}
 }

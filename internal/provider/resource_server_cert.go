@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -123,25 +124,75 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
 	m.validateIssuer(pki.ProfileServer, diags)
 	if !m.DNSNames.IsUnknown() && !m.IPAddresses.IsUnknown() {
-		if n := len(m.DNSNames.Elements()) + len(m.IPAddresses.Elements()); n > pki.MaxSubjectAltNames {
-			diags.AddAttributeError(path.Root("dns_names"), "Too many subjectAltNames",
-				fmt.Sprintf("dns_names and ip_addresses hold %d entries together. %s.", n, capitalize(pki.ErrTooManySubjectAltNames.Error())))
-		}
+		checkSANCount(len(m.DNSNames.Elements())+len(m.IPAddresses.Elements()), rootSANPaths, diags)
 	}
 	dnsNames, ips, known, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
-	if !known {
-		return
+	if known {
+		checkServerNames(dnsNames, ips, !m.CommonName.IsNull(), rootSANPaths, diags)
 	}
+}
+
+// sanPaths are where a server certificate's names are configured: the
+// resource's own attributes, or one entry of dockertls_server_certs' hosts.
+// The checks below take plain values and these paths, so every kind runs
+// the same checks and each diagnostic names the attribute at fault.
+type sanPaths struct{ dnsNames, ipAddresses, commonName path.Path }
+
+// sanPathsAt are the names' paths under base.
+func sanPathsAt(base path.Path) sanPaths {
+	return sanPaths{dnsNames: base.AtName("dns_names"), ipAddresses: base.AtName("ip_addresses"), commonName: base.AtName("common_name")}
+}
+
+// rootSANPaths are dockertls_server_cert's own attributes.
+var rootSANPaths = sanPathsAt(path.Empty())
+
+// checkSANCount refuses more than pki.MaxSubjectAltNames names and
+// addresses; n counts them before their values are known.
+func checkSANCount(n int, at sanPaths, diags *diag.Diagnostics) {
+	if n > pki.MaxSubjectAltNames {
+		diags.AddAttributeError(at.dnsNames, "Too many subjectAltNames",
+			fmt.Sprintf("%s and %s hold %d entries together. %s.", at.dnsNames, at.ipAddresses, n, capitalize(pki.ErrTooManySubjectAltNames.Error())))
+	}
+}
+
+// checkServerNames checks a server certificate's known names: at least one
+// subjectAltName, and one that can be the common name unless it is set.
+// The attribute validators have checked each name.
+func checkServerNames(dnsNames, ips []string, commonNameSet bool, at sanPaths, diags *diag.Diagnostics) {
 	if len(dnsNames) == 0 && len(ips) == 0 {
-		diags.AddAttributeError(path.Root("dns_names"), "Server certificate without subjectAltNames",
-			pki.ErrNoSubjectAltNames.Error()+". Set dns_names, ip_addresses or both.")
+		diags.AddAttributeError(at.dnsNames, "Server certificate without subjectAltNames",
+			fmt.Sprintf("%s. Set %s, %s or both.", pki.ErrNoSubjectAltNames, at.dnsNames, at.ipAddresses))
 	}
-	if m.CommonName.IsNull() {
+	if !commonNameSet {
 		if _, err := deriveCommonName(dnsNames, ips); err != nil {
-			diags.AddAttributeError(path.Root("common_name"), "No default common name", err.Error())
+			diags.AddAttributeError(at.commonName, "No default common name", noCommonNameDetail(at))
 		}
 	}
+}
+
+// serverNamesRequest adds a server certificate's names to req: the
+// subjectAltNames, and the common name derived from them unless it is set.
+// It reports whether they were usable.
+func serverNamesRequest(req *pki.Request, dnsNames, ips []string, at sanPaths, diags *diag.Diagnostics) bool {
+	req.DNSNames = dnsNames
+	for _, s := range ips {
+		ip, err := pki.ParseIPAddress(s)
+		if err != nil {
+			diags.AddAttributeError(at.ipAddresses, "Invalid IP address", err.Error())
+			return false
+		}
+		req.IPAddresses = append(req.IPAddresses, ip)
+	}
+	if req.CommonName == "" {
+		cn, err := deriveCommonName(dnsNames, ips)
+		if err != nil {
+			diags.AddAttributeError(at.commonName, "No default common name", noCommonNameDetail(at))
+			return false
+		}
+		req.CommonName = cn
+	}
+	return true
 }
 
 // deriveCommonName is the default common name: the first DNS name short
@@ -156,11 +207,19 @@ func deriveCommonName(dnsNames, ips []string) (string, error) {
 		return ips[0], nil
 	}
 	if len(dnsNames) > 0 {
-		return "", fmt.Errorf("common_name defaults to the first of dns_names that is at most %d characters long, "+
-			"the most a common name may hold, but every DNS name is longer. Set common_name to a shorter name: "+
-			"clients check the DNS names, not the common name", maxSubjectText)
+		return "", errNoCommonName
 	}
 	return "", nil
+}
+
+// errNoCommonName: every DNS name is too long for a common name and there
+// is no IP address. noCommonNameDetail words it with the attributes' paths.
+var errNoCommonName = errors.New("no subjectAltName fits in a common name")
+
+func noCommonNameDetail(at sanPaths) string {
+	return fmt.Sprintf("%s defaults to the first of %s that is at most %d characters long, the most a common name may "+
+		"hold, but every DNS name is longer. Set %s to a shorter name: clients check the DNS names, not the common name.",
+		at.commonName, at.dnsNames, maxSubjectText, at.commonName)
 }
 
 // modifyPlan derives the common name whenever the configuration leaves it
@@ -186,14 +245,8 @@ func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now
 	dnsNames, ips, _, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
 	req := m.request(pki.ProfileServer)
-	req.DNSNames = dnsNames
-	for _, s := range ips {
-		ip, err := pki.ParseIPAddress(s)
-		if err != nil {
-			diags.AddAttributeError(path.Root("ip_addresses"), "Invalid IP address", err.Error())
-			return nil
-		}
-		req.IPAddresses = append(req.IPAddresses, ip)
+	if !serverNamesRequest(&req, dnsNames, ips, rootSANPaths, diags) {
+		return nil
 	}
 	return m.issueLeaf(req, &config.leafModel, now, diags)
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -54,8 +53,13 @@ type rpcInstance struct {
 
 func newRPCFixture(tb testing.TB) *rpcFixture {
 	tb.Helper()
+	return newRPCFixtureOn(tb, NewProtocol6Server("bench")())
+}
+
+// newRPCFixtureOn is newRPCFixture on a given protocol server.
+func newRPCFixtureOn(tb testing.TB, server tfprotov6.ProviderServer) *rpcFixture {
+	tb.Helper()
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("bench")())()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(rpcDiags(schemas.Diagnostics)) > 0 {
 		tb.Fatalf("GetProviderSchema: %v %v", err, rpcDiags(schemas.Diagnostics))

@@ -89,16 +89,19 @@ func noControlCharacters() validator.String {
 	return stringCheck{
 		summary:     "Control character in a certificate subject",
 		description: "value must contain no control characters",
-		check: func(s string) error {
-			for i, r := range []rune(s) {
-				if unicode.IsControl(r) {
-					return fmt.Errorf("the value has the control character %U at character %d: a certificate's subject "+
-						"holds printable text only; remove it (a trailing newline often comes from file())", r, i+1)
-				}
-			}
-			return nil
-		},
+		check:       controlCharacterError,
 	}
+}
+
+// controlCharacterError is noControlCharacters' check on a plain value.
+func controlCharacterError(s string) error {
+	for i, r := range []rune(s) {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("the value has the control character %U at character %d: a certificate's subject "+
+				"holds printable text only; remove it (a trailing newline often comes from file())", r, i+1)
+		}
+	}
+	return nil
 }
 
 // wholeHoursValidator checks a number attribute that counts hours. The

@@ -1,0 +1,459 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// The bulk resources issue one certificate per entry of a map, all signed by
+// one CA with one key algorithm and validity. Terraform's cost grows faster
+// than linearly with the number of resource instances, so a fleet is
+// cheaper as a few instances holding many certificates than as one instance
+// per certificate.
+//
+// Nothing forces replacement: every change is an in-place update, and
+// ModifyPlan decides per entry. An entry whose own inputs, the CA, the key
+// algorithm and the validity are unchanged, and which is not due for
+// renewal, keeps its certificate and key exactly as the state holds them;
+// every other entry's certificate and key are planned unknown, and Update
+// issues exactly those. A removed entry leaves both maps.
+//
+// The maps are read and built as tftypes values, entry by entry: a
+// framework value per entry, or reflection per entry, would cost more than
+// everything else the provider does with a thousand certificates.
+
+// bulkKind is what one bulk resource (server or client certificates) adds
+// to the life cycle they share.
+type bulkKind interface {
+	typeNameSuffix() string
+	schema() schema.Schema
+	profile() pki.Profile
+	// entriesPath is the map of entries, hosts or clients.
+	entriesPath() path.Path
+	// checkEntry checks what is known of one entry, with the single
+	// resource's attribute validators and checks; at is the entry's path.
+	checkEntry(ctx context.Context, name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics)
+	// entryRequest adds an entry's subject and names to req. Every value is
+	// known and checked when it is called.
+	entryRequest(name string, attrs map[string]tftypes.Value, at path.Path, req *pki.Request, diags *diag.Diagnostics) bool
+}
+
+// bulkModel holds the attributes both bulk resources share. Resource models
+// embed it and add their map of entries.
+type bulkModel struct {
+	leafCA
+	KeyAlgorithm        types.String  `tfsdk:"key_algorithm"`
+	ValidityPeriodHours types.Number  `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours   types.Number  `tfsdk:"early_renewal_hours"`
+	Certs               tftypes.Value `tfsdk:"certs"`
+	PrivateKeys         tftypes.Value `tfsdk:"private_keys"`
+}
+
+// bulkModelPtr is a pointer to a bulk resource model.
+type bulkModelPtr[M any] interface {
+	*M
+	bulk() *bulkModel
+	// entries is the map of entries, as a tftypes map of objects.
+	entries() tftypes.Value
+}
+
+// The attributes of one entry of certs.
+const (
+	certPEMAttr         = "cert_pem"
+	serialNumberAttr    = "serial_number"
+	fingerprintAttr     = "cert_fingerprint_sha256"
+	validityStartAttr   = "validity_start_time"
+	validityEndAttr     = "validity_end_time"
+	readyForRenewalAttr = "ready_for_renewal"
+)
+
+const (
+	// bulkNamesInWarnings is how many entries a warning names before it
+	// says how many more there are.
+	bulkNamesInWarnings  = 10
+	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
+)
+
+// bulkResource implements the Terraform life cycle of both bulk kinds.
+type bulkResource[M any, P bulkModelPtr[M]] struct {
+	kind bulkKind
+	providerClock
+}
+
+func (r *bulkResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.kind.typeNameSuffix()
+}
+
+func (r *bulkResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.kind.schema()
+}
+
+func (r *bulkResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configureClock(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig runs the single resources' checks: the renewal window, the
+// CA, and each entry's, with diagnostics that name the entry's key.
+func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config M
+	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
+		return
+	}
+	m := P(&config).bulk()
+	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &resp.Diagnostics)
+	m.validateIssuer(r.kind.profile(), &resp.Diagnostics)
+	entries, known := mapEntries(P(&config).entries())
+	if !known {
+		return
+	}
+	for _, name := range sortedKeys(entries) {
+		at := r.kind.entriesPath().AtMapKey(name)
+		attrs, ok := objectAttrs(entries[name])
+		if entries[name].IsNull() {
+			resp.Diagnostics.AddAttributeError(at, "Null entry", fmt.Sprintf("%s is null. Remove the entry, or give it an object.", at))
+			continue
+		}
+		if ok {
+			r.kind.checkEntry(ctx, name, attrs, at, &resp.Diagnostics)
+		}
+	}
+}
+
+// bulkPlan is what ModifyPlan decided for each entry.
+type bulkPlan struct {
+	certs, keys map[string]tftypes.Value
+	issue       []string // entries planned unknown, to be issued
+	kept        []string // entries that keep their certificate and key
+	renew       []string // entries issued again because they are due for renewal
+	unreadable  []string // entries whose stored expiry does not parse
+}
+
+func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroying
+	}
+	planned, diags := r.plan(ctx, req.Plan.Raw, req.Config.Raw, req.State.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.Plan.Raw = planned
+	}
+}
+
+// plan decides, from the proposed new state (with the schema's defaults
+// applied), the configuration and the prior state (null when creating),
+// what every entry becomes: see planEntries. The resource's ModifyPlan and
+// the protocol server's fast path (bulkServer) both call it.
+func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var plan, config M
+	if !r.get(ctx, planRaw, &plan, &diags) || !r.get(ctx, configRaw, &config, &diags) {
+		return tftypes.Value{}, diags
+	}
+	var state *M
+	if !stateRaw.IsNull() {
+		state = new(M)
+		if !r.get(ctx, stateRaw, state, &diags) {
+			return tftypes.Value{}, diags
+		}
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return tftypes.Value{}, diags
+	}
+	now := r.now()
+	m := P(&plan).bulk()
+	ca := m.withConfig(&P(&config).bulk().leafCA)
+	src := ca.source()
+	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	m.nullWriteOnly()
+
+	entries, known := mapEntries(P(&plan).entries())
+	if !known {
+		// Which entries there will be is not known yet: neither is anything
+		// about them.
+		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
+		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
+		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		v := r.value(ctx, &plan, &diags)
+		return v, diags
+	}
+	var prior *bulkModel
+	var priorEntries map[string]tftypes.Value
+	if state != nil {
+		prior = P(state).bulk()
+		priorEntries, _ = mapEntries(P(state).entries())
+	}
+	decided := planEntries(ot, m, prior, entries, priorEntries, now)
+	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
+	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
+
+	if len(decided.issue) > 0 {
+		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+	}
+	if len(decided.kept) > 0 {
+		checkKeptLeaves(src, decided.kept, decided.certs, now, &diags)
+	}
+	certsPath := path.Root("certs")
+	if len(decided.renew) > 0 {
+		diags.AddAttributeWarning(certsPath, "Certificates due for renewal: issuing them again",
+			fmt.Sprintf("%s inside the renewal window (early_renewal_hours before expiry) or expired: %s. This plan "+
+				"issues a new certificate and key for each of them, in place; every other entry keeps its certificate and key.",
+				countCertificates(len(decided.renew)), listNames(decided.renew)))
+	}
+	if len(decided.unreadable) > 0 {
+		diags.AddAttributeWarning(certsPath, "Unreadable certificates in state: issuing them again",
+			fmt.Sprintf("The state holds a validity_end_time that is not an RFC 3339 time for %s, so their expiry cannot be "+
+				"read. This plan issues new certificates in their place.", listNames(decided.unreadable)))
+	}
+	if diags.HasError() {
+		return tftypes.Value{}, diags
+	}
+	v := r.value(ctx, &plan, &diags)
+	return v, diags
+}
+
+func (r *bulkResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.State.Raw = newState
+	}
+}
+
+func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.State.Raw = newState
+	}
+}
+
+// apply issues every entry the plan left unknown, all of them concurrently
+// (pki.IssueAll), and keeps every other entry as planned, byte for byte,
+// returning the new state. Terraform has called ValidateConfig again with
+// the values that were unknown at plan time, so the entries' checks need
+// not be repeated.
+func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	newState := r.issue(ctx, planRaw, configRaw, &diags)
+	return newState, diags
+}
+
+func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
+	var plan, config M
+	if !r.get(ctx, planRaw, &plan, diags) || !r.get(ctx, configRaw, &config, diags) {
+		return tftypes.Value{}
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return tftypes.Value{}
+	}
+	now := r.now()
+	m := P(&plan).bulk()
+	ca := m.withConfig(&P(&config).bulk().leafCA)
+	src := ca.source()
+	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	m.nullWriteOnly()
+	entries, known := mapEntries(P(&plan).entries())
+	if !known {
+		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
+			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
+		return tftypes.Value{}
+	}
+	plannedCerts, _ := mapEntries(m.Certs)
+	plannedKeys, _ := mapEntries(m.PrivateKeys)
+	certs := make(map[string]tftypes.Value, len(entries))
+	keys := make(map[string]tftypes.Value, len(entries))
+	var names []string
+	var reqs []pki.Request
+	for _, name := range sortedKeys(entries) {
+		cert, key := plannedCerts[name], plannedKeys[name]
+		if cert.IsKnown() && key.IsKnown() && !cert.IsNull() && !key.IsNull() {
+			attrs, _ := objectAttrs(cert)
+			if !attrs[readyForRenewalAttr].IsKnown() {
+				// The window was unknown at plan time; decide with the applied value.
+				notAfter, _ := certNotAfter(cert)
+				due := pki.ReadyForRenewal(notAfter, hoursToDuration(m.EarlyRenewalHours), now)
+				cert = withReadyForRenewal(ot, cert, tftypes.NewValue(tftypes.Bool, due))
+			}
+			certs[name], keys[name] = cert, key
+			continue
+		}
+		at := r.kind.entriesPath().AtMapKey(name)
+		attrs, ok := objectAttrs(entries[name])
+		if !ok {
+			diags.AddAttributeError(at, "Entry unknown at apply time", fmt.Sprintf("%s must be known when its certificate is issued.", at))
+			continue
+		}
+		req := pki.Request{
+			Profile:      r.kind.profile(),
+			KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
+			Validity:     hoursToDuration(m.ValidityPeriodHours),
+		}
+		var d diag.Diagnostics
+		if r.kind.entryRequest(name, attrs, at, &req, &d) {
+			names, reqs = append(names, name), append(reqs, req)
+		}
+		diags.Append(namingEntry(d, at)...)
+	}
+	if diags.HasError() {
+		return tftypes.Value{}
+	}
+	if len(reqs) > 0 {
+		iss, d := src.issuer(r.kind.profile())
+		if diags.Append(d...); diags.HasError() {
+			return tftypes.Value{}
+		}
+		if iss == nil {
+			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
+				src.certPath, src.keyPath))
+			return tftypes.Value{}
+		}
+		issued, errs := pki.IssueAll(reqs, iss, now)
+		for i, name := range names {
+			if errs[i] != nil {
+				at := r.kind.entriesPath().AtMapKey(name)
+				diags.AddAttributeError(at, fmt.Sprintf("Could not issue the %s certificate", r.kind.profile()),
+					fmt.Sprintf("%s: %s", at, errs[i]))
+				continue
+			}
+			certs[name] = issuedCertValue(ot, issued[i], m.EarlyRenewalHours, now)
+			keys[name] = tftypes.NewValue(tftypes.String, issued[i].PrivateKeyPEM)
+		}
+		if diags.HasError() {
+			return tftypes.Value{}
+		}
+		// Log the names only: never the model, which holds key material.
+		tflog.Info(ctx, "issued certificates", map[string]any{
+			"resource": r.kind.typeNameSuffix(), "count": len(names), "entries": names,
+		})
+	}
+	m.Certs = tftypes.NewValue(ot.certs, certs)
+	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
+	return r.value(ctx, &plan, diags)
+}
+
+// issuedCertValue is a freshly issued certificate as an entry of certs.
+func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now time.Time) tftypes.Value {
+	var o certificateOutputs
+	o.setOutputs(c)
+	return tftypes.NewValue(t.cert, map[string]tftypes.Value{
+		certPEMAttr:         tftypes.NewValue(tftypes.String, o.CertPEM.ValueString()),
+		serialNumberAttr:    tftypes.NewValue(tftypes.String, o.SerialNumber.ValueString()),
+		fingerprintAttr:     tftypes.NewValue(tftypes.String, o.CertFingerprintSHA256.ValueString()),
+		validityStartAttr:   tftypes.NewValue(tftypes.String, o.ValidityStartTime.ValueString()),
+		validityEndAttr:     tftypes.NewValue(tftypes.String, o.ValidityEndTime.ValueString()),
+		readyForRenewalAttr: tftypes.NewValue(tftypes.Bool, pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(window), now)),
+	})
+}
+
+// Read re-evaluates ready_for_renewal of every entry, and leaves the state
+// as it was read when none changed.
+func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	refreshed, changed, diags := r.refresh(ctx, req.State.Raw)
+	if resp.Diagnostics.Append(diags...); changed && !resp.Diagnostics.HasError() {
+		resp.State.Raw = refreshed
+	}
+}
+
+// refresh returns the state with every entry's ready_for_renewal
+// re-evaluated; changed is false when none changed.
+func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value) (refreshed tftypes.Value, changed bool, diags diag.Diagnostics) {
+	var state M
+	if !r.get(ctx, stateRaw, &state, &diags) {
+		return tftypes.Value{}, false, diags
+	}
+	m := P(&state).bulk()
+	certs, known := mapEntries(m.Certs)
+	if !known || m.EarlyRenewalHours.IsUnknown() {
+		return tftypes.Value{}, false, diags
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return tftypes.Value{}, false, diags
+	}
+	now := r.now()
+	window := hoursToDuration(m.EarlyRenewalHours)
+	var updated, due []string
+	for _, name := range sortedKeys(certs) {
+		notAfter, ok := certNotAfter(certs[name])
+		if !ok {
+			// Not an error: refresh must succeed for the plan to issue the
+			// certificate again, which the plan's warning explains.
+			tflog.Warn(ctx, "unreadable certificate in state", map[string]any{"entry": name, "reason": bulkUnreadableReason})
+		}
+		ready := !ok || pki.ReadyForRenewal(notAfter, window, now)
+		if ready {
+			due = append(due, name)
+		}
+		cert := withReadyForRenewal(ot, certs[name], tftypes.NewValue(tftypes.Bool, ready))
+		if !cert.Equal(certs[name]) {
+			certs[name] = cert
+			updated = append(updated, name)
+		}
+	}
+	if len(due) > 0 {
+		tflog.Info(ctx, "certificates due for renewal", map[string]any{"entries": due})
+	}
+	if len(updated) == 0 {
+		return stateRaw, false, diags
+	}
+	m.Certs = tftypes.NewValue(ot.certs, certs)
+	refreshed = r.value(ctx, &state, &diags)
+	return refreshed, !diags.HasError(), diags
+}
+
+// Delete has nothing to do: the certificates exist only in the state.
+func (r *bulkResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// bulkTypes are the Terraform types of the outputs, from the schema.
+type bulkTypes struct {
+	certs, keys, cert tftypes.Type
+}
+
+func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		return bulkTypes{}, fmt.Errorf("%s. This is always a bug in the provider: please report it", err)
+	}
+	certs, ok := codec.objectType.AttributeTypes["certs"].(tftypes.Map)
+	if !ok {
+		return bulkTypes{}, fmt.Errorf("certs is not a map. This is always a bug in the provider: please report it")
+	}
+	return bulkTypes{certs: certs, keys: codec.objectType.AttributeTypes["private_keys"], cert: certs.ElementType}, nil
+}
+
+// get and value convert through the model's codec, as certificateResource does.
+func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return false
+	}
+	diags.Append(codec.get(ctx, raw, dst)...)
+	return !diags.HasError()
+}
+
+// value encodes a model as the object Terraform holds.
+func (r *bulkResource[M, P]) value(ctx context.Context, src *M, diags *diag.Diagnostics) tftypes.Value {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return tftypes.Value{}
+	}
+	v, d := codec.value(ctx, src)
+	diags.Append(d...)
+	return v
+}

@@ -1,0 +1,170 @@
+package provider
+
+import (
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// The per-entry decisions of a bulk resource's plan: which entries keep
+// their certificate and key, which are issued again and why, and the
+// warnings about the CA of those kept.
+
+// nullWriteOnly clears the write-only attributes, which Terraform sends in
+// the proposed new state but which no plan or state may hold.
+func (m *bulkModel) nullWriteOnly() {
+	m.CACertPEMWO = types.StringNull()
+	m.CAPrivateKeyPEMWO = types.StringNull()
+}
+
+// planEntries decides, entry by entry, what the plan keeps and what it
+// issues. prior is nil when the resource is being created.
+func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value, now time.Time) bulkPlan {
+	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
+	var priorCerts, priorKeys map[string]tftypes.Value
+	reissueAll := prior == nil || m.caChanged(&prior.leafCA) ||
+		!m.KeyAlgorithm.Equal(prior.KeyAlgorithm) || !m.ValidityPeriodHours.Equal(prior.ValidityPeriodHours)
+	if !reissueAll {
+		priorCerts, _ = mapEntries(prior.Certs)
+		priorKeys, _ = mapEntries(prior.PrivateKeys)
+	}
+	unknownCert := tftypes.NewValue(t.cert, tftypes.UnknownValue)
+	unknownKey := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	for _, name := range sortedKeys(entries) {
+		cert, hasCert := priorCerts[name]
+		key, hasKey := priorKeys[name]
+		before, existed := priorEntries[name]
+		if reissueAll || !hasCert || !hasKey || !existed || !cert.IsFullyKnown() || !key.IsKnown() ||
+			!entries[name].Equal(before) {
+			p.certs[name], p.keys[name] = unknownCert, unknownKey
+			p.issue = append(p.issue, name)
+			continue
+		}
+		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, !m.EarlyRenewalHours.Equal(prior.EarlyRenewalHours), now)
+		if due {
+			p.certs[name], p.keys[name] = unknownCert, unknownKey
+			p.issue = append(p.issue, name)
+			if unreadable {
+				p.unreadable = append(p.unreadable, name)
+			} else {
+				p.renew = append(p.renew, name)
+			}
+			continue
+		}
+		p.certs[name], p.keys[name] = withReadyForRenewal(t, cert, ready), key
+		p.kept = append(p.kept, name)
+	}
+	return p
+}
+
+// plannedRenewal is a kept certificate's ready_for_renewal under the planned
+// window: false, or unknown while the window is. due is true when the
+// certificate must be issued again, unreadable when its expiry does not
+// parse (which counts as due, as in the single resources).
+//
+// Under an unchanged window, due is the ready_for_renewal that refresh
+// stored, not a judgement of the time now. Terraform plans each resource
+// again when it applies the plan, and requires the same result: judged
+// against the clock, an entry whose renewal time fell between the plan and
+// its approval would be planned known, then unknown, and the apply would
+// fail with "inconsistent final plan". Refresh judges the time; the plan
+// issues what refresh marked, and both plans see the same refreshed state.
+// A changed window has no stored judgement, so it is applied to now.
+func plannedRenewal(cert tftypes.Value, window types.Number, windowChanged bool, now time.Time) (ready tftypes.Value, due, unreadable bool) {
+	if window.IsUnknown() {
+		return tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue), false, false
+	}
+	notAfter, ok := certNotAfter(cert)
+	if !ok {
+		return tftypes.Value{}, true, true
+	}
+	due = pki.ReadyForRenewal(notAfter, hoursToDuration(window), now)
+	if stored, known := storedReadyForRenewal(cert); known && !windowChanged {
+		due = stored
+	}
+	if due {
+		return tftypes.Value{}, true, false
+	}
+	return tftypes.NewValue(tftypes.Bool, false), false, false
+}
+
+// storedReadyForRenewal reads an entry of certs' ready_for_renewal.
+func storedReadyForRenewal(cert tftypes.Value) (ready, known bool) {
+	attrs, ok := objectAttrs(cert)
+	if !ok {
+		return false, false
+	}
+	v := attrs[readyForRenewalAttr]
+	if !v.IsKnown() || v.IsNull() || v.As(&ready) != nil {
+		return false, false
+	}
+	return ready, true
+}
+
+// certNotAfter reads an entry of certs' validity_end_time.
+func certNotAfter(cert tftypes.Value) (time.Time, bool) {
+	attrs, ok := objectAttrs(cert)
+	if !ok {
+		return time.Time{}, false
+	}
+	s, ok := knownString(attrs[validityEndAttr])
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+// withReadyForRenewal returns an entry of certs with ready_for_renewal set,
+// the entry itself when it holds that value already.
+func withReadyForRenewal(t bulkTypes, cert, ready tftypes.Value) tftypes.Value {
+	attrs, ok := objectAttrs(cert)
+	if !ok || attrs[readyForRenewalAttr].Equal(ready) {
+		return cert
+	}
+	attrs = maps.Clone(attrs)
+	attrs[readyForRenewalAttr] = ready
+	return tftypes.NewValue(t.cert, attrs)
+}
+
+// checkKeptLeaves warns, at every plan, about kept certificates whose CA has
+// expired or expires before they do: from then on Docker clients and
+// daemons refuse the chain. Kept certificates were signed by this CA (its
+// fingerprint is the stored one), so no signature needs checking; each
+// warning lists the entries instead of repeating itself per entry.
+func checkKeptLeaves(src caSource, kept []string, certs map[string]tftypes.Value, now time.Time, diags *diag.Diagnostics) {
+	if !isSet(src.cert) {
+		return
+	}
+	caCert, err := pki.ParseCACertificatePEM(src.cert.ValueString())
+	if err != nil {
+		return // validation reports it
+	}
+	if now.After(caCert.NotAfter) {
+		diags.AddAttributeWarning(src.certPath, "CA certificate has expired",
+			fmt.Sprintf("The CA certificate %q expired at %s: Docker clients and daemons refuse every certificate it signed, "+
+				"the %d kept by this resource included. Renew the CA: replace dockertls_ca, or pass a new CA certificate and key "+
+				"made elsewhere; every entry is then issued again in the same plan.",
+				caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), len(kept)))
+		return
+	}
+	var outliving []string
+	for _, name := range kept {
+		if notAfter, ok := certNotAfter(certs[name]); ok && notAfter.After(caCert.NotAfter) {
+			outliving = append(outliving, name)
+		}
+	}
+	if len(outliving) > 0 {
+		diags.AddAttributeWarning(src.certPath, "Certificates outlive their CA",
+			fmt.Sprintf("The certificates of %s are valid beyond the expiry of their CA certificate %q at %s. From that date "+
+				"Docker clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Renew the CA "+
+				"before then; every entry is then issued again in the same plan.",
+				listNames(outliving), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339)))
+	}
+}

@@ -1,0 +1,255 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/big"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
+
+// bulkServer is the provider's protocol server: the framework's, except
+// that it plans, applies and refreshes the bulk resources itself.
+//
+// Why: the framework walks every value of a request node by node, and at
+// each node looks the node's attribute up in the schema from the root, which
+// copies the schema's attribute map at every step (several passes per
+// request: collection blocks, defaults, unknown computed values, plan
+// modifiers, the response). That is cheap for a certificate but not for a
+// map of a thousand: it made a no-change plan of 1000 server certificates
+// take about a second of the provider's CPU, and an update of one entry
+// three (BenchmarkBulkCerts). Every other request, and everything of every
+// other resource, goes to the framework: schemas, validation (with the
+// attribute validators, which name each entry's path), state upgrades,
+// import. The life cycle itself is the same code either way: the
+// resources' ModifyPlan, Create, Update and Read call the same plan, apply
+// and refresh as this server, and TestBulkServerMatchesFramework holds the
+// two paths to the same results.
+type bulkServer struct {
+	tfprotov6.ProviderServer
+	bulk map[string]bulkHandler
+}
+
+// bulkHandler is a bulk resource's life cycle on raw values.
+type bulkHandler interface {
+	objectType() (tftypes.Object, error)
+	plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics)
+	apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics)
+	refresh(ctx context.Context, stateRaw tftypes.Value) (tftypes.Value, bool, diag.Diagnostics)
+}
+
+// NewProtocol6Server returns the factory of the provider's protocol server,
+// for main to serve.
+func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		return newBulkServer(version, clock.System{})
+	}
+}
+
+// newProtocol6WithClock is NewProtocol6Server with the clock tests move,
+// in the form terraform-plugin-testing takes.
+func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) {
+		return newBulkServer(version, clk), nil
+	}
+}
+
+func newBulkServer(version string, clk clock.Clock) *bulkServer {
+	p := newWithClock(version, clk)()
+	c := providerClock{clock: clk}
+	s := &bulkServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
+	for _, h := range []interface {
+		bulkHandler
+		typeName() string
+	}{
+		&bulkResource[serverCertsModel, *serverCertsModel]{kind: serverCertsKind{}, providerClock: c},
+		&bulkResource[clientCertsModel, *clientCertsModel]{kind: clientCertsKind{}, providerClock: c},
+	} {
+		s.bulk[h.typeName()] = h
+	}
+	return s
+}
+
+func (r *bulkResource[M, P]) typeName() string { return "dockertls" + r.kind.typeNameSuffix() }
+
+func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
+	codec, err := codecFor[M](r.kind.schema)
+	if err != nil {
+		return tftypes.Object{}, err
+	}
+	return codec.objectType, nil
+}
+
+func (s *bulkServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	h, ok := s.bulk[req.TypeName]
+	if !ok {
+		return s.ProviderServer.PlanResourceChange(ctx, req)
+	}
+	resp := &tfprotov6.PlanResourceChangeResponse{PlannedPrivate: req.PriorPrivate}
+	typ, values, err := decode(h, req.ProposedNewState, req.Config, req.PriorState)
+	if err != nil {
+		resp.Diagnostics = decodeError(err)
+		return resp, nil
+	}
+	proposed, config, prior := values[0], values[1], values[2]
+	if proposed.IsNull() {
+		resp.PlannedState = req.ProposedNewState // destroying
+		return resp, nil
+	}
+	planned, diags := h.plan(ctx, withLeafDefaults(proposed, config), config, prior)
+	resp.Diagnostics = protoDiagnostics(diags)
+	if diags.HasError() {
+		return resp, nil
+	}
+	resp.PlannedState, resp.Diagnostics = encode(typ, planned, resp.Diagnostics)
+	return resp, nil
+}
+
+func (s *bulkServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	h, ok := s.bulk[req.TypeName]
+	if !ok {
+		return s.ProviderServer.ApplyResourceChange(ctx, req)
+	}
+	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate}
+	typ, values, err := decode(h, req.PlannedState, req.Config)
+	if err != nil {
+		resp.Diagnostics = decodeError(err)
+		return resp, nil
+	}
+	planned, config := values[0], values[1]
+	if planned.IsNull() {
+		// Destroying: the certificates exist only in the state.
+		resp.NewState, resp.Diagnostics = encode(typ, planned, nil)
+		return resp, nil
+	}
+	newState, diags := h.apply(ctx, planned, config)
+	resp.Diagnostics = protoDiagnostics(diags)
+	if diags.HasError() {
+		// As the framework does: the prior state stays.
+		resp.NewState = req.PriorState
+		return resp, nil
+	}
+	resp.NewState, resp.Diagnostics = encode(typ, newState, resp.Diagnostics)
+	return resp, nil
+}
+
+func (s *bulkServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	h, ok := s.bulk[req.TypeName]
+	if !ok {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	// An unchanged state goes back as Terraform sent it, not encoded again.
+	resp := &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}
+	typ, values, err := decode(h, req.CurrentState)
+	if err != nil {
+		resp.Diagnostics = decodeError(err)
+		return resp, nil
+	}
+	refreshed, changed, diags := h.refresh(ctx, values[0])
+	resp.Diagnostics = protoDiagnostics(diags)
+	if changed && !diags.HasError() {
+		resp.NewState, resp.Diagnostics = encode(typ, refreshed, resp.Diagnostics)
+	}
+	return resp, nil
+}
+
+// withLeafDefaults applies the bulk schema's defaults to the proposed new
+// state, as the framework does before ModifyPlan: an attribute the
+// configuration leaves null takes its default.
+func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
+	var planned, configured map[string]tftypes.Value
+	if proposed.As(&planned) != nil || config.As(&configured) != nil {
+		return proposed
+	}
+	planned = maps.Clone(planned) // As hands out the value's own map
+	for name, def := range map[string]tftypes.Value{
+		"key_algorithm":         tftypes.NewValue(tftypes.String, string(pki.DefaultKeyAlgorithm)),
+		"validity_period_hours": tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(leafDefaults.validityHours)),
+		"early_renewal_hours":   tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(leafDefaults.earlyRenewalHours)),
+	} {
+		if c, ok := configured[name]; ok && c.IsNull() {
+			planned[name] = def
+		}
+	}
+	return tftypes.NewValue(proposed.Type(), planned)
+}
+
+// decode unmarshals a request's values with the resource's type; a nil
+// value (none sent) is null.
+func decode(h bulkHandler, dvs ...*tfprotov6.DynamicValue) (tftypes.Object, []tftypes.Value, error) {
+	typ, err := h.objectType()
+	if err != nil {
+		return typ, nil, err
+	}
+	values := make([]tftypes.Value, len(dvs))
+	for i, dv := range dvs {
+		if dv == nil {
+			values[i] = tftypes.NewValue(typ, nil)
+			continue
+		}
+		if values[i], err = dv.Unmarshal(typ); err != nil {
+			return typ, nil, err
+		}
+	}
+	return typ, values, nil
+}
+
+func encode(typ tftypes.Object, v tftypes.Value, diags []*tfprotov6.Diagnostic) (*tfprotov6.DynamicValue, []*tfprotov6.Diagnostic) {
+	dv, err := tfprotov6.NewDynamicValue(typ, v)
+	if err != nil {
+		return nil, append(diags, decodeError(err)...)
+	}
+	return &dv, diags
+}
+
+func decodeError(err error) []*tfprotov6.Diagnostic {
+	return []*tfprotov6.Diagnostic{{
+		Severity: tfprotov6.DiagnosticSeverityError,
+		Summary:  "Provider error",
+		Detail:   fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err),
+	}}
+}
+
+// protoDiagnostics converts diagnostics as the framework does.
+func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+	var out []*tfprotov6.Diagnostic
+	for _, d := range diags {
+		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityError}
+		if d.Severity() == diag.SeverityWarning {
+			pd.Severity = tfprotov6.DiagnosticSeverityWarning
+		}
+		if withPath, ok := d.(diag.DiagnosticWithPath); ok {
+			pd.Attribute = attributePath(withPath.Path())
+		}
+		out = append(out, pd)
+	}
+	return out
+}
+
+// attributePath is a framework path as the protocol carries it.
+func attributePath(p path.Path) *tftypes.AttributePath {
+	steps := p.Steps()
+	if len(steps) == 0 {
+		return nil
+	}
+	ap := tftypes.NewAttributePath()
+	for _, step := range steps {
+		switch s := step.(type) {
+		case path.PathStepAttributeName:
+			ap = ap.WithAttributeName(string(s))
+		case path.PathStepElementKeyString:
+			ap = ap.WithElementKeyString(string(s))
+		case path.PathStepElementKeyInt:
+			ap = ap.WithElementKeyInt(int(s))
+		}
+	}
+	return ap
+}
