@@ -75,6 +75,7 @@ type Report struct {
 	CAKey            string    `json:"ca_key"`
 	Rows             []Row     `json:"rows"`
 	Load             *Load     `json:"load,omitempty"`
+	Bulk             []BulkRow `json:"bulk,omitempty"`
 	HashicorpTLS     *Measure  `json:"hashicorp_tls,omitempty"`
 }
 
@@ -155,9 +156,11 @@ func run(quick bool, jsonOut, mdOut, caKey string, noLoad bool, hcTLS string, ho
 		{"RSA_4096", 10},
 	}
 	loadHosts := 300
+	bulk := []BulkScenario{{"ECDSA_P256", 1000, true}, {"ECDSA_P256", 5000, false}, {"RSA_2048", 100, false}}
 	if quick {
 		scenarios = []Scenario{{"ECDSA_P256", 10}, {"RSA_2048", 10}}
 		loadHosts = 20
+		bulk = []BulkScenario{{"ECDSA_P256", 50, true}, {"RSA_2048", 10, false}}
 	}
 	r.calibrations = map[string]calibration{}
 	for _, kind := range []floorKind{terraformDataFloor, paddedPluginFloor, widePluginFloor} {
@@ -183,7 +186,15 @@ func run(quick bool, jsonOut, mdOut, caKey string, noLoad bool, hcTLS string, ho
 		}
 		rep.Load = &l
 	}
-	md := markdown(rep)
+	for _, s := range bulk {
+		fmt.Fprintf(os.Stderr, "bench: bulk, %s, %d hosts\n", s.KeyAlgorithm, s.Hosts)
+		row, err := r.bulk(s)
+		if err != nil {
+			return fmt.Errorf("bulk, %s, %d hosts: %w", s.KeyAlgorithm, s.Hosts, err)
+		}
+		rep.Bulk = append(rep.Bulk, row)
+	}
+	md := markdown(rep) + bulkMarkdown(rep.Bulk)
 	fmt.Print(md)
 	if mdOut != "" {
 		if err := os.WriteFile(mdOut, []byte(md), 0o644); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -145,6 +146,39 @@ func TestPluginFloorsCollectGarbageAsOursDoes(t *testing.T) {
 	for _, kind := range []floorKind{paddedPluginFloor, widePluginFloor} {
 		if got := firstGoal(kind.name, kind.config(201, 2000)); got != ours {
 			t.Errorf("%s: its first collection aims at a %d MB heap, ours at %d MB: it does not collect garbage as dockertls does", kind.name, got, ours)
+		}
+	}
+}
+
+// The bulk configuration's hosts: as many as asked, past the 1024 values
+// that one range() gives, with distinct names and addresses, and exactly
+// `changed` of them with a second name.
+func TestBulkHosts(t *testing.T) {
+	acctest.RequireTerraform(t)
+	r := &runner{work: t.TempDir(), env: append(os.Environ(), "CHECKPOINT_DISABLE=1")}
+	dir, err := r.dir("hosts", bulkHosts+`
+output "count" { value = length(local.numbers) }
+output "distinct_numbers" { value = length(distinct(local.numbers)) }
+output "distinct_addresses" { value = length(distinct(local.ip_addresses)) }
+output "changed" { value = length([for n in local.dns_names : n if length(n) == 2]) }
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.terraform(dir, "apply", "-auto-approve", "-input=false", "-no-color", "-var=hosts=2500", "-var=changed=10"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("terraform", "-chdir="+dir, "output", "-json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]struct{ Value int }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"count": 2500, "distinct_numbers": 2500, "distinct_addresses": 2500, "changed": 10} {
+		if got[name].Value != want {
+			t.Errorf("%s = %d, want %d", name, got[name].Value, want)
 		}
 	}
 }
