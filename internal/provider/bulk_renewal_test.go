@@ -30,7 +30,9 @@ const shortLived = "validity_period_hours = 48\nearly_renewal_hours = 12"
 // that plans a's certificate and key unknown and keeps b's, and the apply
 // issues a again, valid from the new now, leaving b byte-identical. A
 // narrower early_renewal_hours alone takes a out of its window: nothing is
-// issued, and its ready_for_renewal is planned false again.
+// issued, and the apply sets its ready_for_renewal to false again. Back to
+// the wider window, the apply marks a due again, and the next plan renews
+// it.
 func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -99,15 +101,32 @@ func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 				RefreshPlanChecks:  resource.RefreshPlanChecks{PostRefresh: whileDue},
 			},
 			{
-				// A narrower window alone: a is no longer due, so it keeps its
-				// certificate and ready_for_renewal goes back to false.
+				// A narrower window alone: a keeps its certificate, the apply
+				// judges it under the new window, and it is no longer due.
 				Config: bulkConfig(hostsAB, clientsAB, "validity_period_hours = 48\nearly_renewal_hours = 11"), ConfigVariables: vars,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(serverCerts, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
-					plancheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+					plancheck.ExpectUnknownValue(serverCerts, certAttr("a", "ready_for_renewal")),
+					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "cert_pem"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(clientCerts, certAttr("a", "ready_for_renewal")),
 				}},
-				ConfigStateChecks: history([]string{"a", "b"}),
+				ConfigStateChecks: append(history([]string{"a", "b"}),
+					statecheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false))),
+			},
+			{
+				// Back to the wider window: a keeps its certificate in this
+				// plan, and the apply marks it due under that window.
+				Config: cfg, ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(serverCerts, certAttr("a", "ready_for_renewal")),
+					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "cert_pem"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(clientCerts, certAttr("a", "ready_for_renewal")),
+				}},
+				ConfigStateChecks: append(history([]string{"a", "b"}),
+					statecheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true))),
+				ExpectNonEmptyPlan: true,
 			},
 			{
 				Config: cfg, ConfigVariables: vars,
