@@ -77,7 +77,9 @@ func bulkSchema(description, entriesName string, entries schema.MapNestedAttribu
 	attrs["certs"] = schema.MapNestedAttribute{
 		MarkdownDescription: fmt.Sprintf("The certificates, by the names of `%s`. Pass these around freely: they "+
 			"hold no key. An entry keeps its values until its own inputs, the CA, `key_algorithm` or "+
-			"`validity_period_hours` change or it is due for renewal; then the plan shows it as known after apply.", entriesName),
+			"`validity_period_hours` change or it is due for renewal; then the plan shows it as known after apply. "+
+			"`ready_for_renewal` alone also changes when refresh marks the entry due, and a new `early_renewal_hours` "+
+			"can leave it to the apply.", entriesName),
 		Computed: true,
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			certPEMAttr:       output(certPEMDescription),
