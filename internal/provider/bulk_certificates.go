@@ -194,7 +194,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		prior = P(state).bulk()
 		priorEntries, _ = mapEntries(P(state).entries())
 	}
-	decided := planEntries(ot, m, prior, entries, priorEntries, now)
+	decided := planEntries(ot, m, prior, entries, priorEntries)
 	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
 
@@ -281,7 +281,8 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 		if cert.IsKnown() && key.IsKnown() && !cert.IsNull() && !key.IsNull() {
 			attrs, _ := objectAttrs(cert)
 			if !attrs[readyForRenewalAttr].IsKnown() {
-				// The window was unknown at plan time; decide with the applied value.
+				// The plan left it to the apply (a changed or unknown
+				// window): judge it under the applied window.
 				notAfter, _ := certNotAfter(cert)
 				due := pki.ReadyForRenewal(notAfter, hoursToDuration(m.EarlyRenewalHours), now)
 				cert = withReadyForRenewal(ot, cert, tftypes.NewValue(tftypes.Bool, due))

@@ -60,8 +60,11 @@ func bulkSchema(description, entriesName string, entries schema.MapNestedAttribu
 	attrs["early_renewal_hours"] = schema.NumberAttribute{
 		MarkdownDescription: fmt.Sprintf("How many hours before expiry a certificate becomes due for renewal: from "+
 			"then on its `ready_for_renewal` is true and the plan issues that entry again, in place. A whole number, smaller "+
-			"than `validity_period_hours`. Defaults to `%d`. Changing it issues nothing again by itself: entries that "+
-			"the new window makes due are issued again, the others keep their certificates.", d.earlyRenewalHours),
+			"than `validity_period_hours`. Defaults to `%d`. A change is judged from what refresh marked, not from the "+
+			"clock at plan time, so that a saved plan applies as it was made: under a wider window the entries refresh "+
+			"marked are issued again, under a narrower one those it did not mark stay not due. Every other entry keeps "+
+			"its certificate; the apply sets its `ready_for_renewal` under the new window, and the next plan issues it "+
+			"again if it is due.", d.earlyRenewalHours),
 		Optional:   true,
 		Computed:   true,
 		Default:    numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.earlyRenewalHours)),
@@ -74,7 +77,9 @@ func bulkSchema(description, entriesName string, entries schema.MapNestedAttribu
 	attrs["certs"] = schema.MapNestedAttribute{
 		MarkdownDescription: fmt.Sprintf("The certificates, by the names of `%s`. Pass these around freely: they "+
 			"hold no key. An entry keeps its values until its own inputs, the CA, `key_algorithm` or "+
-			"`validity_period_hours` change or it is due for renewal; then the plan shows it as known after apply.", entriesName),
+			"`validity_period_hours` change or it is due for renewal; then the plan shows it as known after apply. "+
+			"`ready_for_renewal` alone also changes when refresh marks the entry due, and a new `early_renewal_hours` "+
+			"can leave it to the apply.", entriesName),
 		Computed: true,
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			certPEMAttr:       output(certPEMDescription),

@@ -25,7 +25,7 @@ func (m *bulkModel) nullWriteOnly() {
 
 // planEntries decides, entry by entry, what the plan keeps and what it
 // issues. prior is nil when the resource is being created.
-func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value, now time.Time) bulkPlan {
+func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value) bulkPlan {
 	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
 	var priorCerts, priorKeys map[string]tftypes.Value
 	reissueAll := prior == nil || m.caChanged(&prior.leafCA) ||
@@ -46,7 +46,7 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 			p.issue = append(p.issue, name)
 			continue
 		}
-		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, !m.EarlyRenewalHours.Equal(prior.EarlyRenewalHours), now)
+		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, prior.EarlyRenewalHours)
 		if due {
 			p.certs[name], p.keys[name] = unknownCert, unknownKey
 			p.issue = append(p.issue, name)
@@ -63,35 +63,53 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 	return p
 }
 
-// plannedRenewal is a kept certificate's ready_for_renewal under the planned
-// window: false, or unknown while the window is. due is true when the
-// certificate must be issued again, unreadable when its expiry does not
-// parse (which counts as due, as in the single resources).
+// plannedRenewal is a kept certificate's renewal under the planned window
+// (prior is the stored one): ready is its planned ready_for_renewal (false,
+// or unknown when only the apply can tell), due is true when the plan must
+// issue it again, unreadable when its expiry does not parse (which counts as
+// due, as in the single resources).
 //
-// Under an unchanged window, due is the ready_for_renewal that refresh
-// stored, not a judgement of the time now. Terraform plans each resource
-// again when it applies the plan, and requires the same result: judged
-// against the clock, an entry whose renewal time fell between the plan and
-// its approval would be planned known, then unknown, and the apply would
-// fail with "inconsistent final plan". Refresh judges the time; the plan
-// issues what refresh marked, and both plans see the same refreshed state.
-// A changed window has no stored judgement, so it is applied to now.
-func plannedRenewal(cert tftypes.Value, window types.Number, windowChanged bool, now time.Time) (ready tftypes.Value, due, unreadable bool) {
-	if window.IsUnknown() {
-		return tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue), false, false
-	}
-	notAfter, ok := certNotAfter(cert)
-	if !ok {
+// The plan never reads the clock for it. Terraform plans each resource again
+// when it applies the plan, with the values unknown at plan time known by
+// then, and requires every value the first plan knew to stay the same:
+// judged against the clock, an entry whose renewal time fell between the plan
+// and its approval would be planned known, then unknown, and the apply would
+// fail with "inconsistent final plan". Refresh judges the time, and both plans
+// see the same refreshed state, so the plan decides from the
+// ready_for_renewal that refresh stored under the stored window:
+//   - under the same window, the entries refresh marked are due;
+//   - under a wider one, those are due too, and the others are not known to be;
+//   - under a narrower one, those refresh did not mark are not due either,
+//     and the marked ones are not known to be;
+//   - under a window unknown at plan, the marked entries are planned as due
+//     (the final plan, with the window known, may still keep them), and the
+//     others are not known to be.
+//
+// An entry not known to be due keeps its certificate with ready_for_renewal
+// unknown: the apply judges it under the new window, and the next plan
+// issues it if it is due.
+func plannedRenewal(cert tftypes.Value, window, prior types.Number) (ready tftypes.Value, due, unreadable bool) {
+	if _, ok := certNotAfter(cert); !ok {
 		return tftypes.Value{}, true, true
 	}
-	due = pki.ReadyForRenewal(notAfter, hoursToDuration(window), now)
-	if stored, known := storedReadyForRenewal(cert); known && !windowChanged {
-		due = stored
+	judgedAtApply := tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue)
+	marked, known := storedReadyForRenewal(cert)
+	switch {
+	case !known || prior.IsNull() || prior.IsUnknown():
+		return judgedAtApply, false, false
+	case window.IsUnknown():
+		if marked {
+			return tftypes.Value{}, true, false
+		}
+		return judgedAtApply, false, false
 	}
-	if due {
+	switch cmp := window.ValueBigFloat().Cmp(prior.ValueBigFloat()); {
+	case marked && cmp >= 0:
 		return tftypes.Value{}, true, false
+	case !marked && cmp <= 0:
+		return tftypes.NewValue(tftypes.Bool, false), false, false
 	}
-	return tftypes.NewValue(tftypes.Bool, false), false, false
+	return judgedAtApply, false, false
 }
 
 // storedReadyForRenewal reads an entry of certs' ready_for_renewal.

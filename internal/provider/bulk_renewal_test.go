@@ -30,7 +30,9 @@ const shortLived = "validity_period_hours = 48\nearly_renewal_hours = 12"
 // that plans a's certificate and key unknown and keeps b's, and the apply
 // issues a again, valid from the new now, leaving b byte-identical. A
 // narrower early_renewal_hours alone takes a out of its window: nothing is
-// issued, and its ready_for_renewal is planned false again.
+// issued, and the apply sets its ready_for_renewal to false again. Back to
+// the wider window, the apply marks a due again, and the next plan renews
+// it.
 func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -99,15 +101,32 @@ func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 				RefreshPlanChecks:  resource.RefreshPlanChecks{PostRefresh: whileDue},
 			},
 			{
-				// A narrower window alone: a is no longer due, so it keeps its
-				// certificate and ready_for_renewal goes back to false.
+				// A narrower window alone: a keeps its certificate, the apply
+				// judges it under the new window, and it is no longer due.
 				Config: bulkConfig(hostsAB, clientsAB, "validity_period_hours = 48\nearly_renewal_hours = 11"), ConfigVariables: vars,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(serverCerts, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
-					plancheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+					plancheck.ExpectUnknownValue(serverCerts, certAttr("a", "ready_for_renewal")),
+					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "cert_pem"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(clientCerts, certAttr("a", "ready_for_renewal")),
 				}},
-				ConfigStateChecks: history([]string{"a", "b"}),
+				ConfigStateChecks: append(history([]string{"a", "b"}),
+					statecheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(false))),
+			},
+			{
+				// Back to the wider window: a keeps its certificate in this
+				// plan, and the apply marks it due under that window.
+				Config: cfg, ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(serverCerts, certAttr("a", "ready_for_renewal")),
+					plancheck.ExpectKnownValue(serverCerts, certAttr("a", "cert_pem"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(clientCerts, certAttr("a", "ready_for_renewal")),
+				}},
+				ConfigStateChecks: append(history([]string{"a", "b"}),
+					statecheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true))),
+				ExpectNonEmptyPlan: true,
 			},
 			{
 				Config: cfg, ConfigVariables: vars,
@@ -239,5 +258,121 @@ func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
 	slices.Sort(warned) // the two resources are planned concurrently
 	if len(warned) != 2 || !strings.Contains(warned[0], `: "a". This plan issues`) || !strings.Contains(warned[1], `: "a" and "b". This plan issues`) {
 		t.Errorf("the next plan warns %q, want a and b renewed (a alone for the clients)", warned)
+	}
+}
+
+// TestBulkCerts_SavedPlanAcrossRenewalTimeUnderNewWindow: a plan that widens
+// early_renewal_hours, saved just before the new window reaches two entries
+// and applied just after, applies as planned. Terraform plans the resource
+// again at apply and requires every value known in the saved plan to stay
+// the same, so a changed window must not be judged against the clock at
+// plan time either.
+func TestBulkCerts_SavedPlanAcrossRenewalTimeUnderNewWindow(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	hostsAB := `{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+  }`
+	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, shortLived))
+	w.Init()
+	w.Apply()
+	before := w.ShowState()
+
+	// Under a 24-hour window the entries fall due at 24h. Plan the wider
+	// window a second before, apply it a second after.
+	env.clock.Advance(24*time.Hour - time.Second)
+	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, "validity_period_hours = 48\nearly_renewal_hours = 24"))
+	w.MustRun("plan", "-out=tfplan")
+	env.clock.Advance(2 * time.Second)
+	if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+		t.Fatalf("applying the saved plan after the new window's renewal time: exit %d\n%s", apply.ExitCode, apply)
+	}
+	after := w.ShowState()
+	for _, address := range []string{serverCerts, clientCerts} {
+		old, err := readBulk(before, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, err := readBulk(after, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range old {
+			if cur[name].certPEM != e.certPEM {
+				t.Errorf("%s: %q changed, but the saved plan kept it", address, name)
+			}
+			if cur[name].attrs["ready_for_renewal"] != true {
+				t.Errorf("%s: %q has ready_for_renewal %v after the apply, want true under the new window", address, name, cur[name].attrs["ready_for_renewal"])
+			}
+		}
+	}
+	// The next plan renews both.
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode != 0 {
+		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+	}
+	wantUpdates(t, plan, serverCerts, clientCerts)
+}
+
+// TestBulkCerts_WindowUnknownAtPlan: an early_renewal_hours that is unknown
+// at plan (here from a terraform_data created in the same apply) becomes
+// known when Terraform plans the resource again at apply, and that final
+// plan must keep every value the first one knew. A wider window that makes
+// an entry due keeps its certificate and marks it, for the next plan to
+// renew; an entry refresh marked due under the unchanged window is renewed.
+func TestBulkCerts_WindowUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		advance  time.Duration // from issuing to the plan with the unknown window
+		window   int           // the window, once known
+		renewNow bool          // the entries are issued again in that apply
+	}{
+		{name: "wider window makes the entries due", advance: 24 * time.Hour, window: 30},
+		{name: "entries marked due under the same window", advance: 37 * time.Hour, window: 12, renewNow: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newTestEnv(t)
+			vars := caVars(testCA(t, env.clock.Now(), 10000*time.Hour))
+			servers := &bulkHistory{address: serverCerts}
+			clients := &bulkHistory{address: clientCerts}
+			hosts, clientsHCL := `{ a = { dns_names = ["a.example"] } }`, `{ a = {} }`
+			unknownWindow := fmt.Sprintf("resource \"terraform_data\" \"window\" {\n  input = %d\n}\n", tc.window) +
+				bulkConfig(hosts, clientsHCL, "validity_period_hours = 48\nearly_renewal_hours = terraform_data.window.output")
+			history := func(changed ...string) []statecheck.StateCheck {
+				return []statecheck.StateCheck{servers.step([]string{"a"}, changed...), clients.step([]string{"a"}, changed...)}
+			}
+			var renewed []string
+			if tc.renewNow {
+				renewed = []string{"a"}
+			}
+			marked := history(renewed...)
+			if !tc.renewNow {
+				marked = append(marked,
+					statecheck.ExpectKnownValue(serverCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(clientCerts, certAttr("a", "ready_for_renewal"), knownvalue.Bool(true)))
+			}
+			steps := []resource.TestStep{
+				{Config: bulkConfig(hosts, clientsHCL, shortLived), ConfigVariables: vars, ConfigStateChecks: history()},
+				{
+					PreConfig: func() { env.clock.Advance(tc.advance) },
+					Config:    unknownWindow, ConfigVariables: vars,
+					ConfigStateChecks: marked,
+					// Marked, the entries are renewed by the next plan.
+					ExpectNonEmptyPlan: !tc.renewNow,
+				},
+			}
+			if !tc.renewNow {
+				steps = append(steps, resource.TestStep{Config: unknownWindow, ConfigVariables: vars, ConfigStateChecks: history("a")})
+			}
+			steps = append(steps, resource.TestStep{Config: unknownWindow, ConfigVariables: vars, PlanOnly: true})
+			resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, Steps: steps})
+		})
 	}
 }
