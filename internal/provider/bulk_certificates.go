@@ -436,25 +436,11 @@ func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
 	return bulkTypes{certs: certs, keys: codec.objectType.AttributeTypes["private_keys"], cert: certs.ElementType}, nil
 }
 
-// get and value convert through the model's codec, as certificateResource does.
+// get and value convert through the model's codec.
 func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	codec, err := codecFor[M](r.kind.schema)
-	if err != nil {
-		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
-		return false
-	}
-	diags.Append(codec.get(ctx, raw, dst)...)
-	return !diags.HasError()
+	return getModel(ctx, r.kind.schema, raw, dst, diags)
 }
 
-// value encodes a model as the object Terraform holds.
 func (r *bulkResource[M, P]) value(ctx context.Context, src *M, diags *diag.Diagnostics) tftypes.Value {
-	codec, err := codecFor[M](r.kind.schema)
-	if err != nil {
-		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
-		return tftypes.Value{}
-	}
-	v, d := codec.value(ctx, src)
-	diags.Append(d...)
-	return v
+	return modelValue(ctx, r.kind.schema, src, diags)
 }

@@ -193,28 +193,15 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 // model's codec (see modelCodec for why not the framework's Get). It
 // reports whether it succeeded.
 func (r *certificateResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	codec, err := codecFor[M](r.kind.schema)
-	if err != nil {
-		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
-		return false
-	}
-	diags.Append(codec.get(ctx, raw, dst)...)
-	return !diags.HasError()
+	return getModel(ctx, r.kind.schema, raw, dst, diags)
 }
 
 // set writes a model with set, the plan's or the state's Set, which takes
 // the encoded object as it is.
 func (r *certificateResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
-	codec, err := codecFor[M](r.kind.schema)
-	if err != nil {
-		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
-		return
+	if v := modelValue(ctx, r.kind.schema, src, diags); !diags.HasError() {
+		diags.Append(set(ctx, v)...)
 	}
-	v, d := codec.value(ctx, src)
-	if diags.Append(d...); diags.HasError() {
-		return
-	}
-	diags.Append(set(ctx, v)...)
 }
 
 // Delete has nothing to do: the certificate exists only in the state.

@@ -190,3 +190,28 @@ func (c *modelCodec[M]) value(ctx context.Context, src *M) (tftypes.Value, diag.
 	}
 	return tftypes.NewValue(c.objectType, values), diags
 }
+
+// getModel reads raw into dst through the codec of M's schema, and reports
+// whether it succeeded; errors, all provider bugs, go to diags.
+func getModel[M any](ctx context.Context, s func() schema.Schema, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
+	codec, err := codecFor[M](s)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return false
+	}
+	diags.Append(codec.get(ctx, raw, dst)...)
+	return !diags.HasError()
+}
+
+// modelValue encodes src as the object Terraform holds, through the codec
+// of M's schema; errors, all provider bugs, go to diags.
+func modelValue[M any](ctx context.Context, s func() schema.Schema, src *M, diags *diag.Diagnostics) tftypes.Value {
+	codec, err := codecFor[M](s)
+	if err != nil {
+		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
+		return tftypes.Value{}
+	}
+	v, d := codec.value(ctx, src)
+	diags.Append(d...)
+	return v
+}
