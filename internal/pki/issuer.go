@@ -162,16 +162,25 @@ func ParseCACertificatePEM(text string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !cert.BasicConstraintsValid || !cert.IsCA:
-		return nil, tagged{ErrNotCA, fmt.Sprintf("the certificate %q is not a CA (it lacks basicConstraints CA:TRUE): pass the certificate of the CA that signs, not a server or client certificate", cert.Subject.CommonName)}
-	case cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageCertSign == 0:
-		return nil, fmt.Errorf("the CA certificate %q has a keyUsage without keyCertSign, so verifiers refuse what it signs", cert.Subject.CommonName)
-	}
-	if err := checkSigningKey(cert.PublicKey); err != nil {
-		return nil, fmt.Errorf("the CA certificate %q: %w", cert.Subject.CommonName, err)
+	if err := checkCA(cert); err != nil {
+		return nil, err
 	}
 	return cert, nil
+}
+
+// checkCA reports a certificate that may not sign others, or whose key
+// current clients refuse.
+func checkCA(cert *x509.Certificate) error {
+	switch {
+	case !cert.BasicConstraintsValid || !cert.IsCA:
+		return tagged{ErrNotCA, fmt.Sprintf("the certificate %q is not a CA (it lacks basicConstraints CA:TRUE): pass the certificate of the CA that signs, not a server or client certificate", cert.Subject.CommonName)}
+	case cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageCertSign == 0:
+		return fmt.Errorf("the CA certificate %q has a keyUsage without keyCertSign, so verifiers refuse what it signs", cert.Subject.CommonName)
+	}
+	if err := checkSigningKey(cert.PublicKey); err != nil {
+		return fmt.Errorf("the CA certificate %q: %w", cert.Subject.CommonName, err)
+	}
+	return nil
 }
 
 // ErrKeyMismatch says the CA key does not belong to the CA certificate.
