@@ -181,8 +181,8 @@ func checkKeptLeaves(src caSource, kept []string, certs map[string]tftypes.Value
 	if len(outliving) > 0 {
 		diags.AddAttributeWarning(src.certPath, "Certificates outlive their CA",
 			fmt.Sprintf("The certificates of %s are valid beyond the expiry of their CA certificate %q at %s. From that date "+
-				"Docker clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Renew the CA "+
-				"before then; every entry is then issued again in the same plan.",
-				listNames(outliving), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339)))
+				"Docker clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Rotate the CA "+
+				"before then, as %s shows, so daemons and clients move to the next CA without a flag day.",
+				listNames(outliving), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), rotationGuide))
 	}
 }

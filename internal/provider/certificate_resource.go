@@ -111,6 +111,10 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 			// resource and shows ready_for_renewal as the reason.
 			cert.ReadyForRenewal = types.BoolUnknown()
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
+			if n, ok := r.kind.(renewalNoticer); ok && unreadable == nil {
+				summary, detail := n.renewalNotice(stored, now)
+				resp.Diagnostics.AddAttributeWarning(path.Root("ready_for_renewal"), summary, detail)
+			}
 		case known:
 			cert.ReadyForRenewal = types.BoolValue(false)
 		default:

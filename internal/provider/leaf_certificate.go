@@ -397,9 +397,9 @@ func (m *leafModel) checkLeaf(now time.Time, diags *diag.Diagnostics) {
 	case leaf.NotAfter.After(caCert.NotAfter):
 		diags.AddAttributeWarning(src.certPath, "Certificate outlives its CA",
 			fmt.Sprintf("This certificate is valid until %s, but its CA certificate %q expires at %s. From that date Docker "+
-				"clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Renew the CA before "+
-				"then; its certificates are replaced in the same plan.",
-				leaf.NotAfter.UTC().Format(time.RFC3339), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339)))
+				"clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Rotate the CA before "+
+				"then, as %s shows, so daemons and clients move to the next CA without a flag day.",
+				leaf.NotAfter.UTC().Format(time.RFC3339), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), rotationGuide))
 	}
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -52,4 +53,35 @@ func (caKind) modifyPlan(context.Context, *caModel, *caModel, *caModel, time.Tim
 
 func (caKind) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)
+}
+
+// renewalNoticer is a kind whose renewal needs more than a new certificate,
+// which the plan that renews it says.
+type renewalNoticer interface {
+	renewalNotice(stored *certificateModel, now time.Time) (summary, detail string)
+}
+
+// rotationGuide names the guide that moves a fleet to a new CA in three
+// applies instead of one flag day.
+const rotationGuide = `the guide "Rotating the CA without locking anyone out" (docs/guides/rotating-the-ca-without-locking-anyone-out.md)`
+
+// renewalNotice: replacing a CA replaces every certificate it signed in
+// the same apply, and every daemon and client must get the new ca.pem at
+// the same moment as its new certificate, which never happens across a
+// fleet. The plan says so, and how to rotate instead.
+func (caKind) renewalNotice(stored *certificateModel, now time.Time) (string, string) {
+	name, end := stored.CommonName.ValueString(), stored.ValidityEndTime.ValueString()
+	if notAfter, err := time.Parse(time.RFC3339, end); err == nil && now.After(notAfter) {
+		return "CA expired: replacing it and every certificate it signed",
+			fmt.Sprintf("The CA %q expired at %s: daemons and clients already refuse every certificate it signed. This plan "+
+				"replaces it, and with it every server and client certificate it signed; deploy the new ca.pem and certificates "+
+				"to every daemon and client. There is no overlap to keep: see the emergency variant of %s.", name, end, rotationGuide)
+	}
+	return "CA due for renewal: this plan replaces it and every certificate it signed",
+		fmt.Sprintf("The CA %q expires at %s and is inside its early-renewal window. This plan replaces it, and with it every "+
+			"server and client certificate it signed, in one apply: daemons and clients that still hold the old ca.pem refuse "+
+			"the new certificates, and those given the new ca.pem refuse the old ones, until every host and client is redeployed. "+
+			"To move over without locking anyone out, don't apply this plan; follow %s: add the next CA beside this one and "+
+			"deploy both as a trust bundle first. Setting early_renewal_hours = 0 on this CA keeps it until it expires "+
+			"(changing it issues nothing).", name, end, rotationGuide)
 }
