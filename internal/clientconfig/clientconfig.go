@@ -6,7 +6,6 @@
 package clientconfig
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/x509"
 	"fmt"
@@ -268,14 +267,12 @@ func (s Settings) check() ([]Problem, inputs) {
 	return c.problems, in
 }
 
-// checkCertificates checks that the client certificate is one, that the CA
-// signed it, and that the key belongs to it.
+// checkCertificates checks that the client certificate is one, that a CA
+// of the bundle signed it, and that the key belongs to it.
 func (s Settings) checkCertificates(c *checker) {
-	ca, err := pki.ParseCACertificatePEM(s.CACertPEM)
+	cas, err := pki.ParseTrustPEM(s.CACertPEM)
 	if err != nil {
 		c.errorf("ca_cert_pem", "Invalid CA certificate", "%v", err)
-	} else if err := pki.CheckPurpose(ca, pki.ProfileClient); err != nil {
-		c.errorf("ca_cert_pem", "CA certificate cannot vouch for clients", "%v", err)
 	}
 	cert, err := pki.ParseCertificatePEM(s.ClientCertPEM)
 	if err != nil {
@@ -292,14 +289,18 @@ func (s Settings) checkCertificates(c *checker) {
 			"The private key does not belong to the client certificate %q (their public keys differ): pass the key that was generated with it "+
 				"(dockertls_client_cert's private_key_pem with its cert_pem).", cert.Subject.CommonName)
 	}
-	if ca == nil || cert == nil {
+	if cas == nil || cert == nil {
 		return
 	}
-	if !bytes.Equal(cert.RawIssuer, ca.RawSubject) || cert.CheckSignatureFrom(ca) != nil {
+	ca := pki.SignerOf(cert, cas)
+	if ca == nil {
 		c.errorf("client_cert_pem", "Client certificate not signed by the CA",
-			"The client certificate %q was not signed by the CA %q in ca_cert_pem (its issuer is %q): the daemon, which trusts that CA, would refuse it. "+
-				"Pass the client certificate that CA issued, or the CA that issued this one.", cert.Subject.CommonName, ca.Subject.CommonName, cert.Issuer.CommonName)
+			"The client certificate %q was not signed by %s in ca_cert_pem (its issuer is %q): the daemon, which trusts that ca.pem, would refuse it. "+
+				"Pass the client certificate that CA issued, or the CA that issued this one.", cert.Subject.CommonName, pki.DescribeCAs(cas), cert.Issuer.CommonName)
 		return
+	}
+	if err := pki.CheckPurpose(ca, pki.ProfileClient); err != nil {
+		c.errorf("ca_cert_pem", "CA certificate cannot vouch for clients", "%v", err)
 	}
 	for _, v := range []struct {
 		attr, what string
@@ -313,6 +314,13 @@ func (s Settings) checkCertificates(c *checker) {
 			c.add(daemonconfig.Warning, v.attr, "Certificate not yet valid",
 				"The %s %q is not valid until %s: the daemon refuses this client until then (check the clock of the host that made it).",
 				v.what, v.cert.Subject.CommonName, v.cert.NotBefore.UTC().Format(time.RFC3339))
+		}
+	}
+	for _, other := range cas {
+		if other != ca && s.Now.After(other.NotAfter) {
+			c.add(daemonconfig.Warning, "ca_cert_pem", "Expired CA in the bundle",
+				"The CA %s in ca_cert_pem expired at %s: nothing it signed is accepted any more. Drop it from the bundle "+
+					"(dockertls_ca_bundle leaves expired CAs out).", pki.Describe(other), other.NotAfter.UTC().Format(time.RFC3339))
 		}
 	}
 }

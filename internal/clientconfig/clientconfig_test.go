@@ -127,6 +127,8 @@ func TestCheck(t *testing.T) {
 	now := time.Now()
 	p := newTestPKI(t, now)
 	expired := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "old", Validity: time.Hour}, p.ca, now.Add(-100*time.Hour))
+	other := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Other CA"}, nil, now)
+	expiredCA := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Old CA", Validity: time.Hour}, nil, now.Add(-100*time.Hour))
 	for _, tc := range []struct {
 		name   string
 		change func(*Settings)
@@ -150,6 +152,10 @@ func TestCheck(t *testing.T) {
 		{"key of another", func(s *Settings) { s.ClientKeyPEM = p.otherCli.PrivateKeyPEM }, "client_key_pem", daemonconfig.Error, "does not belong to the client certificate"},
 		{"key in cert input", func(s *Settings) { s.ClientCertPEM = p.client.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Error, "holds a private key"},
 		{"leaf as CA", func(s *Settings) { s.CACertPEM = p.client.CertPEM }, "ca_cert_pem", daemonconfig.Error, "is not a CA"},
+		{"bundle without the signer", func(s *Settings) { s.CACertPEM = other.CertPEM + expiredCA.CertPEM }, "client_cert_pem", daemonconfig.Error, `was not signed by any of the CAs "Other CA" (SHA-256 `},
+		{"leaf in the bundle", func(s *Settings) { s.CACertPEM = p.ca.CertPEM + p.server.CertPEM }, "ca_cert_pem", daemonconfig.Error, `certificate 2 of 2: the certificate "server" is not a CA`},
+		{"key in the bundle", func(s *Settings) { s.CACertPEM = p.ca.CertPEM + other.CertPEM + p.client.PrivateKeyPEM }, "ca_cert_pem", daemonconfig.Error, "holds a private key"},
+		{"expired CA in the bundle", func(s *Settings) { s.CACertPEM = expiredCA.CertPEM + p.ca.CertPEM }, "ca_cert_pem", daemonconfig.Warning, `The CA "Old CA" (SHA-256 `},
 		{"expired", func(s *Settings) { s.ClientCertPEM, s.ClientKeyPEM = expired.CertPEM, expired.PrivateKeyPEM }, "client_cert_pem", daemonconfig.Warning, "expired at"},
 		{"relative cert_path", func(s *Settings) { s.CertPath = ".docker" }, "cert_path", daemonconfig.Error, "is not absolute"},
 	} {
@@ -170,6 +176,29 @@ func TestCheck(t *testing.T) {
 			if strings.Contains(pr.Detail, strings.Split(s.ClientKeyPEM, "\n")[1]) {
 				t.Errorf("%s: a problem echoes key material", tc.name)
 			}
+		}
+	}
+}
+
+// TestCheck_Bundle: a ca.pem of several CAs is accepted when one of them
+// signed the client certificate, whichever it is, and is written as given.
+func TestCheck_Bundle(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	p := newTestPKI(t, now)
+	next := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Next CA"}, nil, now)
+	nextClient := issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "next client"}, next, now)
+	bundle := p.ca.CertPEM + next.CertPEM
+	for name, client := range map[string]*pki.Certificate{"current CA's client": p.client, "next CA's client": nextClient} {
+		s := p.settings()
+		s.CACertPEM, s.ClientCertPEM, s.ClientKeyPEM = bundle, client.CertPEM, client.PrivateKeyPEM
+		r, problems := Render(s)
+		if r == nil || len(problems) > 0 {
+			t.Errorf("%s: problems %+v", name, problems)
+			continue
+		}
+		if r.Files[r.CAFile] != bundle {
+			t.Errorf("%s: ca.pem is not the bundle as given", name)
 		}
 	}
 }

@@ -5,7 +5,7 @@
 // and knows nothing of Terraform.
 //
 // The client is go-connections' tlsconfig.ClientDefault (TLS 1.2 or later,
-// the same six ECDHE AEAD cipher suites), with the CA as its only root and the
+// the same six ECDHE AEAD cipher suites), with the CAs as its only roots and the
 // client certificate from memory, as a docker context's TLS data configures
 // the CLI. Verification is done in a VerifyConnection callback that performs
 // the checks crypto/tls would (chain to the CA, validity at the current time,
@@ -61,7 +61,7 @@ type KindInfo struct {
 var Kinds = []KindInfo{
 	{ConnectionRefused, "nothing accepts TCP connections at the address (no daemon, wrong port, or a firewall that rejects)"},
 	{Timeout, "the probe did not finish within the timeout (a firewall that drops packets, or a daemon that does not answer)"},
-	{UnknownAuthority, "the served certificate is not signed by the given CA"},
+	{UnknownAuthority, "the served certificate is not signed by the given CA (by none of them, for a bundle)"},
 	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
 	{Expired, "the served certificate, or the CA it chains to, has expired or is not valid yet, by this machine's clock"},
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
@@ -83,8 +83,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Target is what to probe and with which credentials.
 type Target struct {
 	Host Host
-	// CA is the only root the daemon's certificate may chain to.
-	CA *x509.Certificate
+	// CAs are the only roots the daemon's certificate may chain to: one
+	// CA, or several while certificates move from one CA to the next.
+	CAs []*x509.Certificate
 	// Client is presented to the daemon (see ClientCertificate).
 	Client tls.Certificate
 	// Timeout bounds the whole probe: connection, handshake and requests.
@@ -185,7 +186,9 @@ func probe(ctx context.Context, t Target) Result {
 	}
 
 	roots := x509.NewCertPool()
-	roots.AddCert(t.CA)
+	for _, ca := range t.CAs {
+		roots.AddCert(ca)
+	}
 	cfg := tlsconfig.ClientDefault()
 	cfg.ServerName = t.Host.Name
 	cfg.Certificates = []tls.Certificate{t.Client}
@@ -220,7 +223,7 @@ func probe(ctx context.Context, t Target) Result {
 	conn := tls.Client(raw, cfg)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		if verifyErr != nil {
-			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now())
+			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now(), len(t.CAs))
 		} else {
 			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err, res.Verified)
 		}
@@ -408,7 +411,7 @@ func classifyExchange(stage string, timeout time.Duration, err error, verified b
 }
 
 // classifyVerify explains why the served certificate failed verification.
-func classifyVerify(host Host, served *x509.Certificate, err error, now time.Time) *Error {
+func classifyVerify(host Host, served *x509.Certificate, err error, now time.Time, cas int) *Error {
 	const rfc = time.RFC3339
 	var (
 		invalid  x509.CertificateInvalidError
@@ -441,6 +444,10 @@ func classifyVerify(host Host, served *x509.Certificate, err error, now time.Tim
 		return &Error{Kind: NameMismatch, Err: err, Message: fmt.Sprintf("%s does not cover %s (%v): dial a name or address "+
 			"in its subjectAltNames, or issue it with this one", subject, host.Name, err)}
 	case errors.As(err, &unknown):
+		if cas > 1 {
+			return &Error{Kind: UnknownAuthority, Err: err, Message: fmt.Sprintf("%s is not signed by any of the %d CAs given: the "+
+				"daemon serves a certificate from another CA, or the bundle lacks the one that signed it", subject, cas)}
+		}
 		return &Error{Kind: UnknownAuthority, Err: err, Message: fmt.Sprintf("%s is not signed by the given CA: the daemon "+
 			"serves a certificate from another CA, or the CA given is not the one that signed it", subject)}
 	}

@@ -86,7 +86,7 @@ func target(t *testing.T, addr string, ca *pki.Certificate, client tls.Certifica
 		t.Fatal(err)
 	}
 	n, _ := strconv.Atoi(port)
-	return Target{Host: Host{Name: host, Port: n}, CA: ca.Cert, Client: client, Timeout: 10 * time.Second}
+	return Target{Host: Host{Name: host, Port: n}, CAs: []*x509.Certificate{ca.Cert}, Client: client, Timeout: 10 * time.Second}
 }
 
 var tlsVersions = map[string]uint16{"TLS1.3": tls.VersionTLS13, "TLS1.2": tls.VersionTLS12}
@@ -161,6 +161,39 @@ func TestProbe_UnknownAuthoritySendsNoRequest(t *testing.T) {
 				t.Errorf("the daemon read %d requests over an unverified connection; want none", n)
 			}
 		})
+	}
+}
+
+// TestProbe_Bundle: with a bundle, a daemon whose certificate any of its CAs
+// signed is verified; with the old CA alone, the next CA's daemon is not,
+// and hears no request.
+func TestProbe_Bundle(t *testing.T) {
+	t.Parallel()
+	current, next := newPKI(t, time.Now(), 0), newPKI(t, time.Now(), 0)
+	bundle := func(addr string) Target {
+		tg := target(t, addr, current.ca, current.client)
+		tg.CAs = append(tg.CAs, next.ca.Cert)
+		return tg
+	}
+	for name, served := range map[string]*testPKI{"current": current, "next": next} {
+		d := acctest.StartFakeDaemon(t, served.server, current.ca.Cert, 0)
+		if res := Probe(context.Background(), bundle(d.Addr)); res.Err != nil || !res.Verified || res.DockerVersion == "" {
+			t.Errorf("the %s CA's daemon against the bundle: %+v", name, res.Err)
+		}
+	}
+	d := acctest.StartFakeDaemon(t, next.server, current.ca.Cert, 0)
+	res := Probe(context.Background(), target(t, d.Addr, current.ca, current.client))
+	wantKind(t, res, UnknownAuthority)
+	if n := d.Requests(); n != 0 {
+		t.Errorf("the daemon read %d requests over an unverified connection; want none", n)
+	}
+	// A bundle that lacks the daemon's CA says so.
+	third := newPKI(t, time.Now(), 0)
+	d = acctest.StartFakeDaemon(t, third.server, current.ca.Cert, 0)
+	res = Probe(context.Background(), bundle(d.Addr))
+	wantKind(t, res, UnknownAuthority)
+	if !strings.Contains(res.Err.Message, "not signed by any of the 2 CAs given") {
+		t.Errorf("message %q", res.Err.Message)
 	}
 }
 

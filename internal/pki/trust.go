@@ -64,6 +64,19 @@ func Describe(ca *x509.Certificate) string {
 	return fmt.Sprintf("%q (SHA-256 %s...)", ca.Subject.CommonName, Fingerprint(ca)[:11])
 }
 
+// DescribeCAs names the CAs of a ca.pem for a message: "the CA X" for one,
+// "any of the CAs X, Y" (with fingerprints) for a bundle.
+func DescribeCAs(cas []*x509.Certificate) string {
+	if len(cas) == 1 {
+		return fmt.Sprintf("the CA %q", cas[0].Subject.CommonName)
+	}
+	names := make([]string, len(cas))
+	for i, ca := range cas {
+		names[i] = Describe(ca)
+	}
+	return "any of the CAs " + strings.Join(names, ", ")
+}
+
 // Bundle is a trust bundle made from several ca.pem texts: every CA once,
 // the expired ones left out.
 type Bundle struct {

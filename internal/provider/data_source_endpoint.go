@@ -84,7 +84,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Dials a deployed Docker daemon's TLS port as the docker CLI does with `--tlsverify` " +
-			"(go-connections' client defaults: TLS 1.2 or later, ECDHE AEAD cipher suites; `ca_cert_pem` as the only root; the " +
+			"(go-connections' client defaults: TLS 1.2 or later, ECDHE AEAD cipher suites; `ca_cert_pem` as the only roots; the " +
 			"host name or IP address checked against the server certificate) and reports what it serves: the certificate it " +
 			"presents, whether that certificate verifies, and the daemon's version from `GET /_ping` and `GET /version`. " +
 			"The served certificate is reported even when it fails verification, but no API request is ever sent over a " +
@@ -99,7 +99,9 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Validators: []validator.String{endpointHostValidator()},
 			},
 			"ca_cert_pem": schema.StringAttribute{
-				MarkdownDescription: "The CA the daemon's certificate must chain to (`dockertls_ca`'s `cert_pem`), the only root trusted.",
+				MarkdownDescription: "The CA the daemon's certificate must chain to (`dockertls_ca`'s `cert_pem`), the only root trusted; " +
+					"or a trust bundle (`dockertls_ca_bundle`'s `bundle_pem`), whose CAs are then the only roots, as a client given " +
+					"that bundle as its `ca.pem` would trust.",
 				Required:            true,
 			},
 			"client_cert_pem": schema.StringAttribute{
@@ -133,7 +135,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Computed: true,
 			},
 			"verified": schema.BoolAttribute{
-				MarkdownDescription: "The served certificate chains to `ca_cert_pem`, is valid now by this machine's clock, " +
+				MarkdownDescription: "The served certificate chains to a CA in `ca_cert_pem`, is valid now by this machine's clock, " +
 					"allows serverAuth, and covers `host`. It can be true while `error` is set, when the daemon refused the client.",
 				Computed: true,
 			},
@@ -167,7 +169,7 @@ func endpointHostValidator() validator.String {
 // endpointInputs are the parsed inputs of a probe.
 type endpointInputs struct {
 	host   endpoint.Host
-	ca     *x509.Certificate
+	cas    []*x509.Certificate
 	client tls.Certificate
 }
 
@@ -201,11 +203,11 @@ func (m *endpointModel) inputs() (*endpointInputs, diag.Diagnostics) {
 		}
 	}
 	if known(m.CACertPEM) {
-		ca, err := pki.ParseCACertificatePEM(m.CACertPEM.ValueString())
+		cas, err := pki.ParseTrustPEM(m.CACertPEM.ValueString())
 		if err != nil {
 			diags.AddAttributeError(endpointCAPath, "Invalid CA certificate", certificateInputDetail(err, "ca_cert_pem"))
 		}
-		in.ca = ca
+		in.cas = cas
 	}
 	var clientCert *x509.Certificate
 	if known(m.ClientCertPEM) {
@@ -230,7 +232,7 @@ func (m *endpointModel) inputs() (*endpointInputs, diag.Diagnostics) {
 		}
 		in.client = pair
 	}
-	if diags.HasError() || in.host.Name == "" || in.ca == nil || in.client.Leaf == nil {
+	if diags.HasError() || in.host.Name == "" || in.cas == nil || in.client.Leaf == nil {
 		return nil, diags
 	}
 	return in, diags
@@ -267,7 +269,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	res := endpoint.Probe(ctx, endpoint.Target{
 		Host:    in.host,
-		CA:      in.ca,
+		CAs:     in.cas,
 		Client:  in.client,
 		Timeout: time.Duration(m.TimeoutSeconds.ValueInt64()) * time.Second,
 	})
