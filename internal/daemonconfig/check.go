@@ -8,6 +8,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // Severity tells an error from a warning.
@@ -51,7 +54,38 @@ func (s Settings) Check() []Problem {
 	if s.ServerCert != nil {
 		s.checkServerCert(hosts, add)
 	}
+	if len(s.CACerts) > 0 {
+		s.checkTrust(add)
+	}
 	return ps
+}
+
+// checkTrust warns about a ca.pem that would lock clients out: CAs that have
+// expired, and one without the server certificate's CA, which clients
+// given the same ca.pem then refuse. dockerd itself starts either way.
+func (s Settings) checkTrust(add addFunc) {
+	var expired []string
+	for _, ca := range s.CACerts {
+		if s.Now.After(ca.NotAfter) {
+			expired = append(expired, pki.Describe(ca))
+			add(Warning, "ca_cert_pem", "Expired CA",
+				"The CA %s in ca_cert_pem expired at %s: the daemon refuses every client certificate it signed. Drop it, and "+
+					"issue clients from a CA that is valid.", pki.Describe(ca), ca.NotAfter.UTC().Format(time.RFC3339))
+		}
+	}
+	if len(expired) == len(s.CACerts) {
+		add(Warning, "ca_cert_pem", "No valid CA",
+			"Every CA in ca_cert_pem has expired (%s): the daemon would admit no client at all.", strings.Join(expired, ", "))
+	}
+	c := s.ServerCert
+	if c == nil || c.IsCA || pki.SignerOf(c, s.CACerts) != nil {
+		return
+	}
+	add(Warning, "server_cert_pem", "Server certificate from a CA outside ca_cert_pem",
+		"The server certificate %q was signed by %q, which is not %s in ca_cert_pem: clients given this same ca.pem refuse "+
+			"the daemon. Deploy a ca.pem that holds the CA that signed it (during a CA rotation, the bundle of both CAs from "+
+			"dockertls_ca_bundle), or the server certificate that a CA in it issued.", c.Subject.CommonName, c.Issuer.CommonName,
+		map[bool]string{true: "the CA", false: "any of the CAs"}[len(s.CACerts) == 1])
 }
 
 type addFunc func(sev Severity, attr, summary, format string, args ...any)

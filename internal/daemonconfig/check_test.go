@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 func TestParseHost(t *testing.T) {
@@ -196,5 +198,76 @@ func TestCheckAcceptsGoodSettings(t *testing.T) {
 	}
 	if ps := defaults(Windows).Check(); len(ps) != 0 {
 		t.Fatalf("Windows defaults got %+v", ps)
+	}
+}
+
+// TestCheck_Trust: the daemon's ca.pem, one CA or a bundle, is checked
+// against the server certificate and the clock; nothing else is asked of it.
+func TestCheck_Trust(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	issue := func(r pki.Request, ca *pki.Certificate, at time.Time) *pki.Certificate {
+		t.Helper()
+		r.KeyAlgorithm = pki.ECDSAP256
+		if r.Validity == 0 {
+			r.Validity = 100 * time.Hour
+		}
+		var iss *pki.Issuer
+		if ca != nil {
+			var err error
+			if iss, err = ca.Issuer(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := pki.Issue(r, iss, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	current := issue(pki.Request{Profile: pki.ProfileCA, CommonName: "Current CA"}, nil, now)
+	next := issue(pki.Request{Profile: pki.ProfileCA, CommonName: "Next CA"}, nil, now)
+	expired := issue(pki.Request{Profile: pki.ProfileCA, CommonName: "Old CA", Validity: time.Hour}, nil, now.Add(-10*time.Hour))
+	server := issue(pki.Request{Profile: pki.ProfileServer, DNSNames: []string{"docker.example.com"}}, current, now)
+	cases := []struct {
+		name   string
+		cas    []*pki.Certificate
+		attr   string
+		want   string // "" for no problem at all
+		server bool
+	}{
+		{"the server's CA", []*pki.Certificate{current}, "", "", true},
+		{"a bundle with the server's CA", []*pki.Certificate{next, current}, "", "", true},
+		{"no server certificate given", []*pki.Certificate{next}, "", "", false},
+		{"another CA", []*pki.Certificate{next}, "server_cert_pem", `signed by "Current CA", which is not the CA in ca_cert_pem`, true},
+		{"a bundle without the server's CA", []*pki.Certificate{next, expired}, "server_cert_pem", "which is not any of the CAs in ca_cert_pem", true},
+		{"an expired CA in the bundle", []*pki.Certificate{expired, current}, "ca_cert_pem", `The CA "Old CA" (SHA-256 `, true},
+		{"only expired CAs", []*pki.Certificate{expired}, "ca_cert_pem", "the daemon would admit no client at all", false},
+	}
+	for _, tc := range cases {
+		s := defaults(Linux)
+		s.Now = now
+		for _, ca := range tc.cas {
+			s.CACerts = append(s.CACerts, ca.Cert)
+		}
+		if tc.server {
+			s.ServerCert = server.Cert
+		}
+		ps := s.Check()
+		if tc.want == "" {
+			for _, p := range ps {
+				if p.Attribute == "ca_cert_pem" || p.Attribute == "server_cert_pem" {
+					t.Errorf("%s: %+v", tc.name, p)
+				}
+			}
+			continue
+		}
+		found := false
+		for _, p := range ps {
+			found = found || p.Attribute == tc.attr && p.Severity == Warning && strings.Contains(p.Detail, tc.want)
+		}
+		if !found {
+			t.Errorf("%s: problems %+v, want a warning on %s saying %q", tc.name, ps, tc.attr, tc.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"path"
 	"strings"
+	"time"
 )
 
 // Platform is the operating system the daemon runs on.
@@ -87,6 +88,11 @@ type Settings struct {
 	ContainerdAddress string
 	// ServerCert, when given, is checked against the hosts.
 	ServerCert *x509.Certificate
+	// CACerts, when given, are the CAs of the ca.pem the daemon will hold
+	// (one, or a bundle during a CA rotation), checked at Now against the
+	// server certificate and for expiry.
+	CACerts []*x509.Certificate
+	Now     time.Time
 }
 
 // Unset marks which settings the user left out, so WithDefaults can tell an

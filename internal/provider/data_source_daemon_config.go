@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -19,10 +21,13 @@ import (
 
 var (
 	_ datasource.DataSource                   = (*daemonConfigDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*daemonConfigDataSource)(nil)
 	_ datasource.DataSourceWithValidateConfig = (*daemonConfigDataSource)(nil)
 )
 
-type daemonConfigDataSource struct{}
+type daemonConfigDataSource struct {
+	providerClock
+}
 
 // pathRules is what every path attribute accepts, so that the renders can
 // quote it to stay one literal word.
@@ -45,6 +50,7 @@ type daemonConfigModel struct {
 	ConfigFile        types.String `tfsdk:"config_file"`
 	ContainerdAddress types.String `tfsdk:"containerd_address"`
 	ServerCertPEM     types.String `tfsdk:"server_cert_pem"`
+	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
 
 	ID                 types.String `tfsdk:"id"`
 	DaemonJSON         types.String `tfsdk:"daemon_json"`
@@ -59,6 +65,10 @@ type daemonConfigModel struct {
 
 func (d *daemonConfigDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_daemon_config"
+}
+
+func (d *daemonConfigDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -124,6 +134,14 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"cover is a warning, since clients dialling it would refuse the daemon.",
 				Optional: true,
 			},
+			"ca_cert_pem": schema.StringAttribute{
+				MarkdownDescription: "The `ca.pem` the daemon will hold (`" + daemonconfig.CAFile + "` in `cert_dir`), to check: " +
+					"one CA (`dockertls_ca`'s `cert_pem`) or, during a CA rotation, a trust bundle (`dockertls_ca_bundle`'s " +
+					"`bundle_pem`). Anything but CA certificates is an error. A server certificate that no CA in it signed is a " +
+					"warning, since clients given the same `ca.pem` would refuse the daemon, and so is an expired CA. " +
+					"Nothing rendered depends on it.",
+				Optional: true,
+			},
 			"id":             computedString("SHA-256 of `daemon_json`, in hex."),
 			"daemon_json":    computedString("The daemon's configuration file: stable key order, absolute paths, trailing newline."),
 			"systemd_dropin": computedString("On linux, a drop-in for `docker.service` that starts dockerd with `config_file` and no `-H` flag (daemon.json's `hosts` and any `-H` stop dockerd). Null on windows."),
@@ -149,9 +167,9 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 
 // settings reads the model into daemonconfig settings with defaults applied.
 // known is false while any input is unknown.
-func (m *daemonConfigModel) settings(ctx context.Context) (s daemonconfig.Settings, known bool, diags diag.Diagnostics) {
+func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daemonconfig.Settings, known bool, diags diag.Diagnostics) {
 	inputs := []interface{ IsUnknown() bool }{m.Platform, m.Hosts, m.CertDir, m.TLSVerify, m.AllowInsecureTCP,
-		m.ExtraSettingsJSON, m.DockerdPath, m.ConfigFile, m.ContainerdAddress, m.ServerCertPEM}
+		m.ExtraSettingsJSON, m.DockerdPath, m.ConfigFile, m.ContainerdAddress, m.ServerCertPEM, m.CACertPEM}
 	for _, v := range inputs {
 		if v.IsUnknown() {
 			return s, false, nil
@@ -184,6 +202,13 @@ func (m *daemonConfigModel) settings(ctx context.Context) (s daemonconfig.Settin
 		}
 		s.ServerCert = cert
 	}
+	if !m.CACertPEM.IsNull() {
+		cas, err := pki.ParseTrustPEM(m.CACertPEM.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("ca_cert_pem"), "Invalid CA certificate", trustInputDetail(err))
+		}
+		s.CACerts, s.Now = cas, now
+	}
 	s = s.WithDefaults(daemonconfig.Unset{
 		Platform:          m.Platform.IsNull(),
 		Hosts:             m.Hosts.IsNull(),
@@ -193,6 +218,18 @@ func (m *daemonConfigModel) settings(ctx context.Context) (s daemonconfig.Settin
 		ContainerdAddress: m.ContainerdAddress.IsNull(),
 	})
 	return s, true, diags
+}
+
+// trustInputDetail adds the fix to a problem with the daemon's ca_cert_pem.
+func trustInputDetail(err error) string {
+	switch {
+	case errors.Is(err, pki.ErrPrivateKeyInCertificate):
+		return fmt.Sprintf("%s. ca_cert_pem is not sensitive: Terraform would show the key in plans and store it in clear in "+
+			"the state. The daemon's key goes to its server-key.pem, never into ca.pem.", err)
+	case errors.Is(err, pki.ErrNotCA):
+		return err.Error() + ". ca.pem holds only CA certificates: dockertls_ca's cert_pem, or dockertls_ca_bundle's bundle_pem."
+	}
+	return err.Error()
 }
 
 // addProblems turns daemonconfig problems into diagnostics on their attributes.
@@ -215,7 +252,7 @@ func (d *daemonConfigDataSource) ValidateConfig(ctx context.Context, req datasou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, known, diags := m.settings(ctx)
+	s, known, diags := m.settings(ctx, d.now())
 	resp.Diagnostics.Append(diags...)
 	// An unknown platform is the schema's OneOf validator's to report: Check
 	// would report it a second time.
@@ -230,7 +267,7 @@ func (d *daemonConfigDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, _, diags := m.settings(ctx)
+	s, _, diags := m.settings(ctx, d.now())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -108,7 +108,11 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := issueClient(t, iss, now)
-	vars := config.Variables{"cert": config.StringVariable(client.CertPEM)}
+	vars := config.Variables{
+		"cert":        config.StringVariable(client.CertPEM),
+		"ca_and_key":  config.StringVariable(ca.CertPEM + ca.PrivateKeyPEM),
+		"ca_and_leaf": config.StringVariable(ca.CertPEM + client.CertPEM),
+	}
 	linux := func(name, body, want string) badInput {
 		return badInput{name: name, config: daemonConfigWith(body), vars: vars, want: want, phase: atPlan}
 	}
@@ -136,6 +140,9 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		linux("dockerd_path not in normal form", `dockerd_path = "/usr/bin//dockerd"`, `write it as "/usr/bin/dockerd"`),
 		linux("client certificate as the server's", `server_cert_pem = var.cert`, "lacks extendedKeyUsage serverAuth"),
 		linux("not a certificate", `server_cert_pem = "hello"`, "no PEM block found"),
+		linux("key in ca_cert_pem", `ca_cert_pem = var.ca_and_key`, "ca_cert_pem is not sensitive"),
+		linux("leaf in the ca.pem bundle", `ca_cert_pem = var.ca_and_leaf`, "certificate 2 of 2: the certificate"),
+		linux("leaf as the ca.pem", `ca_cert_pem = var.cert`, "ca.pem holds only CA certificates"),
 		windows("unix socket", `hosts = ["unix:///var/run/docker.sock"]`, "use tcp://HOST:PORT or npipe://"),
 		windows("quote in cert_dir", `cert_dir = "C:\\certs\" & calc.exe & \""`, `contains '"', which Windows does not allow in a path`),
 		windows("quote in config_file", `config_file = "C:\\x\"&calc&\"\\daemon.json"`, `contains '"', which Windows does not allow in a path`),
@@ -156,7 +163,8 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 // daemonConfigWith is a data source with body, and the variable cert the
 // cases may use.
 func daemonConfigWith(body string) string {
-	return "variable \"cert\" { type = string }\n" + `data "dockertls_daemon_config" "test" {` + "\n" + body + "\n}\n"
+	return "variable \"cert\" { type = string }\nvariable \"ca_and_key\" { type = string }\nvariable \"ca_and_leaf\" { type = string }\n" +
+		`data "dockertls_daemon_config" "test" {` + "\n" + body + "\n}\n"
 }
 
 // TestDaemonConfig_UnknownPlatformReportedOnce: the schema's validator
