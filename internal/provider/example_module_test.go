@@ -296,3 +296,51 @@ func TestDockerHostModule_NeedsANameOrAddress(t *testing.T) {
 		t.Errorf("want the plan to fail naming dns_names and ip_addresses:\n%s", res)
 	}
 }
+
+// TestDockerHostModule_TrustsABundle: during a CA rotation the module's
+// trusted_ca_pem puts the bundle in the host's ca.pem and in the client's,
+// while the certificates still come from ca_cert_pem; a bundle without the
+// signing CA fails the plan, naming the client certificate.
+func TestDockerHostModule_TrustsABundle(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	const next = `
+resource "dockertls_ca" "next" { common_name = "Next CA" }
+
+data "dockertls_ca_bundle" "both" {
+  ca_cert_pems = [dockertls_ca.docker.cert_pem, dockertls_ca.next.cert_pem]
+}
+`
+	inputs := func(trusted string) string {
+		return `  dns_names          = ["docker.example.com"]
+  containerd_address = ""
+  client_cert_path   = "/home/ci/.docker"
+  trusted_ca_pem     = ` + trusted
+	}
+	w.SetConfig(dockerHostModuleConfig(t, w, inputs("data.dockertls_ca_bundle.both.bundle_pem")) + next)
+	w.Init()
+	w.Apply()
+	bundle, err := stringAttrs(w.ShowState(), "data.dockertls_ca_bundle.both", "bundle_pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := outputJSON(t, w)
+	var cloudInit string
+	var clientFiles map[string]string
+	decodeOutput(t, outs, "cloud_init", &cloudInit)
+	decodeOutput(t, outs, "client_files", &clientFiles)
+	files, _, err := parseCloudInit(cloudInit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files["/etc/docker/tls/ca.pem"] != bundle["bundle_pem"] || clientFiles["/home/ci/.docker/ca.pem"] != bundle["bundle_pem"] {
+		t.Errorf("the host's and the client's ca.pem are not the bundle:\n%s\n%s", files["/etc/docker/tls/ca.pem"], clientFiles["/home/ci/.docker/ca.pem"])
+	}
+
+	w.SetConfig(dockerHostModuleConfig(t, w, inputs("dockertls_ca.next.cert_pem")) + next)
+	res := w.Run("plan")
+	if res.ExitCode != 1 || !errorPattern(`was not signed by the CA "Next CA" in ca_cert_pem`).MatchString(res.Stderr) {
+		t.Errorf("a trusted ca.pem without the signing CA: want the plan to fail naming it\n%s", res)
+	}
+}

@@ -14,6 +14,8 @@ terraform {
 locals {
   host_name   = length(var.dns_names) > 0 ? var.dns_names[0] : var.ip_addresses[0]
   client_host = coalesce(var.client_host, "tcp://${local.host_name}:${var.port}")
+  # What daemon and clients trust: the signing CA, or a bundle during a rotation.
+  trusted_ca_pem = coalesce(var.trusted_ca_pem, var.ca_cert_pem)
 }
 
 resource "dockertls_server_cert" "this" {
@@ -38,6 +40,7 @@ data "dockertls_daemon_config" "this" {
   dockerd_path       = var.dockerd_path
   containerd_address = var.containerd_address
   server_cert_pem    = dockertls_server_cert.this.cert_pem
+  ca_cert_pem        = local.trusted_ca_pem
 }
 
 # Everything the host needs, as cloud-init user data. The drop-in replaces the
@@ -46,7 +49,7 @@ data "dockertls_daemon_config" "this" {
 locals {
   cloud_init = "#cloud-config\n${yamlencode({
     write_files = [
-      { path = data.dockertls_daemon_config.this.tlscacert_path, owner = "root:root", permissions = "0444", content = var.ca_cert_pem },
+      { path = data.dockertls_daemon_config.this.tlscacert_path, owner = "root:root", permissions = "0444", content = local.trusted_ca_pem },
       { path = data.dockertls_daemon_config.this.tlscert_path, owner = "root:root", permissions = "0444", content = dockertls_server_cert.this.cert_pem },
       { path = data.dockertls_daemon_config.this.tlskey_path, owner = "root:root", permissions = "0400", content = dockertls_server_cert.this.private_key_pem },
       { path = data.dockertls_daemon_config.this.config_file, owner = "root:root", permissions = "0644", content = data.dockertls_daemon_config.this.daemon_json },
@@ -58,7 +61,7 @@ locals {
 
 data "dockertls_client_config" "this" {
   host            = local.client_host
-  ca_cert_pem     = var.ca_cert_pem
+  ca_cert_pem     = local.trusted_ca_pem
   client_cert_pem = dockertls_client_cert.this.cert_pem
   client_key_pem  = dockertls_client_cert.this.private_key_pem
   cert_path       = var.client_cert_path
@@ -68,7 +71,7 @@ data "dockertls_client_config" "this" {
 # in error, not failed: plans work before the host exists.
 data "dockertls_endpoint" "this" {
   host            = local.client_host
-  ca_cert_pem     = var.ca_cert_pem
+  ca_cert_pem     = local.trusted_ca_pem
   client_cert_pem = dockertls_client_cert.this.cert_pem
   client_key_pem  = dockertls_client_cert.this.private_key_pem
 }
@@ -78,7 +81,7 @@ data "dockertls_endpoint" "this" {
 check "docker_host" {
   data "dockertls_endpoint" "check" {
     host            = local.client_host
-    ca_cert_pem     = var.ca_cert_pem
+    ca_cert_pem     = local.trusted_ca_pem
     client_cert_pem = dockertls_client_cert.this.cert_pem
     client_key_pem  = dockertls_client_cert.this.private_key_pem
   }

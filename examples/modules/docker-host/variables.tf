@@ -3,6 +3,12 @@ variable "ca_cert_pem" {
   type        = string
 }
 
+variable "trusted_ca_pem" {
+  description = "The ca.pem that the daemon and the clients trust. null (the default) means ca_cert_pem alone. During a CA rotation, dockertls_ca_bundle's bundle_pem holding the current and the next CA (guide \"Rotating the CA without locking anyone out\"); ca_cert_pem stays the CA that signs. It must hold ca_cert_pem's CA: the client config refuses a client certificate that no CA in it signed."
+  type        = string
+  default     = null
+}
+
 variable "ca_private_key_pem" {
   description = "The CA's private key. It reaches only write-only attributes (ca_private_key_pem_wo), so neither this module's state nor its plan stores it."
   type        = string
