@@ -79,6 +79,7 @@ func (p *dockerTLSProvider) DataSources(context.Context) []func() datasource.Dat
 		NewDaemonConfigDataSource,
 		NewClientConfigDataSource,
 		NewEndpointDataSource,
+		NewCABundleDataSource,
 	}
 }
 
