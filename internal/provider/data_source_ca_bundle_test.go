@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -58,7 +59,16 @@ func TestCABundle_OrderAndDuplicates(t *testing.T) {
 	at := tfjsonpathOf
 	fp := func(i int) tfjsonpath.Path { return at("fingerprints").AtSliceIndex(i) }
 	sameBundle := statecheck.CompareValue(compare.ValuesSame())
-	both := caBundleCAs + caBundleNextCA
+	// A consumer of each bundle, so a change of bytes would show in the plan.
+	both := caBundleCAs + caBundleNextCA + `
+resource "terraform_data" "ca_pem" {
+  input = [
+    data.dockertls_ca_bundle.forward.bundle_pem,
+    data.dockertls_ca_bundle.backward.bundle_pem,
+    data.dockertls_ca_bundle.fed_back.bundle_pem,
+  ]
+}
+`
 	const fwd, bwd, fed = "data.dockertls_ca_bundle.forward", "data.dockertls_ca_bundle.backward", "data.dockertls_ca_bundle.fed_back"
 	// The checks of both steps; the last compares bundle_pem with the
 	// previous step's.
@@ -106,7 +116,9 @@ func TestCABundle_OrderAndDuplicates(t *testing.T) {
 				ConfigStateChecks: checks(),
 			},
 			{
-				// The same data sources with their lists reversed.
+				// The same data sources with their lists reversed: the same
+				// bytes, so nothing to change.
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Config: both +
 					caBundleData("forward", "[dockertls_ca.next.cert_pem, dockertls_ca.current.cert_pem]") +
 					caBundleData("backward", "[dockertls_ca.current.cert_pem, dockertls_ca.next.cert_pem, dockertls_ca.current.cert_pem]") +
