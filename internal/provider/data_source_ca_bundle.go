@@ -152,10 +152,12 @@ func addCABundleInputError(diags *diag.Diagnostics, i int, err error) {
 	diags.AddAttributeError(caBundleInputPath.AtListIndex(i), "Invalid CA certificate in ca_cert_pems", caBundleInputDetail(i, err))
 }
 
-// ValidateConfig checks every element that is known, so a key pasted into
-// the list fails the plan even while another element is made in the same
-// run. Expiry depends on the clock, which the provider has only once it is
-// configured: Read judges it.
+// ValidateConfig checks every element that is known, so a bad literal
+// fails the plan even while another element is made in the same run.
+// (Beside an unknown element, Terraform shows ValidateConfig literals only,
+// not variables' values, and defers the read to apply; Read checks every
+// element again then.) Expiry depends on the clock, which the provider has only
+// once it is configured: Read judges it.
 func (d *caBundleDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m caBundleModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
