@@ -86,6 +86,10 @@ type Bundle struct {
 	CAs []*x509.Certificate
 	// Expired are the CAs left out because they had expired, in the same order.
 	Expired []*x509.Certificate
+	// NotYetValid are the CAs kept whose validity starts more than
+	// ClockSkewAllowance after now, in the same order: verifiers refuse
+	// what they signed until then.
+	NotYetValid []*x509.Certificate
 }
 
 // BundleInputError is the problem with one of NewBundle's texts.
@@ -99,7 +103,8 @@ func (e *BundleInputError) Unwrap() error { return e.Err }
 
 // NewBundle reads texts, each one or more CA certificates (a CA's cert_pem,
 // or a bundle made before), and makes one bundle of them. A CA given twice
-// is kept once; a CA that has expired at now is dropped. It returns every
+// is kept once; a CA that has expired at now is dropped, and one that is
+// not valid yet is kept and listed in NotYetValid. It returns every
 // text's problem, each a *BundleInputError, or ErrEmptyBundle.
 func NewBundle(texts []string, now time.Time) (*Bundle, []error) {
 	if len(texts) == 0 {
@@ -133,8 +138,11 @@ func NewBundle(texts []string, now time.Time) (*Bundle, []error) {
 	for _, ca := range all {
 		if now.After(ca.NotAfter) {
 			b.Expired = append(b.Expired, ca)
-		} else {
-			b.CAs = append(b.CAs, ca)
+			continue
+		}
+		b.CAs = append(b.CAs, ca)
+		if now.Add(ClockSkewAllowance).Before(ca.NotBefore) {
+			b.NotYetValid = append(b.NotYetValid, ca)
 		}
 	}
 	return b, nil

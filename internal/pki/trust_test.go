@@ -158,3 +158,29 @@ func TestNewBundle(t *testing.T) {
 		t.Errorf("only an expired CA: %v, %v", all, errs)
 	}
 }
+
+// TestNewBundle_NotYetValid: a CA whose validity starts later than the
+// clock-skew allowance is kept (it is the next CA, deployed ahead) and
+// listed; one within the allowance is not.
+func TestNewBundle_NotYetValid(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Issue backdates NotBefore by ClockSkewAllowance.
+	current := issueCAAt(t, "current", now.Add(-time.Hour), 1000*time.Hour)
+	atLimit := issueCAAt(t, "at the limit", now.Add(2*pki.ClockSkewAllowance), 1000*time.Hour)
+	later := issueCAAt(t, "later", now.Add(2*pki.ClockSkewAllowance+time.Second), 1000*time.Hour)
+	b, errs := pki.NewBundle([]string{later.CertPEM, atLimit.CertPEM, current.CertPEM}, now)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if len(b.CAs) != 3 {
+		t.Errorf("kept %d CAs, want all 3", len(b.CAs))
+	}
+	if len(b.NotYetValid) != 1 || b.NotYetValid[0].Subject.CommonName != "later" {
+		var names []string
+		for _, ca := range b.NotYetValid {
+			names = append(names, ca.Subject.CommonName)
+		}
+		t.Errorf("not yet valid: %q, want only \"later\"", names)
+	}
+}

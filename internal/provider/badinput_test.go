@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -60,4 +62,54 @@ func expectApplyError(t *testing.T, cfg string, vars config.Variables, want stri
 			{Config: cfg, ConfigVariables: vars, ExpectError: errorPattern(want)},
 		},
 	})
+}
+
+// runBadInputsHiding is runBadInputs for inputs that carry a secret: each
+// error must also contain none of hidden (such as the lines of a key given
+// where a certificate belongs).
+func runBadInputsHiding(t *testing.T, cases []badInput, hidden []string) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			expectErrorHiding(t, tc, hidden)
+		})
+	}
+}
+
+// expectErrorHiding is expectPlanError or expectApplyError that also checks
+// what the error must not contain: ExpectError cannot say that, so
+// ErrorCheck sees the whole text instead.
+func expectErrorHiding(t *testing.T, tc badInput, hidden []string) {
+	t.Helper()
+	env := newTestEnv(t)
+	failed := false
+	check := func(err error) error {
+		failed = true
+		if !errorPattern(tc.want).MatchString(err.Error()) {
+			return fmt.Errorf("the error does not contain %q: %w", tc.want, err)
+		}
+		for i, h := range hidden {
+			if strings.Contains(err.Error(), h) {
+				return fmt.Errorf("the error shows hidden string %d (not repeated here)", i)
+			}
+		}
+		return nil
+	}
+	var steps []resource.TestStep
+	switch tc.phase {
+	case atPlan:
+		steps = []resource.TestStep{{Config: tc.config, ConfigVariables: tc.vars, PlanOnly: true}}
+	case atApply:
+		steps = []resource.TestStep{
+			{Config: tc.config, ConfigVariables: tc.vars, PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: tc.config, ConfigVariables: tc.vars},
+		}
+	default:
+		t.Fatalf("case %q has no phase", tc.name)
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, ErrorCheck: check, Steps: steps})
+	if !failed {
+		t.Errorf("no error, want one containing %q in the %s phase", tc.want, tc.phase)
+	}
 }

@@ -1,27 +1,29 @@
-# The current CA and the next one, during a rotation.
+# The CA in service, and the one that replaces it, made ahead of the switch.
 resource "dockertls_ca" "current" {
-  common_name = "Docker daemon CA 2026"
+  common_name = "Docker daemon CA 2025"
 }
 
 resource "dockertls_ca" "next" {
-  common_name = "Docker daemon CA 2027"
+  common_name = "Docker daemon CA 2026"
 }
 
-# One ca.pem that trusts both: daemons admit clients of either CA, and
-# clients accept daemons of either.
-data "dockertls_ca_bundle" "trusted" {
-  ca_cert_pems = [dockertls_ca.current.cert_pem, dockertls_ca.next.cert_pem]
+# Both CAs in one ca.pem. Deploy it to every daemon and client first, then
+# move the server and client certificates to the next CA, then drop the
+# current CA from the list and deploy the bundle again.
+data "dockertls_ca_bundle" "docker" {
+  ca_cert_pems = [
+    dockertls_ca.current.cert_pem,
+    dockertls_ca.next.cert_pem,
+  ]
 }
 
+# The contents of ca.pem for daemons (daemon.json's tlscacert) and clients
+# (DOCKER_CERT_PATH), written by whatever deploys the other files.
 output "ca_pem" {
-  description = "Write it as ca.pem on every daemon and client."
-  value       = data.dockertls_ca_bundle.trusted.bundle_pem
+  value = data.dockertls_ca_bundle.docker.bundle_pem
 }
 
-# Warn a year before a trusted CA expires.
-check "ca_rotation_due" {
-  assert {
-    condition     = timecmp(data.dockertls_ca_bundle.trusted.expires_first, timeadd(plantimestamp(), "8760h")) > 0
-    error_message = "A trusted CA expires at ${data.dockertls_ca_bundle.trusted.expires_first}: start the next rotation."
-  }
+# Rebuild and redeploy the bundle before this date.
+output "ca_bundle_expires_first" {
+  value = data.dockertls_ca_bundle.docker.expires_first
 }
