@@ -124,10 +124,17 @@ func parseCertificateBlocks(text string) ([][]byte, error) {
 // words, spaces and colons, never such a line.
 var base64Line = regexp.MustCompile(`^[A-Za-z0-9+/]{40,}={0,2}$`)
 
+// decodedKeyFields are the labels openssl writes before the secret parts of
+// a private key it prints as text (`openssl pkey -text -noout`): hex lines
+// follow them, which look like the hex dumps of `openssl x509 -text` and so
+// cannot be refused by their shape. `openssl x509 -text` never writes these.
+var decodedKeyFields = []string{"priv:", "privateExponent:", "prime1:", "prime2:", "exponent1:", "exponent2:", "coefficient:"}
+
 // keyTextOutsideBlocks refuses key material that PEM decoding would skip
 // because it is not in a well-formed block: a line that names a private key
 // (an SSH2 "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", a BEGIN line with
-// the wrong number of dashes), or base64 lines pasted without armour.
+// the wrong number of dashes, openssl's "Private-Key: (256 bit)"), a field
+// of a key openssl printed as text, or base64 lines pasted without armour.
 func keyTextOutsideBlocks(text string) error {
 	inBlock := false
 	for _, line := range strings.Split(text, "\n") {
@@ -138,8 +145,10 @@ func keyTextOutsideBlocks(text string) error {
 		case strings.HasPrefix(line, "-----END "):
 			inBlock = false
 		case inBlock:
-		case strings.Contains(strings.ToUpper(line), "PRIVATE KEY"):
+		case strings.Contains(strings.NewReplacer("-", " ", "_", " ").Replace(strings.ToUpper(line)), "PRIVATE KEY"):
 			return keyInCertificate("a line that names a private key, outside any PEM block")
+		case slices.Contains(decodedKeyFields, line):
+			return keyInCertificate("a private key printed as text, outside any PEM block")
 		case base64Line.MatchString(line):
 			return keyInCertificate("base64 data outside any PEM block, such as a key without its armour")
 		}

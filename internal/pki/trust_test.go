@@ -4,10 +4,13 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -182,5 +185,57 @@ func TestNewBundle_NotYetValid(t *testing.T) {
 			names = append(names, ca.Subject.CommonName)
 		}
 		t.Errorf("not yet valid: %q, want only \"later\"", names)
+	}
+}
+
+// TestParseTrust_RefusesDecodedKeys: `openssl pkey -text -noout` prints a
+// private key as labelled hex lines ("Private-Key: (256 bit)", "priv:",
+// "privateExponent:"), with no PEM armour and no base64. Pasted between the
+// CAs of a ca.pem it was ignored as comment text, so the key went into
+// plans and state in clear with the input.
+func TestParseTrust_RefusesDecodedKeys(t *testing.T) {
+	t.Parallel()
+	current, next := issueCA(t, pki.ECDSAP256), issueCA(t, pki.ECDSAP256)
+	hex := "    03:dc:d8:97:63:a9:d5:34:bd:1d:5b:5f:d1:93:5b:\n    b9:6f:db:e0:6e:4d:c2:d7:f0:99:aa:02:5f:eb:d5:\n    49:bb\n"
+	cases := map[string]string{
+		"EC key as text":        "Private-Key: (256 bit)\npriv:\n" + hex + "pub:\n" + hex + "ASN1 OID: prime256v1\nNIST CURVE: P-256\n",
+		"Ed25519 key as text":   "ED25519 Private-Key:\npriv:\n" + hex + "pub:\n" + hex,
+		"RSA key as text":       "Private-Key: (2048 bit, 2 primes)\nmodulus:\n" + hex + "publicExponent: 65537 (0x10001)\nprivateExponent:\n" + hex + "prime1:\n" + hex,
+		"key fields, no header": "privateExponent:\n" + hex + "prime1:\n" + hex,
+		"priv field alone":      "priv:\n" + hex,
+	}
+	for name, key := range cases {
+		text := current.CertPEM + key + next.CertPEM
+		_, err := pki.ParseTrustPEM(text)
+		if !errors.Is(err, pki.ErrPrivateKeyInCertificate) {
+			t.Errorf("%s between the CAs: got %v, want a private key refused", name, err)
+			continue
+		}
+		for _, l := range strings.Split(hex, "\n") {
+			if l != "" && strings.Contains(err.Error(), strings.TrimSpace(l)) {
+				t.Errorf("%s: the error repeats the key: %q", name, err)
+			}
+		}
+	}
+}
+
+// TestParseTrust_RefusesOpenSSLDecodedKeys: the same with the text openssl
+// itself prints for each kind of key the provider makes.
+func TestParseTrust_RefusesOpenSSLDecodedKeys(t *testing.T) {
+	t.Parallel()
+	openssl := acctest.RequireTool(t, "openssl", "it prints private keys as decoded text")
+	for _, alg := range []pki.KeyAlgorithm{pki.RSA2048, pki.ECDSAP256, pki.ED25519} {
+		ca := issueCA(t, alg)
+		path := t.TempDir() + "/key.pem"
+		if err := os.WriteFile(path, []byte(ca.PrivateKeyPEM), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		text, err := exec.Command(openssl, "pkey", "-in", path, "-text", "-noout").Output()
+		if err != nil {
+			t.Fatalf("%s: openssl: %v", alg, err)
+		}
+		if _, err := pki.ParseTrustPEM(ca.CertPEM + string(text)); !errors.Is(err, pki.ErrPrivateKeyInCertificate) {
+			t.Errorf("%s: the CA with its key as openssl's text: got %v, want a private key refused", alg, err)
+		}
 	}
 }
