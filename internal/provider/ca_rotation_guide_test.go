@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // rotationGuideFile is the template of the guide "Rotating the CA without
@@ -443,5 +445,80 @@ func TestRotationGuide_CheckWarnsAYearAhead(t *testing.T) {
 				t.Errorf("the plan warns %q, want one warning containing %q that names the guide", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRotationGuide_ContextsKeepCopies: a docker context made with
+// docker_context_command holds copies of ca.pem, cert.pem and key.pem taken
+// when the command ran, so deploying new files does not reach a client that
+// uses a context: it keeps its old certificate and old ca.pem and is
+// refused after step 2. The guide (and the client config's docs) must say
+// how to refresh the context, with a command that works on the context in
+// use, which a plain `docker context rm` refuses to remove.
+func TestRotationGuide_ContextsKeepCopies(t *testing.T) {
+	t.Parallel()
+	docker := acctest.RequireTool(t, "docker", "its context store is what the guide must account for")
+	dir := t.TempDir()
+	env := append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(dir, "config"))
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(docker, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	issueCA := func(name string) *pki.Certificate {
+		ca, err := pki.Issue(pki.Request{Profile: pki.ProfileCA, KeyAlgorithm: pki.ECDSAP256, CommonName: name, Validity: time.Hour}, nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ca
+	}
+	write := func(ca *pki.Certificate) {
+		for name, text := range map[string]string{"ca.pem": ca.CertPEM, "cert.pem": ca.CertPEM, "key.pem": ca.PrivateKeyPEM} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	value := fmt.Sprintf("host=tcp://127.0.0.1:2376,ca=%[1]s/ca.pem,cert=%[1]s/cert.pem,key=%[1]s/key.pem", dir)
+	stored := func() string {
+		path, err := run("context", "inspect", "rotation", "--format", "{{.Storage.TLSPath}}")
+		if err != nil {
+			t.Fatalf("docker context inspect: %v\n%s", err, path)
+		}
+		return readFileString(t, filepath.Join(strings.TrimSpace(path), "docker", "ca.pem"))
+	}
+	old, next := issueCA("old"), issueCA("next")
+	write(old)
+	for _, args := range [][]string{{"context", "create", "rotation", "--docker", value}, {"context", "use", "rotation"}} {
+		if out, err := run(args...); err != nil {
+			t.Fatalf("docker %q: %v\n%s", args, err, out)
+		}
+	}
+	write(next)
+	if stored() != old.CertPEM {
+		t.Fatal("the context does not hold its own copy of ca.pem: the guide's warning is moot")
+	}
+	if out, err := run("context", "rm", "rotation"); err == nil {
+		t.Fatalf("docker context rm removed the context in use: %s", out)
+	}
+	for _, args := range [][]string{{"context", "rm", "-f", "rotation"}, {"context", "create", "rotation", "--docker", value}} {
+		if out, err := run(args...); err != nil {
+			t.Fatalf("docker %q: %v\n%s", args, err, out)
+		}
+	}
+	if stored() != next.CertPEM {
+		t.Fatal("docker context rm -f and docker_context_command again did not take the new ca.pem")
+	}
+
+	// Words compared across the guide's line breaks.
+	guide := strings.Join(strings.Fields(readFileString(t, rotationGuideFile)), " ")
+	for _, want := range []string{"docker_context_command", "`docker context rm -f NAME`", "context store"} {
+		if !strings.Contains(guide, want) {
+			t.Errorf("the guide does not tell context users to refresh their context: it lacks %q", want)
+		}
+	}
+	if doc := readFileString(t, "../../templates/data-sources/client_config.md.tmpl"); !strings.Contains(doc, "`docker context rm -f NAME`") {
+		t.Error("the client config's docs tell to run docker context rm without -f, which fails on the context in use")
 	}
 }
