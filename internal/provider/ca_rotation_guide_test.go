@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
@@ -520,5 +521,35 @@ func TestRotationGuide_ContextsKeepCopies(t *testing.T) {
 	}
 	if doc := readFileString(t, "../../templates/data-sources/client_config.md.tmpl"); !strings.Contains(doc, "`docker context rm -f NAME`") {
 		t.Error("the client config's docs tell to run docker context rm without -f, which fails on the context in use")
+	}
+}
+
+// TestRotationGuide_FromASingleCANamesEveryArgument: moving a CA into
+// generations keeps it only if the generations' resource sets every
+// argument the old one set; a key_algorithm, organization or validity left
+// behind replaces the CA, and with it every certificate, in the same apply:
+// the flag day the guide exists to avoid, with no renewal warning to stop
+// it. The guide's way in must name every optional argument that issues a
+// new certificate when it changes, as the schema has them.
+func TestRotationGuide_FromASingleCANamesEveryArgument(t *testing.T) {
+	t.Parallel()
+	text := readFileString(t, rotationGuideFile)
+	start := strings.Index(text, "## Coming from a single `dockertls_ca`")
+	if start < 0 {
+		t.Fatal("the guide has no section \"Coming from a single `dockertls_ca`\"")
+	}
+	section := text[start:]
+	if end := strings.Index(section[1:], "\n## "); end >= 0 {
+		section = section[:end+1]
+	}
+	var resp fwresource.SchemaResponse
+	NewCAResource().Schema(context.Background(), fwresource.SchemaRequest{}, &resp)
+	for name, a := range resp.Schema.Attributes {
+		if !a.IsOptional() || name == "early_renewal_hours" {
+			continue
+		}
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("the guide's way in from a single CA does not say to carry over `%s`, which replaces the CA when it differs", name)
+		}
 	}
 }
