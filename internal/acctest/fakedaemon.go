@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,10 +22,14 @@ const (
 	FakeDaemonAPIVersion = "1.99"
 )
 
+// apiVersionPrefix is the API version the Engine API's paths may start with.
+var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
+
 // FakeDaemon is an in-process HTTPS server with dockerd's TLS settings
 // under --tlsverify (go-connections' server defaults, client certificates
-// required and verified against one CA) that answers GET /_ping and
-// GET /version as the Engine API does, and counts every request it reads.
+// required and verified against its CAs) that answers GET /_ping and
+// GET /version (also under a versioned path, /v1.47/version) as the Engine
+// API does, and counts every request it reads.
 type FakeDaemon struct {
 	// Addr is 127.0.0.1:PORT.
 	Addr     string
@@ -38,8 +43,18 @@ func (d *FakeDaemon) Requests() int64 { return d.requests.Load() }
 // maxVersion caps the TLS version (0: TLS 1.3), for the TLS 1.2 code paths.
 func StartFakeDaemon(t testing.TB, cert tls.Certificate, clientCA *x509.Certificate, maxVersion uint16) *FakeDaemon {
 	t.Helper()
+	return StartFakeDaemonTrusting(t, cert, []*x509.Certificate{clientCA}, maxVersion)
+}
+
+// StartFakeDaemonTrusting is StartFakeDaemon with a trust bundle: it admits
+// clients whose certificates any of clientCAs signed, as dockerd does with a
+// tlscacert of several CAs.
+func StartFakeDaemonTrusting(t testing.TB, cert tls.Certificate, clientCAs []*x509.Certificate, maxVersion uint16) *FakeDaemon {
+	t.Helper()
 	pool := x509.NewCertPool()
-	pool.AddCert(clientCA)
+	for _, ca := range clientCAs {
+		pool.AddCert(ca)
+	}
 	cfg := tlsconfig.ServerDefault()
 	cfg.Certificates = []tls.Certificate{cert}
 	cfg.ClientAuth = tls.RequireAndVerifyClientCert
@@ -53,7 +68,9 @@ func StartFakeDaemon(t testing.TB, cert tls.Certificate, clientCA *x509.Certific
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			d.requests.Add(1)
-			switch r.URL.Path {
+			// The docker CLI asks for /vX.Y/version once it has
+			// negotiated the API version; /_ping is never versioned.
+			switch apiVersionPrefix.ReplaceAllString(r.URL.Path, "/") {
 			case "/_ping":
 				w.Header().Set("Api-Version", FakeDaemonAPIVersion)
 				_, _ = io.WriteString(w, "OK")

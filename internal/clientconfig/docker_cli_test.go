@@ -3,16 +3,21 @@ package clientconfig
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // TestDockerCLICreatesContextFromCommand runs each awkward path's
@@ -92,4 +97,74 @@ func run(env []string, name string, args ...string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
+}
+
+// TestDockerCLITrustsBundle: halfway through a CA rotation the daemon
+// already serves a certificate from the next CA while the client still
+// holds one from the current CA. The real docker CLI, given the rendered
+// files and environment with a ca.pem that bundles both CAs, reaches the
+// daemon, directly and through the context the command creates; with the
+// current CA alone as ca.pem it refuses the daemon, so the bundle is what
+// lets it through.
+func TestDockerCLITrustsBundle(t *testing.T) {
+	t.Parallel()
+	docker := acctest.RequireTool(t, "docker", "the rendered bundle is read by the real docker CLI")
+	sh := acctest.RequireTool(t, "sh", "the context command is a POSIX sh command line")
+	now := time.Now()
+	p := newTestPKI(t, now)
+	next := issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "Next CA"}, nil, now)
+	served := issue(t, pki.Request{Profile: pki.ProfileServer, CommonName: "daemon", IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, next, now)
+	// The daemon trusts both CAs too, as dockerd with the bundle as tlscacert.
+	d := acctest.StartFakeDaemonTrusting(t, tls.Certificate{Certificate: [][]byte{served.Cert.Raw}, PrivateKey: served.Key, Leaf: served.Cert},
+		[]*x509.Certificate{p.ca.Cert, next.Cert}, 0)
+
+	render := func(caPEM, dir string) *Rendered {
+		t.Helper()
+		s := p.settings()
+		s.Host, s.CACertPEM, s.CertPath, s.ContextName = "tcp://"+d.Addr, caPEM, dir, "rotation"
+		r, problems := Render(s)
+		if r == nil || HasErrors(problems) {
+			t.Fatalf("Render: %v", problems)
+		}
+		if err := os.MkdirAll(r.CertDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for path, content := range r.Files {
+			mode := os.FileMode(CertMode)
+			if path == r.KeyFile {
+				mode = KeyMode
+			}
+			if err := os.WriteFile(path, []byte(content), mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r
+	}
+	version := func(r *Rendered, extra ...string) (string, error) {
+		env := []string{"HOME=" + t.TempDir(), "DOCKER_CONFIG=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+		for k, v := range r.Env {
+			env = append(env, k+"="+v)
+		}
+		return run(append(env, extra...), docker, "version", "--format", "{{.Server.Version}}")
+	}
+
+	bundled := render(p.ca.CertPEM+next.CertPEM, filepath.Join(t.TempDir(), "bundle"))
+	if out, err := version(bundled); err != nil || strings.TrimSpace(out) != acctest.FakeDaemonVersion {
+		t.Fatalf("docker version with the bundle as ca.pem: %v: %s", err, out)
+	}
+	configDir := t.TempDir()
+	contextEnv := []string{"HOME=" + configDir, "DOCKER_CONFIG=" + configDir, "PATH=" + os.Getenv("PATH")}
+	if out, err := run(contextEnv, sh, "-c", bundled.ContextCommand); err != nil {
+		t.Fatalf("sh -c %q: %v: %s", bundled.ContextCommand, err, out)
+	}
+	if out, err := run(contextEnv, docker, "--context", "rotation", "version", "--format", "{{.Server.Version}}"); err != nil ||
+		strings.TrimSpace(out) != acctest.FakeDaemonVersion {
+		t.Fatalf("docker --context rotation version: %v: %s", err, out)
+	}
+
+	current := render(p.ca.CertPEM, filepath.Join(t.TempDir(), "current"))
+	out, err := version(current)
+	if err == nil || !strings.Contains(out, "certificate signed by unknown authority") {
+		t.Fatalf("docker version with the current CA alone: %v: %s; want the daemon refused", err, out)
+	}
 }

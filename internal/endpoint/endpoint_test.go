@@ -522,3 +522,53 @@ func TestProbe_LongMessageIsShortened(t *testing.T) {
 		t.Errorf("a %d-byte message: %.200q ... %q", len(msg), msg, msg[max(0, len(msg)-60):])
 	}
 }
+
+// rotation is a CA rotation halfway through: a client from the current CA,
+// and the next CA, with the same name, that signs the daemon's new
+// certificate. Both daemon certificates outlive the current CA, which the
+// resources allow with a warning.
+type rotation struct {
+	current, next         *pki.Certificate
+	client                tls.Certificate
+	fromCurrent, fromNext *pki.Certificate
+}
+
+func newRotation(t *testing.T, now time.Time) *rotation {
+	t.Helper()
+	r := &rotation{
+		current: issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "test CA", Validity: 100 * 24 * time.Hour}, nil, now.Add(-time.Hour)),
+		next:    issue(t, pki.Request{Profile: pki.ProfileCA, CommonName: "test CA", Validity: 200 * 24 * time.Hour}, nil, now.Add(-time.Hour)),
+	}
+	r.client = pair(t, issue(t, pki.Request{Profile: pki.ProfileClient, CommonName: "client"}, r.current, now))
+	daemon := pki.Request{Profile: pki.ProfileServer, CommonName: "daemon", Validity: 150 * 24 * time.Hour,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	r.fromCurrent, r.fromNext = issue(t, daemon, r.current, now), issue(t, daemon, r.next, now)
+	return r
+}
+
+// A bundle that still holds an expired CA: the daemon whose certificate
+// that CA signed is reported as expired, naming that CA, not as signed by
+// an unknown authority; the next CA's daemon verifies.
+func TestProbe_TrustBundleWithExpiredCA(t *testing.T) {
+	t.Parallel()
+	r := newRotation(t, time.Now())
+	later := r.current.Cert.NotAfter.Add(time.Hour) // the current CA has expired, the next has not
+	for _, cas := range [][]*x509.Certificate{{r.current.Cert, r.next.Cert}, {r.next.Cert, r.current.Cert}} {
+		d := acctest.StartFakeDaemon(t, pair(t, r.fromCurrent), r.current.Cert, 0)
+		tg := target(t, d.Addr, r.current, r.client)
+		tg.CAs, tg.Now = cas, func() time.Time { return later }
+		res := Probe(context.Background(), tg)
+		wantKind(t, res, Expired)
+		if msg := res.Err.Message; !strings.Contains(msg, `the CA certificate "CN=test CA"`) ||
+			!strings.Contains(msg, "expired at "+r.current.Cert.NotAfter.UTC().Format(time.RFC3339)) {
+			t.Errorf("message %q; want it to name the expired CA and its expiry", msg)
+		}
+
+		d = acctest.StartFakeDaemon(t, pair(t, r.fromNext), r.current.Cert, 0)
+		tg = target(t, d.Addr, r.current, r.client)
+		tg.CAs, tg.Now = cas, func() time.Time { return later }
+		if res := Probe(context.Background(), tg); !res.Verified {
+			t.Errorf("the next CA's daemon beside an expired CA: %+v", res.Err)
+		}
+	}
+}
