@@ -295,7 +295,7 @@ func (s Settings) checkCertificates(c *checker) {
 	ca := pki.SignerOf(cert, cas)
 	if ca == nil {
 		c.errorf("client_cert_pem", "Client certificate not signed by the CA",
-			"The client certificate %q was not signed by %s in ca_cert_pem (its issuer is %q): the daemon, which trusts that ca.pem, would refuse it. "+
+			"The client certificate %q was not signed by %s in ca_cert_pem (its issuer is %q): a daemon given the same ca.pem would refuse it. "+
 				"Pass the client certificate that CA issued, or the CA that issued this one.", cert.Subject.CommonName, pki.DescribeCAs(cas), cert.Issuer.CommonName)
 		return
 	}
