@@ -129,19 +129,18 @@ func (m *caBundleModel) texts(ctx context.Context) (texts []string, indexes []in
 	return texts, indexes, known, diags
 }
 
+// caBundleAdvice is the fix for a problem with an element of ca_cert_pems.
+var caBundleAdvice = pemInputAdvice{attr: "ca_cert_pems", keyFix: "Pass dockertls_ca's cert_pem, never its private_key_pem.",
+	notCA: ". A trust bundle holds CAs only: pass dockertls_ca's cert_pem.", bomFile: "...pem"}
+
 // caBundleInputDetail turns a pki error about element i into a sentence
 // that names the element and the fix. pki's errors never hold the input
 // text, and nothing here adds it.
 func caBundleInputDetail(i int, err error) string {
 	el := fmt.Sprintf("ca_cert_pems[%d]", i)
 	switch {
-	case errors.Is(err, pki.ErrPrivateKeyInCertificate):
-		return fmt.Sprintf("%s: %s. ca_cert_pems is not sensitive: Terraform would show the key in plans and store it in clear "+
-			"in the state. Pass dockertls_ca's cert_pem, never its private_key_pem.", el, err)
-	case errors.Is(err, pki.ErrNotCA):
-		return fmt.Sprintf("%s: %s. A trust bundle holds CAs only: pass dockertls_ca's cert_pem.", el, err)
-	case errors.Is(err, pki.ErrByteOrderMark):
-		return fmt.Sprintf(`%s: %s (in Terraform: trimprefix(file("...pem"), "\ufeff")).`, el, err)
+	case errors.Is(err, pki.ErrPrivateKeyInCertificate), errors.Is(err, pki.ErrNotCA), errors.Is(err, pki.ErrByteOrderMark):
+		return el + ": " + caBundleAdvice.detail(err)
 	case errors.Is(err, pki.ErrNoPEMCertificate):
 		return fmt.Sprintf("%s: %s. Pass a CA's certificate (dockertls_ca's cert_pem) or a bundle_pem of this data source.", el, err)
 	}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -205,7 +204,7 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	if !m.CACertPEM.IsNull() {
 		cas, err := pki.ParseTrustPEM(m.CACertPEM.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("ca_cert_pem"), "Invalid CA certificate", trustInputDetail(err))
+			diags.AddAttributeError(path.Root("ca_cert_pem"), "Invalid CA certificate", daemonCAAdvice.detail(err))
 		}
 		s.CACerts, s.Now = cas, now
 	}
@@ -220,17 +219,9 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	return s, true, diags
 }
 
-// trustInputDetail adds the fix to a problem with the daemon's ca_cert_pem.
-func trustInputDetail(err error) string {
-	switch {
-	case errors.Is(err, pki.ErrPrivateKeyInCertificate):
-		return fmt.Sprintf("%s. ca_cert_pem is not sensitive: Terraform would show the key in plans and store it in clear in "+
-			"the state. The daemon's key goes to its server-key.pem, never into ca.pem.", err)
-	case errors.Is(err, pki.ErrNotCA):
-		return err.Error() + ". ca.pem holds only CA certificates: dockertls_ca's cert_pem, or dockertls_ca_bundle's bundle_pem."
-	}
-	return err.Error()
-}
+// daemonCAAdvice is the fix for a problem with the daemon's ca_cert_pem.
+var daemonCAAdvice = pemInputAdvice{attr: "ca_cert_pem", keyFix: "The daemon's key goes to its server-key.pem, never into ca.pem.",
+	notCA: ". ca.pem holds only CA certificates: dockertls_ca's cert_pem, or dockertls_ca_bundle's bundle_pem."}
 
 // addProblems turns daemonconfig problems into diagnostics on their attributes.
 func addProblems(diags *diag.Diagnostics, problems []daemonconfig.Problem, errorsOnly bool) {

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -174,18 +173,10 @@ type endpointInputs struct {
 }
 
 // certificateInputDetail adds Terraform's words to a pki error about a
-// certificate attribute.
+// certificate attribute of the endpoint.
 func certificateInputDetail(err error, attr string) string {
-	switch {
-	case errors.Is(err, pki.ErrPrivateKeyInCertificate):
-		return fmt.Sprintf("%s. %s is not sensitive: Terraform would show the key in plans and store it in clear in the "+
-			"state. Give the key to client_key_pem instead.", err, attr)
-	case errors.Is(err, pki.ErrNotCA):
-		return err.Error() + ", such as dockertls_ca's cert_pem."
-	case errors.Is(err, pki.ErrByteOrderMark):
-		return fmt.Sprintf(`%s (in Terraform: trimprefix(file("...pem"), "\ufeff")).`, err)
-	}
-	return err.Error()
+	return pemInputAdvice{attr: attr, keyFix: "Give the key to client_key_pem instead.",
+		notCA: ", such as dockertls_ca's cert_pem.", bomFile: "...pem"}.detail(err)
 }
 
 // inputs parses what is known of the configuration. Each attribute is

@@ -254,22 +254,12 @@ func caFingerprint(certPEM types.String) types.String {
 // caCertDetail adds Terraform's words to a pki error about the CA
 // certificate given in the attribute at certPath.
 func caCertDetail(err error, certPath path.Path) string {
-	switch {
-	case errors.Is(err, pki.ErrPrivateKeyInCertificate):
-		shown := "Terraform would show the key in plans and store it in clear in the state"
-		if certPath.Equal(caCertWOPath) {
-			shown = "Terraform may print it, as it prints any value that is not sensitive"
-		}
-		return fmt.Sprintf("%s. %s is not sensitive: %s. Give the key to ca_private_key_pem_wo (or ca_private_key_pem) instead.",
-			err, certPath, shown)
-	case errors.Is(err, pki.ErrNotCA):
-		return err.Error() + ", such as dockertls_ca's cert_pem."
-	case errors.Is(err, pki.ErrCAPurpose):
-		return err.Error() + ", such as dockertls_ca makes."
-	case errors.Is(err, pki.ErrByteOrderMark):
-		return err.Error() + ` (in Terraform: trimprefix(file("ca.pem"), "\ufeff")).`
+	advice := pemInputAdvice{attr: certPath.String(), keyFix: "Give the key to ca_private_key_pem_wo (or ca_private_key_pem) instead.",
+		notCA: ", such as dockertls_ca's cert_pem.", purpose: ", such as dockertls_ca makes.", bomFile: "ca.pem"}
+	if certPath.Equal(caCertWOPath) {
+		advice.shown = "Terraform may print it, as it prints any value that is not sensitive"
 	}
-	return err.Error()
+	return advice.detail(err)
 }
 
 // caKeyDetail adds Terraform's words to a pki error about the CA key.
