@@ -152,6 +152,16 @@ func (r Result) Diagnostics(severity string) []Diagnostic {
 	return out
 }
 
+// Warnings returns the warnings of the -json stream, each as
+// "summary: detail", for tests that look for words in either.
+func (r Result) Warnings() []string {
+	var out []string
+	for _, d := range r.Diagnostics("warning") {
+		out = append(out, d.Summary+": "+d.Detail)
+	}
+	return out
+}
+
 // Drift returns the "resource_drift" entries: resources whose refreshed
 // state differs from the prior state.
 func (r Result) Drift() []ChangeMessage { return r.changes("resource_drift") }

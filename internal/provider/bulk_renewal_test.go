@@ -179,10 +179,7 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 	want := "Certificates due for renewal: issuing them again: 12 certificates are inside the renewal window (early_renewal_hours " +
 		"before expiry) or expired: " + strings.Join(quoted, ", ") + " and 2 more. This plan issues a new certificate and key for " +
 		"each of them, in place; every other entry keeps its certificate and key."
-	var got []string
-	for _, d := range plan.Diagnostics("warning") {
-		got = append(got, d.Summary+": "+d.Detail)
-	}
+	got := plan.Warnings()
 	if len(got) != 2 || got[0] != want || got[1] != want {
 		t.Errorf("the plan warns\n%q\nwant twice\n%q", got, want)
 	}

@@ -435,10 +435,7 @@ func TestRotationGuide_CheckWarnsAYearAhead(t *testing.T) {
 			if plan.ExitCode != 0 {
 				t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
 			}
-			var got []string
-			for _, d := range plan.Diagnostics("warning") {
-				got = append(got, d.Summary+": "+d.Detail)
-			}
+			got := plan.Warnings()
 			switch {
 			case tc.want == "" && len(got) > 0:
 				t.Errorf("the plan warns %q, want nothing", got)

@@ -220,6 +220,8 @@ variable "old" { type = string }
 variable "new" { type = string }
 `
 
+// issueNamedCA issues a CA outside Terraform, named name, valid from at
+// for validity.
 func issueNamedCA(t *testing.T, name string, at time.Time, validity time.Duration) *pki.Certificate {
 	t.Helper()
 	c, err := pki.Issue(pki.Request{Profile: pki.ProfileCA, KeyAlgorithm: pki.ECDSAP256, CommonName: name, Validity: validity}, nil, at)
@@ -296,10 +298,7 @@ func TestCABundle_Warnings(t *testing.T) {
 		if plan.ExitCode != 0 {
 			t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
 		}
-		var got []string
-		for _, d := range plan.Diagnostics("warning") {
-			got = append(got, d.Summary+": "+d.Detail)
-		}
+		got := plan.Warnings()
 		return got
 	}
 	if got := warnings(); len(got) != 0 {

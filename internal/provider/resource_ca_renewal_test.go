@@ -40,10 +40,7 @@ resource "dockertls_client_cert" "test" {
 		if res.ExitCode != 0 {
 			t.Fatalf("%s: plan exits %d\n%s", phase, res.ExitCode, res)
 		}
-		var warnings []string
-		for _, d := range res.Diagnostics("warning") {
-			warnings = append(warnings, d.Summary+": "+d.Detail)
-		}
+		warnings := res.Warnings()
 		switch {
 		case wantWarning == "" && len(warnings) > 0:
 			t.Errorf("%s: the plan warns %q, want no warning", phase, warnings)

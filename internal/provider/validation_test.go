@@ -23,11 +23,7 @@ func errorPattern(phrase string) *regexp.Regexp {
 // testCA issues a CA outside Terraform, valid from issuedAt for validity.
 func testCA(t *testing.T, issuedAt time.Time, validity time.Duration) *pki.Certificate {
 	t.Helper()
-	c, err := pki.Issue(pki.Request{Profile: pki.ProfileCA, KeyAlgorithm: pki.ECDSAP256, CommonName: "Test CA", Validity: validity}, nil, issuedAt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return issueNamedCA(t, "Test CA", issuedAt, validity)
 }
 
 const caVariables = `

@@ -361,10 +361,7 @@ func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
 		if plan.ExitCode != 0 {
 			t.Fatalf("%s: plan exits %d\n%s", phase, plan.ExitCode, plan)
 		}
-		var got []string
-		for _, d := range plan.Diagnostics("warning") {
-			got = append(got, d.Summary+": "+d.Detail)
-		}
+		got := plan.Warnings()
 		if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
 			t.Errorf("%s: the plan warns %q, want a warning containing %q for each leaf", phase, got, want)
 		}
