@@ -231,10 +231,17 @@ func (iss *Issuer) CheckValidAt(now time.Time) error {
 	switch {
 	case now.After(iss.Cert.NotAfter):
 		return fmt.Errorf("the CA certificate %q expired at %s: renew the CA before issuing from it", iss.Cert.Subject.CommonName, iss.Cert.NotAfter.UTC().Format(time.RFC3339))
-	case now.Add(ClockSkewAllowance).Before(iss.Cert.NotBefore):
+	case notValidYet(iss.Cert, now):
 		return fmt.Errorf("the CA certificate %q is not valid until %s: check the clock of the host that made it", iss.Cert.Subject.CommonName, iss.Cert.NotBefore.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// notValidYet reports a certificate whose validity starts more than
+// ClockSkewAllowance after now. Within the allowance it counts as valid:
+// what it signs verifies once its start has passed.
+func notValidYet(cert *x509.Certificate, now time.Time) bool {
+	return now.Add(ClockSkewAllowance).Before(cert.NotBefore)
 }
 
 // IssuedBy reports whether ca issued cert, to judge a stored certificate

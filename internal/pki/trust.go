@@ -141,7 +141,7 @@ func NewBundle(texts []string, now time.Time) (*Bundle, []error) {
 			continue
 		}
 		b.CAs = append(b.CAs, ca)
-		if now.Add(ClockSkewAllowance).Before(ca.NotBefore) {
+		if notValidYet(ca, now) {
 			b.NotYetValid = append(b.NotYetValid, ca)
 		}
 	}
