@@ -64,65 +64,36 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 }
 
 // plannedRenewal is a kept certificate's renewal under the planned window
-// (prior is the stored one): ready is its planned ready_for_renewal (false,
-// or unknown when only the apply can tell), due is true when the plan must
-// issue it again, unreadable when its expiry does not parse (which counts as
-// due, as in the single resources).
-//
-// The plan never reads the clock for it. Terraform plans each resource again
-// when it applies the plan, with the values unknown at plan time known by
-// then, and requires every value the first plan knew to stay the same:
-// judged against the clock, an entry whose renewal time fell between the plan
-// and its approval would be planned known, then unknown, and the apply would
-// fail with "inconsistent final plan". Refresh judges the time, and both plans
-// see the same refreshed state, so the plan decides from the
-// ready_for_renewal that refresh stored under the stored window:
-//   - under the same window, the entries refresh marked are due;
-//   - under a wider one, those are due too, and the others are not known to be;
-//   - under a narrower one, those refresh did not mark are not due either,
-//     and the marked ones are not known to be;
-//   - under a window unknown at plan, the marked entries are planned as due
-//     (the final plan, with the window known, may still keep them), and the
-//     others are not known to be.
-//
-// An entry not known to be due keeps its certificate with ready_for_renewal
-// unknown: the apply judges it under the new window, and the next plan
-// issues it if it is due.
+// (prior is the stored one), by planRenewal: ready is its planned
+// ready_for_renewal (false, or unknown when only the apply can tell), due is
+// true when the plan must issue it again, unreadable when its expiry does not
+// parse (which counts as due, as in the single resources).
 func plannedRenewal(cert tftypes.Value, window, prior types.Number) (ready tftypes.Value, due, unreadable bool) {
 	if _, ok := certNotAfter(cert); !ok {
 		return tftypes.Value{}, true, true
 	}
-	judgedAtApply := tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue)
-	marked, known := storedReadyForRenewal(cert)
-	switch {
-	case !known || prior.IsNull() || prior.IsUnknown():
-		return judgedAtApply, false, false
-	case window.IsUnknown():
-		if marked {
-			return tftypes.Value{}, true, false
-		}
-		return judgedAtApply, false, false
-	}
-	switch cmp := window.ValueBigFloat().Cmp(prior.ValueBigFloat()); {
-	case marked && cmp >= 0:
+	switch planRenewal(storedReadyForRenewal(cert), window, prior) {
+	case renewalDue:
 		return tftypes.Value{}, true, false
-	case !marked && cmp <= 0:
+	case renewalNotDue:
 		return tftypes.NewValue(tftypes.Bool, false), false, false
 	}
-	return judgedAtApply, false, false
+	return tftypes.NewValue(tftypes.Bool, tftypes.UnknownValue), false, false
 }
 
-// storedReadyForRenewal reads an entry of certs' ready_for_renewal.
-func storedReadyForRenewal(cert tftypes.Value) (ready, known bool) {
+// storedReadyForRenewal reads an entry of certs' ready_for_renewal; null
+// when it cannot be read.
+func storedReadyForRenewal(cert tftypes.Value) types.Bool {
 	attrs, ok := objectAttrs(cert)
 	if !ok {
-		return false, false
+		return types.BoolNull()
 	}
+	var ready bool
 	v := attrs[readyForRenewalAttr]
 	if !v.IsKnown() || v.IsNull() || v.As(&ready) != nil {
-		return false, false
+		return types.BoolNull()
 	}
-	return ready, true
+	return types.BoolValue(ready)
 }
 
 // certNotAfter reads an entry of certs' validity_end_time.

@@ -76,18 +76,29 @@ func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
 }
 
 // renewalDue applies pki.ReadyForRenewal to a stored certificate with the
-// given early-renewal window. known is false while the window is unknown.
-// A validity_end_time that does not parse (a hand-edited or corrupted state)
-// counts as due, so the plan replaces the certificate; unreadable then says
-// why, for the caller to warn.
+// given early-renewal window, at refresh and at apply (a plan decides with
+// planRenewal, never by the clock). known is false while the window is
+// unknown. A validity_end_time that does not parse (a hand-edited or
+// corrupted state) counts as due, so the plan replaces the certificate;
+// unreadable then says why, for the caller to warn.
 func (m *certificateModel) renewalDue(earlyRenewalHours types.Number, now time.Time) (due, known bool, unreadable error) {
 	if earlyRenewalHours.IsUnknown() || m.ValidityEndTime.IsUnknown() {
 		return false, false, nil
 	}
-	notAfter, err := time.Parse(time.RFC3339, m.ValidityEndTime.ValueString())
+	notAfter, err := m.notAfter()
 	if err != nil {
-		return true, true, fmt.Errorf("the state holds validity_end_time %q, which is not an RFC 3339 time, so the "+
-			"certificate's expiry cannot be read", m.ValidityEndTime.ValueString())
+		return true, true, err
 	}
 	return pki.ReadyForRenewal(notAfter, hoursToDuration(earlyRenewalHours), now), true, nil
+}
+
+// notAfter reads the stored validity_end_time, with an error that says why
+// it cannot be read.
+func (m *certificateModel) notAfter() (time.Time, error) {
+	notAfter, err := time.Parse(time.RFC3339, m.ValidityEndTime.ValueString())
+	if err != nil {
+		return time.Time{}, fmt.Errorf("the state holds validity_end_time %q, which is not an RFC 3339 time, so the "+
+			"certificate's expiry cannot be read", m.ValidityEndTime.ValueString())
+	}
+	return notAfter, nil
 }

@@ -100,13 +100,16 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 		if !cert.CommonName.Equal(stored.CommonName) {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("common_name"))
 		}
-		due, known, unreadable := stored.renewalDue(cert.EarlyRenewalHours, now)
+		decision := renewalDue
+		_, unreadable := stored.notAfter()
 		if unreadable != nil {
 			resp.Diagnostics.AddAttributeWarning(path.Root("validity_end_time"), "Unreadable certificate in state: replacing it",
 				fmt.Sprintf("%s. This plan issues a new certificate in its place.", capitalize(unreadable.Error())))
+		} else {
+			decision = planRenewal(stored.ReadyForRenewal, cert.EarlyRenewalHours, stored.EarlyRenewalHours)
 		}
-		switch {
-		case due:
+		switch decision {
+		case renewalDue:
 			// Unknown differs from the stored value, so Terraform replaces the
 			// resource and shows ready_for_renewal as the reason.
 			cert.ReadyForRenewal = types.BoolUnknown()
@@ -115,7 +118,7 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 				summary, detail := n.renewalNotice(stored, now)
 				resp.Diagnostics.AddAttributeWarning(path.Root("ready_for_renewal"), summary, detail)
 			}
-		case known:
+		case renewalNotDue:
 			cert.ReadyForRenewal = types.BoolValue(false)
 		default:
 			cert.ReadyForRenewal = types.BoolUnknown()

@@ -41,7 +41,11 @@ func certificateSchema(description string, d certificateDefaults, commonName sch
 		"early_renewal_hours": schema.NumberAttribute{
 			MarkdownDescription: fmt.Sprintf("How many hours before expiry the certificate becomes due for renewal: "+
 				"from then on `ready_for_renewal` is true and every plan replaces the certificate. A whole number, smaller "+
-				"than `validity_period_hours`. Defaults to `%d`. Changing it does not issue a new certificate.", d.earlyRenewalHours),
+				"than `validity_period_hours`. Defaults to `%d`. A change is judged from what refresh marked, not from the clock "+
+				"at plan time, so that a saved plan applies as it was made: under a wider window a certificate refresh marked "+
+				"is replaced; otherwise the change is in place, the apply sets `ready_for_renewal` under the new window, and "+
+				"the next plan replaces the certificate if it is due. A narrower window (down to `0`, which keeps the "+
+				"certificate until it expires) replaces nothing.", d.earlyRenewalHours),
 			Optional:   true,
 			Computed:   true,
 			Default:    numberdefault.StaticBigFloat(new(big.Float).SetInt64(d.earlyRenewalHours)),

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -230,7 +233,9 @@ resource "dockertls_client_cert" "test" {
 }
 
 // TestRenewal_EarlyRenewalHoursChangesInPlace: the window is the one argument
-// that does not force a new certificate, until the new window makes it due.
+// that does not replace the certificate in its own plan. A window that makes
+// the certificate due is judged by the apply, which marks it, and the next
+// plan replaces it.
 func TestRenewal_EarlyRenewalHoursChangesInPlace(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -254,8 +259,23 @@ func TestRenewal_EarlyRenewalHoursChangesInPlace(t *testing.T) {
 			},
 			{
 				// Ten hours on, a window of 87590h (validity 87600h) has begun.
+				// The plan cannot know it without reading the clock: it keeps
+				// the CA, and the apply marks it due under the new window.
 				PreConfig: func() { env.clock.Advance(10 * time.Hour) },
 				Config:    cfg(87590),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(ca, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(ca, tfjsonpathOf("ready_for_renewal")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					serial.AddStateValue(ca, tfjsonpathOf("serial_number")),
+					statecheck.ExpectKnownValue(ca, tfjsonpathOf("ready_for_renewal"), knownvalue.Bool(true)),
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The next plan replaces it.
+				Config: cfg(87590),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(ca, plancheck.ResourceActionReplace),
 					replacedBecause{ca, []string{"ready_for_renewal"}},
@@ -263,4 +283,256 @@ func TestRenewal_EarlyRenewalHoursChangesInPlace(t *testing.T) {
 			},
 		},
 	})
+}
+
+// renewalKind is one single-certificate resource under a renewal test: its
+// address and its configuration around the validity settings.
+type renewalKind struct {
+	address string
+	block   string // a resource block with one %s for the validity settings
+}
+
+// renewalKinds are the three single-certificate resources. The leaves take
+// their CA from variables (caVars), so a test can move the clock without
+// the CA falling due too; every configuration declares the variables.
+var renewalKinds = []renewalKind{
+	{ca, `resource "dockertls_ca" "test" {
+%s
+}`},
+	{server, `resource "dockertls_server_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+  dns_names             = ["a.example"]
+%s
+}`},
+	{client, `resource "dockertls_client_cert" "test" {
+  ca_cert_pem           = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+%s
+}`},
+}
+
+func (k renewalKind) name() string { return strings.SplitN(k.address, ".", 2)[0] }
+
+// config is the kind's configuration with the given validity settings.
+func (k renewalKind) config(settings string) string {
+	return caVariables + fmt.Sprintf(k.block, settings)
+}
+
+// renewalWorkdir is a terraform working directory for k with a CA that
+// outlives every test's clock, already initialised.
+func renewalWorkdir(t *testing.T, env *testEnv) *acctest.Workdir {
+	t.Helper()
+	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	return w
+}
+
+// stateString reads one string attribute of a resource from the state.
+func stateString(t *testing.T, w *acctest.Workdir, address, attr string) string {
+	t.Helper()
+	a, err := stringAttrs(w.ShowState(), address, attr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a[attr]
+}
+
+// stateReady reads ready_for_renewal of a resource from the state.
+func stateReady(t *testing.T, w *acctest.Workdir, address string) any {
+	t.Helper()
+	attrs, err := resourceAttrs(w.ShowState(), address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attrs["ready_for_renewal"]
+}
+
+// wantAction checks the one planned change of a `plan -json`.
+func wantAction(t *testing.T, plan acctest.Result, address, action string) {
+	t.Helper()
+	var got []string
+	for _, c := range plan.PlannedChanges() {
+		got = append(got, c.Resource.Addr+": "+c.Action)
+	}
+	if want := []string{address + ": " + action}; !slices.Equal(got, want) {
+		t.Errorf("the plan changes %q, want %q", got, want)
+	}
+}
+
+// TestRenewal_SavedPlanAcrossRenewalTimeUnderNewWindow: for each single
+// resource, a plan that widens early_renewal_hours, saved a second before
+// the new window reaches the certificate and applied a second after,
+// applies as planned: Terraform plans the resource again at apply and
+// requires the same action and every value the saved plan knew, so the plan
+// must not judge renewal by the clock. The apply marks the certificate due
+// under the new window, and the next plan replaces it.
+func TestRenewal_SavedPlanAcrossRenewalTimeUnderNewWindow(t *testing.T) {
+	t.Parallel()
+	for _, k := range renewalKinds {
+		t.Run(k.name(), func(t *testing.T) {
+			t.Parallel()
+			env := newTestEnv(t)
+			w := renewalWorkdir(t, env)
+			w.SetConfig(k.config(shortLived))
+			w.Init()
+			w.Apply()
+			serial := stateString(t, w, k.address, "serial_number")
+
+			// Under a 24-hour window the certificate falls due at 24h.
+			env.clock.Advance(24*time.Hour - time.Second)
+			w.SetConfig(k.config("validity_period_hours = 48\nearly_renewal_hours = 24"))
+			w.MustRun("plan", "-out=tfplan")
+			env.clock.Advance(2 * time.Second)
+			if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+				t.Fatalf("applying the saved plan after the new window's renewal time: exit %d\n%s", apply.ExitCode, apply)
+			}
+			if got := stateString(t, w, k.address, "serial_number"); got != serial {
+				t.Errorf("the saved plan kept the certificate, but the apply replaced it")
+			}
+			if got := stateReady(t, w, k.address); got != true {
+				t.Errorf("ready_for_renewal is %v after the apply, want true under the new window", got)
+			}
+			plan := w.Run("plan", "-json")
+			if plan.ExitCode != 0 {
+				t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+			}
+			wantAction(t, plan, k.address, "replace")
+		})
+	}
+}
+
+// TestRenewal_SavedPlanAcrossRenewalTime: a leaf's plan that changes it in
+// place (its CA certificate moves to ca_cert_pem_wo), saved a second before
+// the certificate falls due and applied a second after, applies as planned;
+// the next plan renews it. (A CA has no in-place change but its window,
+// which the test above covers.)
+func TestRenewal_SavedPlanAcrossRenewalTime(t *testing.T) {
+	t.Parallel()
+	for _, k := range renewalKinds[1:] {
+		t.Run(k.name(), func(t *testing.T) {
+			t.Parallel()
+			env := newTestEnv(t)
+			w := renewalWorkdir(t, env)
+			w.SetConfig(k.config(shortLived))
+			w.Init()
+			w.Apply()
+			serial := stateString(t, w, k.address, "serial_number")
+
+			env.clock.Advance(36*time.Hour - time.Second)
+			w.SetConfig(strings.Replace(k.config(shortLived), "ca_cert_pem ", "ca_cert_pem_wo", 1))
+			w.MustRun("plan", "-out=tfplan")
+			env.clock.Advance(2 * time.Second)
+			if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+				t.Fatalf("applying the saved plan after the renewal time: exit %d\n%s", apply.ExitCode, apply)
+			}
+			if got := stateString(t, w, k.address, "serial_number"); got != serial {
+				t.Errorf("the saved plan kept the certificate, but the apply replaced it")
+			}
+			plan := w.Run("plan", "-json")
+			if plan.ExitCode != 0 {
+				t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+			}
+			wantAction(t, plan, k.address, "replace")
+		})
+	}
+}
+
+// TestRenewal_WindowUnknownAtPlan: for each single resource, an
+// early_renewal_hours unknown at plan (from a terraform_data created in the
+// same apply) becomes known when Terraform plans the resource again at
+// apply. A wider window that makes the certificate due keeps it and marks
+// it, for the next plan to replace; a certificate refresh marked under the
+// unchanged window is replaced in that apply.
+func TestRenewal_WindowUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	for _, k := range renewalKinds {
+		for _, tc := range []struct {
+			name     string
+			advance  time.Duration // from issuing to the plan with the unknown window
+			window   int           // the window, once known
+			renewNow bool          // the certificate is replaced in that apply
+		}{
+			{name: "wider window makes it due", advance: 24 * time.Hour, window: 30},
+			{name: "marked due under the same window", advance: 37 * time.Hour, window: 12, renewNow: true},
+		} {
+			t.Run(k.name()+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				env := newTestEnv(t)
+				vars := caVars(testCA(t, env.clock.Now(), 10000*time.Hour))
+				unknownWindow := fmt.Sprintf("resource \"terraform_data\" \"window\" {\n  input = %d\n}\n", tc.window) +
+					k.config("validity_period_hours = 48\nearly_renewal_hours = terraform_data.window.output")
+				serial := statecheck.CompareValue(compare.ValuesSame())
+				renewed := statecheck.CompareValue(compare.ValuesDiffer())
+				after := []statecheck.StateCheck{renewed.AddStateValue(k.address, tfjsonpathOf("serial_number"))}
+				if !tc.renewNow {
+					after = []statecheck.StateCheck{serial.AddStateValue(k.address, tfjsonpathOf("serial_number")),
+						statecheck.ExpectKnownValue(k.address, tfjsonpathOf("ready_for_renewal"), knownvalue.Bool(true))}
+				}
+				steps := []resource.TestStep{
+					{
+						Config: k.config(shortLived), ConfigVariables: vars,
+						ConfigStateChecks: []statecheck.StateCheck{
+							serial.AddStateValue(k.address, tfjsonpathOf("serial_number")),
+							renewed.AddStateValue(k.address, tfjsonpathOf("serial_number")),
+						},
+					},
+					{
+						PreConfig: func() { env.clock.Advance(tc.advance) },
+						Config:    unknownWindow, ConfigVariables: vars,
+						ConfigStateChecks:  after,
+						ExpectNonEmptyPlan: !tc.renewNow, // marked, it is replaced by the next plan
+					},
+				}
+				if !tc.renewNow {
+					steps = append(steps, resource.TestStep{
+						Config: unknownWindow, ConfigVariables: vars,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(k.address, plancheck.ResourceActionReplace),
+							replacedBecause{k.address, []string{"ready_for_renewal"}},
+						}},
+						ConfigStateChecks: []statecheck.StateCheck{renewed.AddStateValue(k.address, tfjsonpathOf("serial_number"))},
+					})
+				}
+				steps = append(steps, resource.TestStep{Config: unknownWindow, ConfigVariables: vars, PlanOnly: true})
+				resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, Steps: steps})
+			})
+		}
+	}
+}
+
+// TestPlanRenewal is planRenewal's decision table: what refresh stored
+// (marked, under the stored window) and how the planned window compares.
+func TestPlanRenewal(t *testing.T) {
+	t.Parallel()
+	hours := func(h int64) types.Number { return types.NumberValue(big.NewFloat(float64(h))) }
+	unknownBool, nullBool := types.BoolUnknown(), types.BoolNull()
+	marked, unmarked := types.BoolValue(true), types.BoolValue(false)
+	for _, tc := range []struct {
+		name           string
+		marked         types.Bool
+		window, stored types.Number
+		want           renewal
+	}{
+		{"marked, same window", marked, hours(12), hours(12), renewalDue},
+		{"marked, wider window", marked, hours(24), hours(12), renewalDue},
+		{"marked, narrower window", marked, hours(0), hours(12), renewalJudgedAtApply},
+		{"marked, window unknown", marked, types.NumberUnknown(), hours(12), renewalDue},
+		{"unmarked, same window", unmarked, hours(12), hours(12), renewalNotDue},
+		{"unmarked, narrower window", unmarked, hours(6), hours(12), renewalNotDue},
+		{"unmarked, wider window", unmarked, hours(24), hours(12), renewalJudgedAtApply},
+		{"unmarked, window unknown", unmarked, types.NumberUnknown(), hours(12), renewalJudgedAtApply},
+		{"never marked", nullBool, hours(12), hours(12), renewalJudgedAtApply},
+		{"mark unknown", unknownBool, hours(12), hours(12), renewalJudgedAtApply},
+		{"no stored window", marked, hours(12), types.NumberNull(), renewalJudgedAtApply},
+		{"stored window unknown", marked, hours(12), types.NumberUnknown(), renewalJudgedAtApply},
+		{"no planned window", marked, types.NumberNull(), hours(12), renewalJudgedAtApply},
+		{"fractions compare exactly", unmarked, types.NumberValue(big.NewFloat(12.5)), hours(12), renewalJudgedAtApply},
+	} {
+		if got := planRenewal(tc.marked, tc.window, tc.stored); got != tc.want {
+			t.Errorf("%s: planRenewal = %d, want %d", tc.name, got, tc.want)
+		}
+	}
 }
