@@ -1,11 +1,16 @@
 package provider
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // TestBulkCerts_CAWarnings: the single resources' warnings about the CA,
@@ -44,4 +49,160 @@ func TestBulkCerts_CAWarnings(t *testing.T) {
 	warns("issued entries", `Certificates outlive their CA: The certificates of "a" and "b" are valid beyond the expiry of their CA certificate "Test CA"`)
 	env.clock.Advance(101 * time.Hour)
 	warns("after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+}
+
+// TestBulkCerts_NewCAWarns: giving a bulk resource another CA issues every
+// entry again, and the plan says so, naming the entries and pointing to the
+// rotation guide, as the plan that replaces a dockertls_ca does.
+func TestBulkCerts_NewCAWarns(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	first, second := testCA(t, env.clock.Now(), 100000*time.Hour), issueNamedCA(t, "Next CA", env.clock.Now(), 100000*time.Hour)
+	useCA := func(ca *pki.Certificate) {
+		w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+		w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	}
+	useCA(first)
+	w.SetConfig(bulkConfig(`{
+    b = { dns_names = ["b.example"] }
+    a = { dns_names = ["a.example"] }
+  }`, `{ a = {} }`, ""))
+	w.Init()
+	w.Apply()
+	if got := w.Run("plan", "-json").Warnings(); len(got) != 0 {
+		t.Fatalf("with the same CA, the plan warns %q", got)
+	}
+	useCA(second)
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode != 0 {
+		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+	}
+	got := plan.Warnings()
+	slices.Sort(got)
+	want := []string{`: "a" and "b". `, `: "a". `} // sorted
+	if len(got) != 2 {
+		t.Fatalf("the plan warns %q, want one warning per resource", got)
+	}
+	for i, w := range want {
+		for _, part := range []string{"Another CA: issuing every certificate again: ", w, "Next CA", "Rotating the CA without locking anyone out"} {
+			if !strings.Contains(got[i], part) {
+				t.Errorf("warning %q lacks %q", got[i], part)
+			}
+		}
+	}
+}
+
+// TestBulkCerts_DamagedStateEntriesWarn: an entry whose certificate or key
+// is missing from the state (an edited or damaged state) is issued again,
+// and the plan says so, naming it; the other entries keep theirs.
+func TestBulkCerts_DamagedStateEntriesWarn(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w.SetConfig(bulkConfig(`{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+    c = { dns_names = ["c.example"] }
+  }`, `{ a = {} }`, ""))
+	w.Init()
+	w.Apply()
+	before := w.ShowState()
+
+	// Drop a's key and null c's certificate, as a hand edit would.
+	editState(t, w, func(res map[string]any) {
+		if res["type"] != "dockertls_server_certs" {
+			return
+		}
+		attrs := res["instances"].([]any)[0].(map[string]any)["attributes"].(map[string]any)
+		delete(attrs["private_keys"].(map[string]any), "a")
+		attrs["certs"].(map[string]any)["c"] = nil
+	})
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode != 0 {
+		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+	}
+	want := `Certificates missing from the state: issuing them again: The state holds no certificate or no private key for "a" and "c"`
+	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
+	}
+	w.Apply()
+	old, err := readBulk(before, serverCerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := readBulk(w.ShowState(), serverCerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, kept := range map[string]bool{"a": false, "b": true, "c": false} {
+		if same := cur[name].certPEM == old[name].certPEM; same != kept {
+			t.Errorf("%q kept its certificate: %v, want %v", name, same, kept)
+		}
+	}
+}
+
+// editState rewrites the working directory's state file: edit is called on
+// every resource, and the state's serial goes up, as `terraform state push`
+// requires of a changed state.
+func editState(t *testing.T, w *acctest.Workdir, edit func(resource map[string]any)) {
+	t.Helper()
+	file := filepath.Join(w.Dir(), "terraform.tfstate")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]any
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range state["resources"].([]any) {
+		edit(r.(map[string]any))
+	}
+	state["serial"] = state["serial"].(float64) + 1
+	if raw, err = json.Marshal(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBulkCerts_SharedNamesWarn: a name in the certificates of several hosts
+// draws one warning listing each such name with its hosts, compared as
+// clients compare names (DNS names in any case, IP addresses by value);
+// names of one host alone do not.
+func TestBulkCerts_SharedNamesWarn(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w.SetConfig(bulkConfig(`{
+    a = { dns_names = ["docker.example", "a.example"], ip_addresses = ["2001:db8::1"] }
+    b = { dns_names = ["Docker.Example"], ip_addresses = ["2001:db8:0::1"] }
+    c = { dns_names = ["c.example", "docker.example"] }
+    d = { dns_names = ["d.example"] }
+  }`, `{ a = {} }`, ""))
+	w.Init()
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode != 0 {
+		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+	}
+	want := `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: ` +
+		`2001:db8::1 (hosts "a" and "b"); docker.example (hosts "a", "b" and "c"). A client that dials such a name accepts`
+	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
+	}
+	w.SetConfig(bulkConfig(`{
+    a = { dns_names = ["a.example"], ip_addresses = ["2001:db8::1"] }
+    b = { dns_names = ["b.example"] }
+  }`, `{ a = {} }`, ""))
+	if got := w.Run("plan", "-json").Warnings(); len(got) != 0 {
+		t.Errorf("with every name on one host, the plan warns %q", got)
+	}
 }

@@ -130,6 +130,12 @@ func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.Va
 	}
 }
 
+// entriesChecker is a kind with checks across its entries, run by the
+// plan (ValidateConfig runs twice per plan, and would warn twice).
+type entriesChecker interface {
+	checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics)
+}
+
 // bulkPlan is what ModifyPlan decided for each entry.
 type bulkPlan struct {
 	certs, keys map[string]tftypes.Value
@@ -137,6 +143,9 @@ type bulkPlan struct {
 	kept        []string // entries that keep their certificate and key
 	renew       []string // entries issued again because they are due for renewal
 	unreadable  []string // entries whose stored expiry does not parse
+	missing     []string // unchanged entries whose certificate or key the state lacks
+	newCA       bool     // the CA is not the one that signed the stored certificates
+	reissued    []string // stored entries issued again because of newCA
 }
 
 func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -194,6 +203,9 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		prior = P(state).bulk()
 		priorEntries, _ = mapEntries(P(state).entries())
 	}
+	if c, ok := r.kind.(entriesChecker); ok {
+		c.checkEntries(entries, &diags)
+	}
 	decided := planEntries(ot, m, prior, entries, priorEntries)
 	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
@@ -210,6 +222,19 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 			fmt.Sprintf("%s inside the renewal window (early_renewal_hours before expiry) or expired: %s. This plan "+
 				"issues a new certificate and key for each of them, in place; every other entry keeps its certificate and key.",
 				countCertificates(len(decided.renew)), listNames(decided.renew)))
+	}
+	if len(decided.reissued) > 0 {
+		diags.AddAttributeWarning(src.certPath, "Another CA: issuing every certificate again",
+			fmt.Sprintf("%s: this plan issues a new certificate and key for every entry that has one: %s. Daemons and "+
+				"clients that still trust only the old CA refuse the new certificates, and those given only the new CA refuse "+
+				"the old ones, until every host and client is redeployed. To move over without locking anyone out, don't apply "+
+				"this plan; follow %s: trust both CAs first.", newCASentence(src.cert), listNames(decided.reissued), rotationGuide))
+	}
+	if len(decided.missing) > 0 {
+		diags.AddAttributeWarning(certsPath, "Certificates missing from the state: issuing them again",
+			fmt.Sprintf("The state holds no certificate or no private key for %s, although their entries did not change: "+
+				"the state was edited or damaged. This plan issues a new certificate and key for each of them; deploy them "+
+				"as after a renewal.", listNames(decided.missing)))
 	}
 	if len(decided.unreadable) > 0 {
 		diags.AddAttributeWarning(certsPath, "Unreadable certificates in state: issuing them again",
@@ -342,6 +367,19 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
 	return r.value(ctx, &plan, diags)
+}
+
+// newCASentence says which CA the entries move to, for the warning that
+// they are all issued again.
+func newCASentence(certPEM types.String) string {
+	if !isSet(certPEM) {
+		return "The CA certificate is known only at apply, so nothing shows that it signed the stored certificates"
+	}
+	caCert, err := pki.ParseCACertificatePEM(certPEM.ValueString())
+	if err != nil {
+		return "The CA changes" // validation reports why it cannot be read
+	}
+	return fmt.Sprintf("The CA changes to %s, which did not sign the stored certificates", pki.Describe(caCert))
 }
 
 // issuedCertValue is a freshly issued certificate as an entry of certs.

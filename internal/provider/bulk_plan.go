@@ -28,7 +28,8 @@ func (m *bulkModel) nullWriteOnly() {
 func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value) bulkPlan {
 	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
 	var priorCerts, priorKeys map[string]tftypes.Value
-	reissueAll := prior == nil || m.caChanged(&prior.leafCA) ||
+	p.newCA = prior != nil && m.caChanged(&prior.leafCA)
+	reissueAll := prior == nil || p.newCA ||
 		!m.KeyAlgorithm.Equal(prior.KeyAlgorithm) || !m.ValidityPeriodHours.Equal(prior.ValidityPeriodHours)
 	if !reissueAll {
 		priorCerts, _ = mapEntries(prior.Certs)
@@ -37,13 +38,23 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 	unknownCert := tftypes.NewValue(t.cert, tftypes.UnknownValue)
 	unknownKey := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	for _, name := range sortedKeys(entries) {
-		cert, hasCert := priorCerts[name]
-		key, hasKey := priorKeys[name]
 		before, existed := priorEntries[name]
-		if reissueAll || !hasCert || !hasKey || !existed || !cert.IsFullyKnown() || !key.IsKnown() ||
-			!entries[name].Equal(before) {
+		if reissueAll || !existed || !entries[name].Equal(before) {
 			p.certs[name], p.keys[name] = unknownCert, unknownKey
 			p.issue = append(p.issue, name)
+			if p.newCA && existed {
+				p.reissued = append(p.reissued, name)
+			}
+			continue
+		}
+		cert, hasCert := priorCerts[name]
+		key, hasKey := priorKeys[name]
+		if !hasCert || !hasKey || cert.IsNull() || key.IsNull() || !cert.IsFullyKnown() || !key.IsKnown() {
+			// The entry did not change, yet the state lacks its
+			// certificate or key: an edited or damaged state.
+			p.certs[name], p.keys[name] = unknownCert, unknownKey
+			p.issue = append(p.issue, name)
+			p.missing = append(p.missing, name)
 			continue
 		}
 		ready, due, unreadable := plannedRenewal(cert, m.EarlyRenewalHours, prior.EarlyRenewalHours)

@@ -2,7 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -121,4 +125,57 @@ func (serverCertsKind) entryRequest(_ string, attrs map[string]tftypes.Value, at
 	dnsNames, ips, _, _, _ := hostNames(attrs)
 	req.CommonName, _ = knownString(attrs["common_name"])
 	return serverNamesRequest(req, dnsNames, ips, sanPathsAt(at), diags)
+}
+
+// checkEntries warns about a name that several hosts' certificates cover:
+// a client that dials it accepts whichever of those daemons answers, which
+// is right behind a load balancer and a copy-paste mistake anywhere else.
+// Names are compared as clients compare them: DNS names without regard to
+// case, IP addresses by value.
+func (serverCertsKind) checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics) {
+	holders := map[string][]string{}
+	for _, name := range sortedKeys(entries) {
+		attrs, ok := objectAttrs(entries[name])
+		if !ok {
+			continue
+		}
+		dnsNames, ips, _, _, _ := hostNames(attrs)
+		for _, san := range sanKeys(dnsNames, ips) {
+			if h := holders[san]; len(h) == 0 || h[len(h)-1] != name {
+				holders[san] = append(h, name)
+			}
+		}
+	}
+	var shared []string
+	for _, san := range slices.Sorted(maps.Keys(holders)) {
+		if len(holders[san]) > 1 {
+			shared = append(shared, fmt.Sprintf("%s (hosts %s)", san, listNames(holders[san])))
+		}
+	}
+	if len(shared) == 0 {
+		return
+	}
+	more := ""
+	if len(shared) > bulkNamesInWarnings {
+		more = fmt.Sprintf(" and %d more", len(shared)-bulkNamesInWarnings)
+		shared = shared[:bulkNamesInWarnings]
+	}
+	diags.AddAttributeWarning(path.Root("hosts"), "Several hosts share a name",
+		fmt.Sprintf("These subjectAltNames are in the certificates of several hosts: %s%s. A client that dials such a name "+
+			"accepts whichever of those daemons answers. That is right for daemons behind one load-balanced name; "+
+			"otherwise give each host its own names.", strings.Join(shared, "; "), more))
+}
+
+// sanKeys are the names of one host as a client compares them.
+func sanKeys(dnsNames, ips []string) []string {
+	keys := make([]string, 0, len(dnsNames)+len(ips))
+	for _, n := range dnsNames {
+		keys = append(keys, strings.ToLower(strings.TrimSuffix(n, ".")))
+	}
+	for _, s := range ips {
+		if ip, err := pki.ParseIPAddress(s); err == nil {
+			keys = append(keys, ip.String())
+		}
+	}
+	return keys
 }
