@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -30,7 +32,10 @@ type entryValidators struct {
 // run checks the attributes of the entry at path at.
 func (v entryValidators) run(ctx context.Context, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
 	var found diag.Diagnostics
-	for name, validators := range v.strings {
+	// In the order of the names: map order would shuffle one entry's
+	// diagnostics from run to run.
+	for _, name := range slices.Sorted(maps.Keys(v.strings)) {
+		validators := v.strings[name]
 		req := validator.StringRequest{Path: at.AtName(name), PathExpression: at.AtName(name).Expression(), ConfigValue: frameworkString(attrs[name])}
 		for _, check := range validators {
 			var resp validator.StringResponse
@@ -38,7 +43,8 @@ func (v entryValidators) run(ctx context.Context, attrs map[string]tftypes.Value
 			found.Append(resp.Diagnostics...)
 		}
 	}
-	for name, validators := range v.lists {
+	for _, name := range slices.Sorted(maps.Keys(v.lists)) {
+		validators := v.lists[name]
 		req := validator.ListRequest{Path: at.AtName(name), PathExpression: at.AtName(name).Expression(), ConfigValue: frameworkStringList(attrs[name])}
 		for _, check := range validators {
 			var resp validator.ListResponse

@@ -2,10 +2,13 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -131,5 +134,53 @@ func TestBulkCerts_DiagnosticPathsNameTheEntry(t *testing.T) {
 	if len(resp.Diagnostics) != 1 || !resp.Diagnostics[0].Attribute.Equal(want) ||
 		!strings.HasPrefix(resp.Diagnostics[0].Detail, `hosts["host0001"].dns_names[1]: "docker_host" is not a valid DNS name`) {
 		t.Errorf("want one diagnostic at %s, got%s", want, rpcDiags(resp.Diagnostics))
+	}
+}
+
+// TestEntryValidatorsReportInOrder: one entry's diagnostics come out in
+// the same order on every run (by attribute name), not in map order, so a
+// plan's output and the equivalence of the two bulk code paths are stable.
+func TestEntryValidatorsReportInOrder(t *testing.T) {
+	t.Parallel()
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	list := func(s ...string) tftypes.Value {
+		vals := make([]tftypes.Value, len(s))
+		for i, v := range s {
+			vals[i] = str(v)
+		}
+		return tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, vals)
+	}
+	attrs := map[string]tftypes.Value{
+		"common_name":  str("bad\nname"),
+		"dns_names":    list("bad name", "bad name"),
+		"ip_addresses": list("300.1.1.1"),
+	}
+	at := path.Root("hosts").AtMapKey("a")
+	var first []string
+	for i := range 30 {
+		var diags diag.Diagnostics
+		hostValidators.run(context.Background(), attrs, at, &diags)
+		var got []string
+		for _, d := range diags {
+			got = append(got, d.(diag.DiagnosticWithPath).Path().String()+": "+d.Summary())
+		}
+		if len(got) < 3 {
+			t.Fatalf("got %d diagnostics, want one per bad attribute at least: %q", len(got), got)
+		}
+		if i == 0 {
+			first = got
+			continue
+		}
+		if !slices.Equal(got, first) {
+			t.Fatalf("run %d reports\n%q\nthe first reported\n%q", i, got, first)
+		}
+	}
+	// The attribute's name: between the entry's path and an index or ":".
+	attr := func(s string) string {
+		s = strings.TrimPrefix(s, at.String()+".")
+		return s[:strings.IndexAny(s, "[:")]
+	}
+	if !slices.IsSortedFunc(first, func(a, b string) int { return strings.Compare(attr(a), attr(b)) }) {
+		t.Errorf("not in attribute order: %q", first)
 	}
 }
