@@ -37,13 +37,13 @@ func main() {
 	}
 
 	// The provider's own protocol server: the framework's, with a fast path
-	// for the bulk resources (see provider.NewProtocol6Server). This is
+	// for the bulk resources (see provider.New). This is
 	// what providerserver.Serve does with the framework's server alone.
 	var opts []tf6server.ServeOpt
 	if debugMode {
 		opts = append(opts, tf6server.WithManagedDebug())
 	}
-	if err := tf6server.Serve("registry.terraform.io/dockertls/dockertls", provider.NewProtocol6Server(version), opts...); err != nil {
+	if err := tf6server.Serve("registry.terraform.io/dockertls/dockertls", provider.New(version), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

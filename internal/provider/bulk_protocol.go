@@ -46,15 +46,15 @@ type bulkHandler interface {
 	refresh(ctx context.Context, stateRaw tftypes.Value) (tftypes.Value, bool, diag.Diagnostics)
 }
 
-// NewProtocol6Server returns the factory of the provider's protocol server,
-// for main to serve.
-func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
+// New returns the factory of the provider's one protocol server, for main
+// to serve: the framework's, with the bulk resources' fast path.
+func New(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		return newBulkServer(version, clock.System{})
 	}
 }
 
-// newProtocol6WithClock is NewProtocol6Server with the clock tests move,
+// newProtocol6WithClock is New with the clock tests move,
 // in the form terraform-plugin-testing takes.
 func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -99,7 +98,7 @@ func captureStderr(b *testing.B) func() int64 {
 func planRPC(b *testing.B) (reflect.Value, reflect.Value) {
 	b.Helper()
 	ctx := context.Background()
-	downstream := providerserver.NewProtocol6(New("bench")())()
+	downstream := New("bench")()
 	schemas, err := downstream.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(schemas.Diagnostics) > 0 {
 		b.Fatalf("GetProviderSchema: %v %v", err, schemas.Diagnostics)

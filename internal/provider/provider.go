@@ -29,12 +29,9 @@ type providerData struct {
 	clock clock.Clock
 }
 
-// New returns the provider factory that main serves.
-func New(version string) func() provider.Provider {
-	return newWithClock(version, clock.System{})
-}
-
-// newWithClock lets tests give the provider a clock they can move.
+// newWithClock is the framework provider, with the clock its resources
+// read (tests move it). It is served only inside the provider's protocol
+// server (New), never alone: alone it would skip the bulk fast path.
 func newWithClock(version string, clk clock.Clock) func() provider.Provider {
 	return func() provider.Provider {
 		return &dockerTLSProvider{version: version, clock: clk}

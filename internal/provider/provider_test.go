@@ -96,3 +96,19 @@ func readFileString(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestNewServesTheBulkFastPath: the one server main serves is the one the
+// tests drive, bulk fast path included; there is no second constructor
+// that would serve the framework alone.
+func TestNewServesTheBulkFastPath(t *testing.T) {
+	t.Parallel()
+	s, ok := New("test")().(*bulkServer)
+	if !ok {
+		t.Fatalf("New serves %T, not the bulk server", New("test")())
+	}
+	for _, typ := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
+		if s.bulk[typ] == nil {
+			t.Errorf("New's server has no fast path for %s", typ)
+		}
+	}
+}

@@ -53,7 +53,7 @@ type rpcInstance struct {
 
 func newRPCFixture(tb testing.TB) *rpcFixture {
 	tb.Helper()
-	return newRPCFixtureOn(tb, NewProtocol6Server("bench")())
+	return newRPCFixtureOn(tb, New("bench")())
 }
 
 // newRPCFixtureOn is newRPCFixture on a given protocol server.
