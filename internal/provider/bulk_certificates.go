@@ -463,7 +463,7 @@ type bulkTypes struct {
 }
 
 func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
-	codec, err := codecFor[M](r.kind.schema)
+	codec, err := codecFor[M](r.kind)
 	if err != nil {
 		return bulkTypes{}, fmt.Errorf("%s. This is always a bug in the provider: please report it", err)
 	}
@@ -476,9 +476,9 @@ func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
 
 // get and value convert through the model's codec.
 func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	return getModel(ctx, r.kind.schema, raw, dst, diags)
+	return getModel(ctx, r.kind, raw, dst, diags)
 }
 
 func (r *bulkResource[M, P]) value(ctx context.Context, src *M, diags *diag.Diagnostics) tftypes.Value {
-	return modelValue(ctx, r.kind.schema, src, diags)
+	return modelValue(ctx, r.kind, src, diags)
 }

@@ -81,7 +81,7 @@ func newBulkServer(version string, clk clock.Clock) *bulkServer {
 func (r *bulkResource[M, P]) typeName() string { return "dockertls" + r.kind.typeNameSuffix() }
 
 func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
-	codec, err := codecFor[M](r.kind.schema)
+	codec, err := codecFor[M](r.kind)
 	if err != nil {
 		return tftypes.Object{}, err
 	}

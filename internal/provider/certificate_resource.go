@@ -200,13 +200,13 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 // model's codec (see modelCodec for why not the framework's Get). It
 // reports whether it succeeded.
 func (r *certificateResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	return getModel(ctx, r.kind.schema, raw, dst, diags)
+	return getModel(ctx, r.kind, raw, dst, diags)
 }
 
 // set writes a model with set, the plan's or the state's Set, which takes
 // the encoded object as it is.
 func (r *certificateResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
-	if v := modelValue(ctx, r.kind.schema, src, diags); !diags.HasError() {
+	if v := modelValue(ctx, r.kind, src, diags); !diags.HasError() {
 		diags.Append(set(ctx, v)...)
 	}
 }

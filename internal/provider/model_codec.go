@@ -43,16 +43,29 @@ type modelField struct {
 
 var rawValueType = reflect.TypeFor[tftypes.Value]()
 
-// codecs caches one codec per model type; building one checks that the
-// model and the schema have exactly the same attributes.
-var codecs sync.Map // reflect.Type -> *modelCodec[M] or error
+// schemaSource gives the schema a model is converted with: a resource's
+// kind. It is part of the codec cache's key, so it must be comparable, and
+// equal sources must give equal schemas (kinds are empty structs).
+type schemaSource interface {
+	schema() schema.Schema
+}
 
-func codecFor[M any](s func() schema.Schema) (*modelCodec[M], error) {
-	key := reflect.TypeFor[M]()
+// codecKey is what a codec is built from: the model type and the schema.
+type codecKey struct {
+	model  reflect.Type
+	source schemaSource
+}
+
+// codecs caches one codec per model type and schema; building one checks
+// that the model and the schema have exactly the same attributes.
+var codecs sync.Map // codecKey -> *modelCodec[M] or error
+
+func codecFor[M any](src schemaSource) (*modelCodec[M], error) {
+	key := codecKey{reflect.TypeFor[M](), src}
 	if c, ok := codecs.Load(key); ok {
 		return cachedCodec[M](c)
 	}
-	c, err := newModelCodec[M](s())
+	c, err := newModelCodec[M](src.schema())
 	if err != nil {
 		codecs.Store(key, err)
 		return nil, err
@@ -193,7 +206,7 @@ func (c *modelCodec[M]) value(ctx context.Context, src *M) (tftypes.Value, diag.
 
 // getModel reads raw into dst through the codec of M's schema, and reports
 // whether it succeeded; errors, all provider bugs, go to diags.
-func getModel[M any](ctx context.Context, s func() schema.Schema, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
+func getModel[M any](ctx context.Context, s schemaSource, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
 	codec, err := codecFor[M](s)
 	if err != nil {
 		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))
@@ -205,7 +218,7 @@ func getModel[M any](ctx context.Context, s func() schema.Schema, raw tftypes.Va
 
 // modelValue encodes src as the object Terraform holds, through the codec
 // of M's schema; errors, all provider bugs, go to diags.
-func modelValue[M any](ctx context.Context, s func() schema.Schema, src *M, diags *diag.Diagnostics) tftypes.Value {
+func modelValue[M any](ctx context.Context, s schemaSource, src *M, diags *diag.Diagnostics) tftypes.Value {
 	codec, err := codecFor[M](s)
 	if err != nil {
 		diags.AddError("Provider error", fmt.Sprintf("%s. This is always a bug in the provider: please report it.", err))

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestModelCodecMatchesFramework(t *testing.T) {
 func checkCodec[M any](t *testing.T, s schema.Schema, f *rpcFixture, in rpcInstance) {
 	t.Helper()
 	ctx := context.Background()
-	codec, err := codecFor[M](func() schema.Schema { return s })
+	codec, err := codecFor[M](&fixedSchema{s})
 	if err != nil {
 		t.Fatalf("%s: %v", in.typeName, err)
 	}
@@ -202,4 +203,27 @@ func roundTrip[M any](t *testing.T, s schema.Schema, v tftypes.Value) tftypes.Va
 		t.Fatal(diags)
 	}
 	return out
+}
+
+// fixedSchema is a schema source for tests; as a pointer it is a cache key
+// of its own.
+type fixedSchema struct{ s schema.Schema }
+
+func (f *fixedSchema) schema() schema.Schema { return f.s }
+
+// TestCodecCacheKeepsSchemasApart: a model converted with two schemas gets
+// a codec for each, so a schema that does not fit the model is refused even
+// after one that fits was cached for the same model type.
+func TestCodecCacheKeepsSchemasApart(t *testing.T) {
+	t.Parallel()
+	fits := caKind{}.schema()
+	extra := caKind{}.schema()
+	extra.Attributes = maps.Clone(extra.Attributes)
+	extra.Attributes["not_in_the_model"] = schema.StringAttribute{Computed: true}
+	if _, err := codecFor[caModel](&fixedSchema{fits}); err != nil {
+		t.Fatalf("the CA's own schema: %v", err)
+	}
+	if _, err := codecFor[caModel](&fixedSchema{extra}); err == nil || !strings.Contains(err.Error(), "not_in_the_model") {
+		t.Errorf("a schema with an attribute the model lacks gives error %v, want one naming it", err)
+	}
 }
