@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -58,18 +57,40 @@ func (v entryValidators) run(ctx context.Context, attrs map[string]tftypes.Value
 // namingEntry prefixes with its path each diagnostic whose detail does not
 // name the entry at already.
 func namingEntry(diags diag.Diagnostics, at path.Path) diag.Diagnostics {
+	return withDetailPrefix(diags, func(d diag.Diagnostic, p path.Path, hasPath bool) string {
+		if !hasPath || strings.Contains(d.Detail(), at.String()) {
+			return ""
+		}
+		return p.String()
+	})
+}
+
+// withDetailPrefix returns diags with each detail preceded by "PREFIX: ",
+// where prefix gives one ("" leaves the diagnostic as it is). Diagnostics
+// keep their severity, summary and path.
+func withDetailPrefix(diags diag.Diagnostics, prefix func(d diag.Diagnostic, p path.Path, hasPath bool) string) diag.Diagnostics {
 	out := make(diag.Diagnostics, 0, len(diags))
 	for _, d := range diags {
-		withPath, ok := d.(diag.DiagnosticWithPath)
-		if !ok || strings.Contains(d.Detail(), at.String()) {
+		withPath, hasPath := d.(diag.DiagnosticWithPath)
+		var p path.Path
+		if hasPath {
+			p = withPath.Path()
+		}
+		pre := prefix(d, p, hasPath)
+		if pre == "" {
 			out = append(out, d)
 			continue
 		}
-		detail := fmt.Sprintf("%s: %s", withPath.Path(), d.Detail())
-		if d.Severity() == diag.SeverityWarning {
-			out = append(out, diag.NewAttributeWarningDiagnostic(withPath.Path(), d.Summary(), detail))
-		} else {
-			out = append(out, diag.NewAttributeErrorDiagnostic(withPath.Path(), d.Summary(), detail))
+		detail := pre + ": " + d.Detail()
+		switch {
+		case hasPath && d.Severity() == diag.SeverityWarning:
+			out = append(out, diag.NewAttributeWarningDiagnostic(p, d.Summary(), detail))
+		case hasPath:
+			out = append(out, diag.NewAttributeErrorDiagnostic(p, d.Summary(), detail))
+		case d.Severity() == diag.SeverityWarning:
+			out = append(out, diag.NewWarningDiagnostic(d.Summary(), detail))
+		default:
+			out = append(out, diag.NewErrorDiagnostic(d.Summary(), detail))
 		}
 	}
 	return out

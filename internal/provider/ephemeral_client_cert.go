@@ -4,8 +4,10 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -148,7 +150,24 @@ func (r *clientCertEphemeral) ValidateConfig(ctx context.Context, req ephemeral.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.validateIssuer(pki.ProfileClient, ephemeralCACertWording, ephemeralCAKeyWording, &resp.Diagnostics)
+	var diags diag.Diagnostics
+	m.validateIssuer(pki.ProfileClient, ephemeralCACertWording, ephemeralCAKeyWording, &diags)
+	resp.Diagnostics.Append(locatedInEphemeral(diags)...)
+}
+
+// locatedInEphemeral names the block and the attribute in each diagnostic's
+// detail. Terraform shows no location for the diagnostics of an ephemeral
+// resource's ValidateConfig at plan time, when values from variables are
+// judged (Open's diagnostics, and literal values judged at validate, do get
+// one), which would leave the user to guess which block and argument is
+// wrong.
+func locatedInEphemeral(diags diag.Diagnostics) diag.Diagnostics {
+	return withDetailPrefix(diags, func(_ diag.Diagnostic, p path.Path, hasPath bool) string {
+		if hasPath && !p.Equal(path.Empty()) {
+			return `In an ephemeral "dockertls_client_cert" block, ` + p.String()
+		}
+		return `In an ephemeral "dockertls_client_cert" block`
+	})
 }
 
 // Open mints the certificate. Terraform calls it only once every input is

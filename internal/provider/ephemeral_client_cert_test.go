@@ -654,3 +654,32 @@ func TestEphemeralClientCert_WarnsWhenItOutlivesItsCA(t *testing.T) {
 		t.Errorf("a certificate inside its CA's validity: %v", diags)
 	}
 }
+
+// TestEphemeralClientCert_ErrorsNameTheBlock: a bad CA argument that only
+// plan can judge (it comes from a variable) is reported without a location
+// by Terraform; the message names the block type and the argument instead.
+func TestEphemeralClientCert_ErrorsNameTheBlock(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.SetConfig(`
+variable "ca_cert" { type = string }
+
+ephemeral "dockertls_client_cert" "me" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_cert
+}
+`)
+	w.Init()
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode == 0 {
+		t.Fatalf("the plan succeeded with a certificate for a key\n%s", plan)
+	}
+	want := `In an ephemeral "dockertls_client_cert" block, ca_private_key_pem_wo: `
+	errs := plan.Diagnostics("error")
+	if len(errs) != 1 || !strings.HasPrefix(errs[0].Detail, want) {
+		t.Errorf("the plan fails with %+v, want one error whose detail starts %q", errs, want)
+	}
+}
