@@ -377,10 +377,12 @@ func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
 // while the certificates had an id and before ca_cert_fingerprint_sha256
 // existed (testdata/state-with-id.json, from `terraform apply` of
 // testdata/state-with-id.tf) still plans and applies: the framework drops
-// the attribute the schema no longer has when Terraform upgrades the state.
-// `terraform show` decodes the stored state without that upgrade, so it
-// fails until Terraform writes the state again; `terraform apply
-// -refresh-only` does, changing nothing. The first plan updates the leaves
+// the attribute the schema no longer has when Terraform upgrades the state,
+// and `terraform apply -refresh-only` writes it without, changing nothing.
+// No release ever had id (such states come from development builds only),
+// so what `terraform show` and `terraform state show` make of the state as
+// stored is left to Terraform, whose versions differ there (1.11 fails
+// both, 1.15 prints the resource). The first plan updates the leaves
 // in place to record their CA's fingerprint and replaces nothing; the next
 // plan is empty. Moving both leaves to the write-only CA arguments is an
 // in-place update too, and a new CA then shows "# forces replacement" on
@@ -422,13 +424,6 @@ func TestStateWithIDIsReadAndUpdatedInPlace(t *testing.T) {
 		}
 	}
 
-	if show := w.Run("show", "-json"); show.ExitCode == 0 || !strings.Contains(show.Stderr, `unsupported attribute "id"`) {
-		t.Errorf("terraform show of the fixture as stored: want the failure the CHANGELOG describes\n%s", show)
-	}
-	// state show exits 0 and calls the state empty, as the CHANGELOG warns.
-	if st := w.Run("state", "show", ca); !strings.Contains(st.Stderr, `unsupported attribute "id"`) || !strings.Contains(st.Stdout, "The state file is empty") {
-		t.Errorf("terraform state show of the fixture as stored: want the output the CHANGELOG describes\n%s", st)
-	}
 	plan := w.Run("plan", "-detailed-exitcode", "-json")
 	if plan.ExitCode != 2 {
 		t.Fatalf("the first plan exits %d, want 2 (the leaves record their CA's fingerprint)\n%s", plan.ExitCode, plan)
