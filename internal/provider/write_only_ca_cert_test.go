@@ -577,3 +577,50 @@ resource "dockertls_client_cert" "test" {
 		},
 	})
 }
+
+// TestWriteOnlyCACert_SavedPlanWithAnotherCA: a saved plan applied with
+// another CA in the write-only arguments than it was made with stops before
+// anything is issued, naming ca_cert_fingerprint_sha256, the value that
+// differs. Terraform words it as a provider bug; the protocol gives a
+// provider no sight of the saved plan when Terraform plans again at apply,
+// so the guide "Keeping the CA key out of state" explains the message
+// instead. Neither key appears in the output.
+func TestWriteOnlyCACert_SavedPlanWithAnotherCA(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	planned, other := testCA(t, env.clock.Now(), 100000*time.Hour), issueNamedCA(t, "Other CA", env.clock.Now(), 100000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.SetConfig(`
+variable "ca_cert" {
+  type      = string
+  ephemeral = true
+}
+variable "ca_key" {
+  type      = string
+  ephemeral = true
+}
+
+resource "dockertls_client_cert" "test" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+}
+`)
+	w.Init()
+	w.MustRun("plan", "-out=tfplan", "-var", "ca_cert="+planned.CertPEM, "-var", "ca_key="+planned.PrivateKeyPEM)
+	apply := w.Run("apply", "-var", "ca_cert="+other.CertPEM, "-var", "ca_key="+other.PrivateKeyPEM, "tfplan")
+	if apply.ExitCode == 0 {
+		t.Fatalf("the saved plan applied with another CA\n%s", apply)
+	}
+	out := apply.Stdout + apply.Stderr
+	if !strings.Contains(out, "inconsistent final plan") || !strings.Contains(out, "ca_cert_fingerprint_sha256") {
+		t.Errorf("the apply fails without naming ca_cert_fingerprint_sha256\n%s", out)
+	}
+	for _, key := range []string{planned.PrivateKeyPEM, other.PrivateKeyPEM} {
+		if line := strings.Split(key, "\n")[1]; strings.Contains(out, line) {
+			t.Errorf("the output holds a line of a CA key")
+		}
+	}
+	if state := w.Run("show", "-json"); strings.Contains(state.Stdout, "dockertls_client_cert") {
+		t.Errorf("a certificate was issued\n%s", state.Stdout)
+	}
+}
