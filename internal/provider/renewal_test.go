@@ -362,81 +362,66 @@ func wantAction(t *testing.T, plan acctest.Result, address, action string) {
 	}
 }
 
-// TestRenewal_SavedPlanAcrossRenewalTimeUnderNewWindow: for each single
-// resource, a plan that widens early_renewal_hours, saved a second before
-// the new window reaches the certificate and applied a second after,
-// applies as planned: Terraform plans the resource again at apply and
+// TestRenewal_SavedPlanAcrossRenewalTime: for each single resource, a plan
+// saved a second before the certificate falls due and applied a second
+// after applies as planned: Terraform plans the resource again at apply and
 // requires the same action and every value the saved plan knew, so the plan
-// must not judge renewal by the clock. The apply marks the certificate due
-// under the new window, and the next plan replaces it.
-func TestRenewal_SavedPlanAcrossRenewalTimeUnderNewWindow(t *testing.T) {
-	t.Parallel()
-	for _, k := range renewalKinds {
-		t.Run(k.name(), func(t *testing.T) {
-			t.Parallel()
-			env := newTestEnv(t)
-			w := renewalWorkdir(t, env)
-			w.SetConfig(k.config(shortLived))
-			w.Init()
-			w.Apply()
-			serial := stateString(t, w, k.address, "serial_number")
-
-			// Under a 24-hour window the certificate falls due at 24h.
-			env.clock.Advance(24*time.Hour - time.Second)
-			w.SetConfig(k.config("validity_period_hours = 48\nearly_renewal_hours = 24"))
-			w.MustRun("plan", "-out=tfplan")
-			env.clock.Advance(2 * time.Second)
-			if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
-				t.Fatalf("applying the saved plan after the new window's renewal time: exit %d\n%s", apply.ExitCode, apply)
-			}
-			if got := stateString(t, w, k.address, "serial_number"); got != serial {
-				t.Errorf("the saved plan kept the certificate, but the apply replaced it")
-			}
-			if got := stateReady(t, w, k.address); got != true {
-				t.Errorf("ready_for_renewal is %v after the apply, want true under the new window", got)
-			}
-			plan := w.Run("plan", "-json")
-			if plan.ExitCode != 0 {
-				t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-			}
-			wantAction(t, plan, k.address, "replace")
-		})
-	}
-}
-
-// TestRenewal_SavedPlanAcrossRenewalTime: a leaf's plan that changes it in
-// place (its CA certificate moves to ca_cert_pem_wo), saved a second before
-// the certificate falls due and applied a second after, applies as planned;
-// the next plan renews it. (A CA has no in-place change but its window,
-// which the test above covers.)
+// must not judge renewal by the clock. The next plan replaces the
+// certificate. The saved plan widens early_renewal_hours (after which the
+// apply marks the certificate due under the new window), or changes a leaf
+// in place (its CA certificate moves to ca_cert_pem_wo; a CA has no in-place
+// change but its window).
 func TestRenewal_SavedPlanAcrossRenewalTime(t *testing.T) {
 	t.Parallel()
-	for _, k := range renewalKinds[1:] {
-		t.Run(k.name(), func(t *testing.T) {
-			t.Parallel()
-			env := newTestEnv(t)
-			w := renewalWorkdir(t, env)
-			w.SetConfig(k.config(shortLived))
-			w.Init()
-			w.Apply()
-			serial := stateString(t, w, k.address, "serial_number")
+	for _, tc := range []struct {
+		name      string
+		kinds     []renewalKind
+		advance   time.Duration // from issuing to the plan; the apply is two seconds later
+		config    func(renewalKind) string
+		wantReady bool // ready_for_renewal after the apply
+	}{
+		{
+			// Under a 24-hour window the certificate falls due at 24h.
+			name: "wider window", kinds: renewalKinds, advance: 24*time.Hour - time.Second, wantReady: true,
+			config: func(k renewalKind) string { return k.config("validity_period_hours = 48\nearly_renewal_hours = 24") },
+		},
+		{
+			name: "in place", kinds: renewalKinds[1:], advance: 36*time.Hour - time.Second,
+			config: func(k renewalKind) string {
+				return strings.Replace(k.config(shortLived), "ca_cert_pem ", "ca_cert_pem_wo", 1)
+			},
+		},
+	} {
+		for _, k := range tc.kinds {
+			t.Run(tc.name+"/"+k.name(), func(t *testing.T) {
+				t.Parallel()
+				env := newTestEnv(t)
+				w := renewalWorkdir(t, env)
+				w.SetConfig(k.config(shortLived))
+				w.Init()
+				w.Apply()
+				serial := stateString(t, w, k.address, "serial_number")
 
-			env.clock.Advance(36*time.Hour - time.Second)
-			w.SetConfig(strings.Replace(k.config(shortLived), "ca_cert_pem ", "ca_cert_pem_wo", 1))
-			w.MustRun("plan", "-out=tfplan")
-			env.clock.Advance(2 * time.Second)
-			if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
-				t.Fatalf("applying the saved plan after the renewal time: exit %d\n%s", apply.ExitCode, apply)
-			}
-			if got := stateString(t, w, k.address, "serial_number"); got != serial {
-				t.Errorf("the saved plan kept the certificate, but the apply replaced it")
-			}
-			plan := w.Run("plan", "-json")
-			if plan.ExitCode != 0 {
-				t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-			}
-			wantAction(t, plan, k.address, "replace")
-		})
+				env.clock.Advance(tc.advance)
+				w.SetConfig(tc.config(k))
+				w.MustRun("plan", "-out=tfplan")
+				env.clock.Advance(2 * time.Second)
+				if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+					t.Fatalf("applying the saved plan after the renewal time: exit %d\n%s", apply.ExitCode, apply)
+				}
+				if got := stateString(t, w, k.address, "serial_number"); got != serial {
+					t.Errorf("the saved plan kept the certificate, but the apply replaced it")
+				}
+				if got := stateReady(t, w, k.address); got != tc.wantReady {
+					t.Errorf("ready_for_renewal is %v after the apply, want %v", got, tc.wantReady)
+				}
+				plan := w.Run("plan", "-json")
+				if plan.ExitCode != 0 {
+					t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+				}
+				wantAction(t, plan, k.address, "replace")
+			})
+		}
 	}
 }
 
