@@ -176,7 +176,7 @@ func probe(ctx context.Context, t Target) Result {
 	addr := t.Host.Address()
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
-		res.Err = classifyDial(addr, t.Timeout, err)
+		res.Err = classifyDial(ctx, addr, t.Timeout, err)
 		return res
 	}
 	res.Reachable = true
@@ -184,6 +184,11 @@ func probe(ctx context.Context, t Target) Result {
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = raw.SetDeadline(deadline)
 	}
+	// Reads and writes after the handshake do not watch the context: a
+	// deadline in the past, set the moment it ends, stops them at once. It
+	// is set after the context's own deadline so that it cannot be undone.
+	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 
 	roots := x509.NewCertPool()
 	for _, ca := range t.CAs {
@@ -225,7 +230,7 @@ func probe(ctx context.Context, t Target) Result {
 		if verifyErr != nil {
 			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now(), len(t.CAs))
 		} else {
-			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err, res.Verified)
+			res.Err = classifyExchange(ctx, "during the TLS handshake", t.Timeout, err, res.Verified)
 		}
 		return res
 	}
@@ -240,7 +245,7 @@ func probe(ctx context.Context, t Target) Result {
 	api := &apiConn{conn: conn, budget: budget, r: bufio.NewReader(budget), host: addr}
 	ping, err := api.get("/_ping")
 	if err != nil {
-		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err, true)
+		res.Err = classifyExchange(ctx, "answering GET /_ping", t.Timeout, err, true)
 		return res
 	}
 	if strings.TrimSpace(string(ping)) != "OK" {
@@ -249,7 +254,7 @@ func probe(ctx context.Context, t Target) Result {
 	}
 	body, err := api.get("/version")
 	if err != nil {
-		res.Err = classifyExchange("answering GET /version", t.Timeout, err, true)
+		res.Err = classifyExchange(ctx, "answering GET /version", t.Timeout, err, true)
 		return res
 	}
 	var v struct {
@@ -362,15 +367,29 @@ func timeoutError(stage string, timeout time.Duration, err error) *Error {
 		"or the daemon is overloaded", timeout, stage)}
 }
 
-func classifyDial(addr string, timeout time.Duration, err error) *Error {
-	var dnsErr *net.DNSError
+// stopped classifies an error that came because the probe's context
+// ended: cancelled (Terraform interrupted) or out of time. It returns nil
+// when the context is still running.
+func stopped(ctx context.Context, stage string, timeout time.Duration, err error) *Error {
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(ctx.Err(), context.Canceled):
+		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("the probe was cancelled (%s)", stage)}
+	case timedOut(err) || ctx.Err() != nil:
+		return timeoutError(stage, timeout, err)
+	}
+	return nil
+}
+
+func classifyDial(ctx context.Context, addr string, timeout time.Duration, err error) *Error {
+	if errors.Is(err, syscall.ECONNREFUSED) {
 		return &Error{Kind: ConnectionRefused, Err: err, Message: fmt.Sprintf("connection refused at %s: no daemon listens there "+
 			"(not started, another port, or listening on another address), or a firewall rejects the port", addr)}
-	case timedOut(err):
-		return timeoutError("connecting to "+addr, timeout, err)
-	case errors.As(err, &dnsErr):
+	}
+	if e := stopped(ctx, "connecting to "+addr, timeout, err); e != nil {
+		return e
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
 		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot resolve %s: %v", addr, err)}
 	}
 	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot connect to %s: %v", addr, err)}
@@ -389,7 +408,7 @@ var certificateAlerts = []string{
 // certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
 // where the server judges the client's certificate after the client has
 // finished).
-func classifyExchange(stage string, timeout time.Duration, err error, verified bool) *Error {
+func classifyExchange(ctx context.Context, stage string, timeout time.Duration, err error, verified bool) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
@@ -404,8 +423,8 @@ func classifyExchange(stage string, timeout time.Duration, err error, verified b
 			}
 		}
 	}
-	if timedOut(err) {
-		return timeoutError(stage, timeout, err)
+	if e := stopped(ctx, stage, timeout, err); e != nil {
+		return e
 	}
 	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("failed %s: %v", stage, err)}
 }

@@ -572,3 +572,37 @@ func TestProbe_TrustBundleWithExpiredCA(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C in Terraform cancels the probe's context: the probe must return
+// at once, not when timeout_seconds (up to 300 s) runs out, whichever stage
+// it is in.
+func TestProbe_Cancelled(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for stage, addr := range map[string]func(t *testing.T) string{
+		"handshake": func(t *testing.T) string { return acctest.StartSilentListener(t) },
+		"answer": func(t *testing.T) string {
+			return startRawDaemon(t, p, func(c *tls.Conn) {
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n") // the head, cut short
+				_, _ = io.Copy(io.Discard, c)
+			})
+		},
+	} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			tg := target(t, addr(t), p.ca, p.client)
+			tg.Timeout = 60 * time.Second
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(300*time.Millisecond, cancel)
+			start := time.Now()
+			res := Probe(ctx, tg)
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("the probe returned %s after it was cancelled (timeout %s)", elapsed, tg.Timeout)
+			}
+			if res.Err == nil || !strings.Contains(res.Err.Message, "cancelled") {
+				t.Errorf("error %+v; want one saying the probe was cancelled", res.Err)
+			}
+		})
+	}
+}
