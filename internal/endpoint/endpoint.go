@@ -132,6 +132,10 @@ const (
 	maxResponse = maxBody + 64<<10
 )
 
+// maxVersion bounds Version and ApiVersion: dockerd's are a few dozen
+// bytes (20.10.24+dfsg1, 1.41), and they are stored and shown in plans.
+const maxVersion = 128
+
 // Probe dials the target, verifies the daemon and asks for its version.
 func Probe(ctx context.Context, t Target) Result {
 	res := probe(ctx, t)
@@ -261,13 +265,19 @@ func probe(ctx context.Context, t Target) Result {
 		Version    string `json:"Version"`
 		APIVersion string `json:"ApiVersion"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" ||
-		printable(v.Version) != v.Version || printable(v.APIVersion) != v.APIVersion {
-		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version: %q", truncate(body)), Err: err}
+	if err := json.Unmarshal(body, &v); err != nil || !versionLike(v.Version) || !versionLike(v.APIVersion) {
+		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version (a short printable Version "+
+			"and ApiVersion), so this is not a Docker daemon: %q", truncate(body)), Err: err}
 		return res
 	}
 	res.DockerVersion, res.APIVersion = v.Version, v.APIVersion
 	return res
+}
+
+// versionLike accepts what dockerd reports as a version: a short printable
+// string. A server that answers anything else is not a Docker daemon.
+func versionLike(s string) bool {
+	return s != "" && len(s) <= maxVersion && printable(s) == s
 }
 
 // apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.

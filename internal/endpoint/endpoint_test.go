@@ -606,3 +606,35 @@ func TestProbe_Cancelled(t *testing.T) {
 		})
 	}
 }
+
+// A server that answers /version with a version of half a megabyte is not
+// a Docker daemon (dockerd's are a few dozen bytes), and none of it must
+// reach the state.
+func TestProbe_OversizedVersionRefused(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	huge := strings.Repeat("9", 500<<10)
+	for name, v := range map[string][2]string{"Version": {huge, "1.41"}, "ApiVersion": {"20.10.24", huge}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				r := bufio.NewReader(c)
+				version, err := json.Marshal(map[string]string{"Version": v[0], "ApiVersion": v[1]})
+				if err != nil {
+					panic(err)
+				}
+				for _, body := range []string{"OK", string(version)} {
+					if _, err := http.ReadRequest(r); err != nil {
+						return
+					}
+					_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				}
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			wantKind(t, res, Other)
+			if !strings.Contains(res.Err.Message, "not a Docker daemon") || len(res.Err.Message) > maxMessage+50 {
+				t.Errorf("a %d-byte message: %.300q", len(res.Err.Message), res.Err.Message)
+			}
+		})
+	}
+}
