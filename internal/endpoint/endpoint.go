@@ -143,7 +143,7 @@ func Probe(ctx context.Context, t Target) Result {
 	// names are read before anything is verified) and ends up in terminals
 	// and CI logs: no control or formatting character may reach them.
 	if res.Err != nil {
-		res.Err.Message = shortened(printable(res.Err.Message))
+		res.Err.Message = shortened(printable(res.Err.Message), maxMessage)
 	}
 	return res
 }
@@ -153,17 +153,30 @@ func Probe(ctx context.Context, t Target) Result {
 // printed in every plan's check warning.
 const maxMessage = 2048
 
-// shortened cuts a message to maxMessage bytes, at a rune boundary, saying
-// how much was left out.
-func shortened(s string) string {
-	if len(s) <= maxMessage {
+// shortened cuts s to n bytes, at a rune boundary, saying how much was left
+// out.
+func shortened(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := maxMessage
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
+}
+
+// prober is one probe under way.
+type prober struct {
+	ctx   context.Context
+	t     Target
+	now   func() time.Time
+	roots *x509.CertPool
+	addr  string
+	res   Result
+	// handshakes counts the handshakes that got as far as the served
+	// certificate: the first one sets what Result reports of it.
+	handshakes int
 }
 
 func probe(ctx context.Context, t Target) Result {
@@ -172,35 +185,57 @@ func probe(ctx context.Context, t Target) Result {
 		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
 		defer cancel()
 	}
-	now := t.Now
-	if now == nil {
-		now = time.Now
+	p := &prober{ctx: ctx, t: t, now: t.Now, roots: x509.NewCertPool(), addr: t.Host.Address()}
+	if p.now == nil {
+		p.now = time.Now
 	}
-	var res Result
-	addr := t.Host.Address()
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	for _, ca := range t.CAs {
+		p.roots.AddCert(ca)
+	}
+	p.run()
+	return p.res
+}
+
+// run asks GET /_ping and GET /version, dialling again if the server
+// closes the connection in between.
+func (p *prober) run() {
+	c, err := p.connect()
+	if c == nil {
+		p.res.Err = err
+		return
+	}
+	p.authenticated(c)
+}
+
+// handshake is what one handshake saw.
+type handshake struct {
+	served   *x509.Certificate
+	verified bool
+}
+
+// connect dials the host and completes a TLS handshake that verifies the
+// server and presents the client certificate. It returns the connection
+// only when the handshake completed. It records the first handshake in the
+// result, and any that fails verification.
+func (p *prober) connect() (*apiConn, *Error) {
+	raw, err := (&net.Dialer{}).DialContext(p.ctx, "tcp", p.addr)
 	if err != nil {
-		res.Err = classifyDial(ctx, addr, t.Timeout, err)
-		return res
+		return nil, p.classifyDial(err)
 	}
-	res.Reachable = true
-	defer raw.Close()
-	if deadline, ok := ctx.Deadline(); ok {
+	p.res.Reachable = true
+	if deadline, ok := p.ctx.Deadline(); ok {
 		_ = raw.SetDeadline(deadline)
 	}
 	// Reads and writes after the handshake do not watch the context: a
 	// deadline in the past, set the moment it ends, stops them at once. It
 	// is set after the context's own deadline so that it cannot be undone.
-	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	stop := context.AfterFunc(p.ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
+	closeRaw := func() { stop(); _ = raw.Close() }
 
-	roots := x509.NewCertPool()
-	for _, ca := range t.CAs {
-		roots.AddCert(ca)
-	}
+	hs := &handshake{}
 	cfg := tlsconfig.ClientDefault()
-	cfg.ServerName = t.Host.Name
-	cfg.Certificates = []tls.Certificate{t.Client}
+	cfg.ServerName = p.t.Host.Name
+	cfg.Certificates = []tls.Certificate{p.t.Client}
 	// crypto/tls's own verification would abort the handshake before the
 	// served certificate can be recorded. VerifyConnection runs in its place
 	// and makes the same checks; its error still aborts the handshake, so an
@@ -212,66 +247,88 @@ func probe(ctx context.Context, t Target) Result {
 			verifyErr = errors.New("the server presented no certificate")
 			return verifyErr
 		}
-		res.ServerCert = cs.PeerCertificates[0]
+		hs.served = cs.PeerCertificates[0]
 		opts := x509.VerifyOptions{
 			// The name dialled, not cs.ServerName: that is the SNI, which
 			// is empty for an IP address.
-			DNSName:       t.Host.Name,
-			Roots:         roots,
+			DNSName:       p.t.Host.Name,
+			Roots:         p.roots,
 			Intermediates: x509.NewCertPool(),
-			CurrentTime:   now(),
+			CurrentTime:   p.now(),
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		}
 		for _, c := range cs.PeerCertificates[1:] {
 			opts.Intermediates.AddCert(c)
 		}
 		_, verifyErr = cs.PeerCertificates[0].Verify(opts)
-		res.Verified = verifyErr == nil
+		hs.verified = verifyErr == nil
 		return verifyErr
 	}
 	conn := tls.Client(raw, cfg)
-	if err := conn.HandshakeContext(ctx); err != nil {
-		if verifyErr != nil {
-			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now(), len(t.CAs))
-		} else {
-			res.Err = classifyExchange(ctx, "during the TLS handshake", t.Timeout, err, res.Verified)
-		}
-		return res
-	}
-	if !res.Verified {
+	err = conn.HandshakeContext(p.ctx)
+	p.record(hs)
+	switch {
+	case err != nil && verifyErr != nil:
+		closeRaw()
+		return nil, classifyVerify(p.t.Host, hs.served, verifyErr, p.now(), len(p.t.CAs))
+	case err != nil:
+		closeRaw()
+		return nil, p.classifyExchange("during the TLS handshake", err, hs.verified)
+	case !hs.verified:
 		// Unreachable while VerifyConnection returns its error, kept so
 		// that no future change can send a request unverified.
-		res.Err = &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
-		return res
+		closeRaw()
+		return nil, &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
 	}
-
 	budget := &budgetReader{r: conn}
-	api := &apiConn{conn: conn, budget: budget, r: bufio.NewReader(budget), host: addr}
-	ping, err := api.get("/_ping")
-	if err != nil {
-		res.Err = classifyExchange(ctx, "answering GET /_ping", t.Timeout, err, true)
-		return res
+	return &apiConn{conn: conn, close: closeRaw, budget: budget, r: bufio.NewReader(budget), host: p.addr}, nil
+}
+
+// record keeps what the first handshake saw of the server, and the
+// served certificate of any later handshake that fails verification.
+func (p *prober) record(hs *handshake) {
+	if hs.served == nil {
+		return
+	}
+	p.handshakes++
+	switch {
+	case p.handshakes == 1:
+		p.res.ServerCert, p.res.Verified = hs.served, hs.verified
+	case !hs.verified:
+		p.res.ServerCert, p.res.Verified = hs.served, false
+	}
+}
+
+// authenticated asks GET /_ping and GET /version over c, which presented
+// the client certificate, and closes it.
+func (p *prober) authenticated(c *apiConn) {
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	ping, ok := p.ask(&c, "/_ping")
+	if !ok {
+		return
 	}
 	if strings.TrimSpace(string(ping)) != "OK" {
-		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /_ping answered %q, not OK: this is not a Docker daemon", truncate(ping))}
-		return res
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /_ping answered %q, not OK: this is not a Docker daemon", truncate(ping))}
+		return
 	}
-	body, err := api.get("/version")
-	if err != nil {
-		res.Err = classifyExchange(ctx, "answering GET /version", t.Timeout, err, true)
-		return res
+	body, ok := p.ask(&c, "/version")
+	if !ok {
+		return
 	}
 	var v struct {
 		Version    string `json:"Version"`
 		APIVersion string `json:"ApiVersion"`
 	}
 	if err := json.Unmarshal(body, &v); err != nil || !versionLike(v.Version) || !versionLike(v.APIVersion) {
-		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version (a short printable Version "+
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version (a short printable Version "+
 			"and ApiVersion), so this is not a Docker daemon: %q", truncate(body)), Err: err}
-		return res
+		return
 	}
-	res.DockerVersion, res.APIVersion = v.Version, v.APIVersion
-	return res
+	p.res.DockerVersion, p.res.APIVersion = v.Version, v.APIVersion
 }
 
 // versionLike accepts what dockerd reports as a version: a short printable
@@ -280,12 +337,68 @@ func versionLike(s string) bool {
 	return s != "" && len(s) <= maxVersion && printable(s) == s
 }
 
+// ask sends GET path over *c, which presented the client certificate, and
+// returns the body of a 200 answer. When the server has closed the
+// connection after its previous answer (a proxy may, saying so in a
+// Connection: close header or not), it dials and verifies again, once, as
+// the docker CLI's HTTP client does, and replaces *c. It records any
+// failure in the result.
+func (p *prober) ask(c **apiConn, path string) ([]byte, bool) {
+	stage := "answering GET " + path
+	if (*c).closing {
+		if !p.redial(c) {
+			return nil, false
+		}
+	}
+	a, err := (*c).get(path)
+	if err != nil && (*c).closedBeforeAnswer(err) {
+		if !p.redial(c) {
+			return nil, false
+		}
+		a, err = (*c).get(path)
+	}
+	if err != nil {
+		p.res.Err = p.classifyExchange(stage, err, true)
+		return nil, false
+	}
+	if a.status != http.StatusOK {
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET %s answered %s: %q", path, a.statusLine, truncate(a.body))}
+		return nil, false
+	}
+	return a.body, true
+}
+
+// redial replaces *c with a new connection that verified the server again.
+func (p *prober) redial(c **apiConn) bool {
+	(*c).close()
+	*c = nil
+	next, err := p.connect()
+	if err != nil {
+		p.res.Err = err
+		return false
+	}
+	*c = next
+	return true
+}
+
 // apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.
 type apiConn struct {
-	conn   net.Conn
+	conn   *tls.Conn
+	close  func()
 	budget *budgetReader
 	r      *bufio.Reader
 	host   string
+	// answered counts the answers read; closing says the last one
+	// announced that the server closes the connection.
+	answered int
+	closing  bool
+}
+
+// answer is a response to a GET.
+type answer struct {
+	status     int
+	statusLine string
+	body       []byte
 }
 
 // errResponseTooLarge ends the reading of an answer that outgrows
@@ -312,29 +425,40 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (a *apiConn) get(path string) ([]byte, error) {
+func (a *apiConn) get(path string) (answer, error) {
 	req, err := http.NewRequest(http.MethodGet, "https://"+a.host+path, nil)
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	a.budget.n = maxResponse
 	req.Header.Set("User-Agent", "terraform-provider-dockertls")
 	if err := req.Write(a.conn); err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	resp, err := http.ReadResponse(a.r, req)
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &Error{Kind: Other, Message: fmt.Sprintf("GET %s answered %s: %q", path, resp.Status, truncate(body))}
+	a.answered++
+	a.closing = resp.Close
+	return answer{status: resp.StatusCode, statusLine: resp.Status, body: body}, nil
+}
+
+// closedBeforeAnswer says that err ended a request on a connection that
+// had already carried an answer, before a byte of the new answer came:
+// the server closed it in between, and the request can go again over a new
+// connection, as Go's HTTP client retries it.
+func (a *apiConn) closedBeforeAnswer(err error) bool {
+	if a.answered == 0 || a.budget.n != maxResponse || a.r.Buffered() != 0 {
+		return false
 	}
-	return body, nil
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // printable returns s with every rune that is not a printing character
@@ -380,22 +504,23 @@ func timeoutError(stage string, timeout time.Duration, err error) *Error {
 // stopped classifies an error that came because the probe's context
 // ended: cancelled (Terraform interrupted) or out of time. It returns nil
 // when the context is still running.
-func stopped(ctx context.Context, stage string, timeout time.Duration, err error) *Error {
+func (p *prober) stopped(stage string, err error) *Error {
 	switch {
-	case errors.Is(ctx.Err(), context.Canceled):
+	case errors.Is(p.ctx.Err(), context.Canceled):
 		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("the probe was cancelled (%s)", stage)}
-	case timedOut(err) || ctx.Err() != nil:
-		return timeoutError(stage, timeout, err)
+	case timedOut(err) || p.ctx.Err() != nil:
+		return timeoutError(stage, p.t.Timeout, err)
 	}
 	return nil
 }
 
-func classifyDial(ctx context.Context, addr string, timeout time.Duration, err error) *Error {
+func (p *prober) classifyDial(err error) *Error {
+	addr := p.addr
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return &Error{Kind: ConnectionRefused, Err: err, Message: fmt.Sprintf("connection refused at %s: no daemon listens there "+
 			"(not started, another port, or listening on another address), or a firewall rejects the port", addr)}
 	}
-	if e := stopped(ctx, "connecting to "+addr, timeout, err); e != nil {
+	if e := p.stopped("connecting to "+addr, err); e != nil {
 		return e
 	}
 	var dnsErr *net.DNSError
@@ -418,7 +543,7 @@ var certificateAlerts = []string{
 // certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
 // where the server judges the client's certificate after the client has
 // finished).
-func classifyExchange(ctx context.Context, stage string, timeout time.Duration, err error, verified bool) *Error {
+func (p *prober) classifyExchange(stage string, err error, verified bool) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
@@ -433,7 +558,7 @@ func classifyExchange(ctx context.Context, stage string, timeout time.Duration, 
 			}
 		}
 	}
-	if e := stopped(ctx, stage, timeout, err); e != nil {
+	if e := p.stopped(stage, err); e != nil {
 		return e
 	}
 	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("failed %s: %v", stage, err)}

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -321,12 +322,21 @@ func TestProbe_IPAddressNotInCertificate(t *testing.T) {
 // as it likes.
 func startRawDaemon(t *testing.T, p *testPKI, answer func(c *tls.Conn)) string {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AddCert(p.ca.Cert)
+	return startTLSServer(t, p, func(cfg *tls.Config) {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		cfg.ClientCAs = x509.NewCertPool()
+		cfg.ClientCAs.AddCert(p.ca.Cert)
+	}, answer)
+}
+
+// startTLSServer serves TLS with go-connections' server defaults and p's
+// server certificate, as edit changes them, and hands each connection,
+// after its handshake, to answer.
+func startTLSServer(t *testing.T, p *testPKI, edit func(*tls.Config), answer func(c *tls.Conn)) string {
+	t.Helper()
 	cfg := tlsconfig.ServerDefault()
 	cfg.Certificates = []tls.Certificate{p.server}
-	cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	cfg.ClientCAs = pool
+	edit(cfg)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -634,6 +644,141 @@ func TestProbe_OversizedVersionRefused(t *testing.T) {
 			wantKind(t, res, Other)
 			if !strings.Contains(res.Err.Message, "not a Docker daemon") || len(res.Err.Message) > maxMessage+50 {
 				t.Errorf("a %d-byte message: %.300q", len(res.Err.Message), res.Err.Message)
+			}
+		})
+	}
+}
+
+// A proxy in front of the daemon may close the connection after each
+// answer. The docker CLI then dials again; so must the probe, verifying
+// the server again, rather than report a failure.
+func TestProbe_ServerClosingAfterEachResponse(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name+" saying Connection: close", func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAndVerifyClientCert,
+				ClientCAs: []*x509.Certificate{p.ca.Cert}, MaxVersion: v, CloseAfterEachResponse: true})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Err != nil {
+				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
+			}
+			if res.DockerVersion != acctest.FakeDaemonVersion {
+				t.Errorf("version %q; want %q", res.DockerVersion, acctest.FakeDaemonVersion)
+			}
+			if n := d.Requests(); n != 2 {
+				t.Errorf("the daemon read %d requests; want 2", n)
+			}
+		})
+		t.Run(name+" without a word", func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int64
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				conns.Add(1)
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				body := "OK"
+				if conns.Load() > 1 {
+					body = `{"Version":"20.10.24","ApiVersion":"1.41"}`
+				}
+				_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err != nil {
+				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
+			}
+			if res.DockerVersion != "20.10.24" || res.APIVersion != "1.41" {
+				t.Errorf("versions %q/%q", res.DockerVersion, res.APIVersion)
+			}
+		})
+	}
+}
+
+// asksOnly is a server that asks for a client certificate from p's CA and
+// does not require one.
+func asksOnly(p *testPKI) func(*tls.Config) {
+	return func(cfg *tls.Config) {
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		cfg.ClientCAs = x509.NewCertPool()
+		cfg.ClientCAs.AddCert(p.ca.Cert)
+	}
+}
+
+// switchingCertificate serves first for the first handshake and then for
+// every later one: a daemon behind addresses that do not agree, or someone
+// answering in its place.
+func switchingCertificate(first, then tls.Certificate) func(*tls.Config) {
+	var n atomic.Int64
+	return func(cfg *tls.Config) {
+		cfg.Certificates = nil
+		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if n.Add(1) == 1 {
+				return &first, nil
+			}
+			return &then, nil
+		}
+	}
+}
+
+// Every connection verifies the server before it carries a request, a
+// reconnection as much as the first. Here the first handshake serves the
+// daemon's certificate and later ones another.
+func TestProbe_EveryConnectionVerifiesTheServer(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	impostor := newPKI(t, time.Now(), 0).server // for 127.0.0.1, from another CA
+	for _, tc := range []struct {
+		name           string
+		closeEachTime  bool
+		wantRequests   int64
+		wantVersionSet bool
+	}{
+		{"a reconnection", true, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var requests, anonymous atomic.Int64
+			addr := startTLSServer(t, p, func(cfg *tls.Config) {
+				asksOnly(p)(cfg)
+				switchingCertificate(p.server, impostor)(cfg)
+			}, func(c *tls.Conn) {
+				r := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(r)
+					if err != nil {
+						return
+					}
+					requests.Add(1)
+					if len(c.ConnectionState().PeerCertificates) == 0 {
+						anonymous.Add(1)
+					}
+					body := "OK"
+					if req.URL.Path == "/version" {
+						body = `{"Version":"20.10.24","ApiVersion":"1.41"}`
+					}
+					_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+					if tc.closeEachTime {
+						return
+					}
+				}
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err == nil || res.Err.Kind != UnknownAuthority {
+				t.Fatalf("error %+v; want %s", res.Err, UnknownAuthority)
+			}
+			if res.Verified {
+				t.Error("a probe that met an unverified server reports the server certificate verified")
+			}
+			if got, want := pki.Fingerprint(res.ServerCert), pki.Fingerprint(impostor.Leaf); got != want {
+				t.Errorf("reported served certificate %s; want the one that failed, %s", got, want)
+			}
+			if n, a := requests.Load(), anonymous.Load(); n != tc.wantRequests || a != 0 {
+				t.Errorf("the server read %d requests, %d without a certificate; want %d, none", n, a, tc.wantRequests)
+			}
+			if (res.DockerVersion != "") != tc.wantVersionSet {
+				t.Errorf("version %q", res.DockerVersion)
 			}
 		})
 	}
