@@ -1,8 +1,9 @@
 // Package endpoint dials a Docker daemon's TLS port as the docker CLI does
 // with --tlsverify, and reports what it serves: the certificate it presents
 // (even one that fails verification), whether that certificate verifies
-// against the given CA and host, and the daemon's version. It speaks plain Go
-// and knows nothing of Terraform.
+// against the given CA and host, what the daemon asks of clients, whether it
+// refuses a client without a certificate, and its version. It speaks plain
+// Go and knows nothing of Terraform.
 //
 // The client is go-connections' tlsconfig.ClientDefault (TLS 1.2 or later,
 // the same six ECDHE AEAD cipher suites), with the CAs as its only roots and the
@@ -11,7 +12,8 @@
 // the checks crypto/tls would (chain to the CA, validity at the current time,
 // serverAuth, the dialled host name or IP address) after recording the
 // served certificate, so a refused certificate is still reported. No HTTP
-// request is ever written to a connection whose server was not verified.
+// request is ever written to a connection whose server was not verified,
+// and a client without a certificate sends one request only: GET /_ping.
 package endpoint
 
 import (
@@ -48,6 +50,7 @@ const (
 	NameMismatch             Kind = "name_mismatch"
 	Expired                  Kind = "expired"
 	ClientCertificateRefused Kind = "client_certificate_refused"
+	AnonymousAccess          Kind = "anonymous_access"
 	Other                    Kind = "other"
 )
 
@@ -65,6 +68,9 @@ var Kinds = []KindInfo{
 	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
 	{Expired, "the served certificate, or the CA it chains to, has expired or is not valid yet, by this machine's clock"},
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
+	{AnonymousAccess, "the daemon let a client that presented no certificate finish the TLS handshake and answered its GET /_ping: " +
+		"anyone who reaches the port has the Docker API, which is root on the host (`tlsverify` is off, or a proxy in front of the " +
+		"daemon does not require client certificates)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
 
@@ -99,17 +105,33 @@ type Target struct {
 type Result struct {
 	// Reachable: a TCP connection to the host was opened.
 	Reachable bool
-	// Verified: the served certificate chains to the CA, is valid now, is
-	// meant for a server and covers the dialled host.
-	Verified bool
-	// ServerCert is the certificate the daemon presented, verified or not;
-	// nil when the handshake never got that far.
+	// ServerCertVerified: the served certificate chains to the CA, is valid
+	// now, is meant for a server and covers the dialled host, at every
+	// handshake of the probe.
+	ServerCertVerified bool
+	// AnonymousRefused: a client that presented no certificate was refused
+	// with a TLS certificate alert, as dockerd --tlsverify refuses it. False
+	// when such a client was served, and when the probe could not tell.
+	AnonymousRefused bool
+	// ServerCert is the certificate the daemon presented, verified or not
+	// (the one that failed, if any did); nil when no handshake got that far.
 	ServerCert *x509.Certificate
-	// DockerVersion and APIVersion come from GET /version.
+	// ClientAuth is what the daemon asked of the client in the first
+	// handshake; nil unless that handshake verified the server and went on.
+	ClientAuth *ClientAuth
+	// DockerVersion and APIVersion come from GET /version, asked over a
+	// connection that presented the client certificate.
 	DockerVersion, APIVersion string
-	// Err is nil when the daemon was verified and answered both requests.
+	// Err is nil when the daemon was verified, refused a client without a
+	// certificate and answered both requests.
 	Err *Error
 }
+
+// Verified says the daemon is what a docker --tlsverify client takes it to
+// be: its certificate verified, and it refuses clients without one. A
+// daemon that serves a good certificate to everyone is an open door, not a
+// verified endpoint.
+func (r Result) Verified() bool { return r.ServerCertVerified && r.AnonymousRefused }
 
 // ErrKeyMismatch says the client key does not belong to the client certificate.
 var ErrKeyMismatch = errors.New("the private key does not belong to the client certificate (their public keys differ): pass the key that was generated with it")
@@ -136,7 +158,8 @@ const (
 // bytes (20.10.24+dfsg1, 1.41), and they are stored and shown in plans.
 const maxVersion = 128
 
-// Probe dials the target, verifies the daemon and asks for its version.
+// Probe dials the target, verifies the daemon, asks for its version, and
+// checks that it refuses a client without a certificate.
 func Probe(ctx context.Context, t Target) Result {
 	res := probe(ctx, t)
 	// The message quotes what the server sent (a served certificate's
@@ -196,31 +219,61 @@ func probe(ctx context.Context, t Target) Result {
 	return p.res
 }
 
-// run asks GET /_ping and GET /version, dialling again if the server
-// closes the connection in between.
+// run makes the probe's connections in turn: one presenting the client
+// certificate, which asks GET /_ping and GET /version (dialling again if the
+// server closes it in between), then one presenting none, which asks
+// GET /_ping alone. When the daemon does not take the client certificate
+// (it asks for none, or for one from other CAs), the first connection
+// presents none and is itself that second one: it asks GET /_ping and
+// nothing more.
 func (p *prober) run() {
-	c, err := p.connect()
+	c, hs, err := p.connect(true)
 	if c == nil {
 		p.res.Err = err
+		if hs == nil || !hs.verified {
+			return
+		}
+		// The server verified, then the handshake failed: under TLS 1.2
+		// a daemon refuses the client's certificate, or its absence, there.
+		if !hs.presented && refused(err, hs) {
+			p.res.AnonymousRefused = true
+			return
+		}
+		p.anonymous()
+		return
+	}
+	if !hs.presented {
+		p.anonymousOver(c, true)
 		return
 	}
 	p.authenticated(c)
+	if p.res.ServerCertVerified {
+		p.anonymous()
+	}
 }
 
 // handshake is what one handshake saw.
 type handshake struct {
 	served   *x509.Certificate
 	verified bool
+	// requested: the server sent a CertificateRequest, naming acceptable
+	// (the DER names of the CAs it accepts for client certificates).
+	requested  bool
+	acceptable [][]byte
+	// presented: the client certificate was sent.
+	presented bool
 }
 
 // connect dials the host and completes a TLS handshake that verifies the
-// server and presents the client certificate. It returns the connection
-// only when the handshake completed. It records the first handshake in the
-// result, and any that fails verification.
-func (p *prober) connect() (*apiConn, *Error) {
+// server, presenting the client certificate if withClient and the server
+// accepts its issuer, as Go's client (and so the docker CLI) decides. It
+// returns the connection only when the handshake completed; the handshake
+// is nil when none began. It records the first handshake in the result,
+// and any that fails verification.
+func (p *prober) connect(withClient bool) (*apiConn, *handshake, *Error) {
 	raw, err := (&net.Dialer{}).DialContext(p.ctx, "tcp", p.addr)
 	if err != nil {
-		return nil, p.classifyDial(err)
+		return nil, nil, p.classifyDial(err)
 	}
 	p.res.Reachable = true
 	if deadline, ok := p.ctx.Deadline(); ok {
@@ -235,7 +288,17 @@ func (p *prober) connect() (*apiConn, *Error) {
 	hs := &handshake{}
 	cfg := tlsconfig.ClientDefault()
 	cfg.ServerName = p.t.Host.Name
-	cfg.Certificates = []tls.Certificate{p.t.Client}
+	// Called only when the server asks for a certificate, after it was
+	// verified; it chooses as crypto/tls does with Certificates, so what is
+	// presented is what the docker CLI would present.
+	cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		hs.requested, hs.acceptable = true, cri.AcceptableCAs
+		if withClient && p.t.Client.Certificate != nil && cri.SupportsCertificate(&p.t.Client) == nil {
+			hs.presented = true
+			return &p.t.Client, nil
+		}
+		return &tls.Certificate{}, nil
+	}
 	// crypto/tls's own verification would abort the handshake before the
 	// served certificate can be recorded. VerifyConnection runs in its place
 	// and makes the same checks; its error still aborts the handshake, so an
@@ -266,36 +329,48 @@ func (p *prober) connect() (*apiConn, *Error) {
 	}
 	conn := tls.Client(raw, cfg)
 	err = conn.HandshakeContext(p.ctx)
-	p.record(hs)
+	p.record(hs, withClient, err == nil)
+	stage := "during the TLS handshake"
+	if !withClient {
+		stage = "during the TLS handshake without a client certificate"
+	}
 	switch {
 	case err != nil && verifyErr != nil:
 		closeRaw()
-		return nil, classifyVerify(p.t.Host, hs.served, verifyErr, p.now(), len(p.t.CAs))
+		return nil, hs, classifyVerify(p.t.Host, hs.served, verifyErr, p.now(), len(p.t.CAs))
 	case err != nil:
 		closeRaw()
-		return nil, p.classifyExchange("during the TLS handshake", err, hs.verified)
+		if hs.served == nil {
+			hs = nil
+		}
+		return nil, hs, p.classifyExchange(stage, err, hs)
 	case !hs.verified:
 		// Unreachable while VerifyConnection returns its error, kept so
 		// that no future change can send a request unverified.
 		closeRaw()
-		return nil, &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
+		return nil, hs, &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
 	}
 	budget := &budgetReader{r: conn}
-	return &apiConn{conn: conn, close: closeRaw, budget: budget, r: bufio.NewReader(budget), host: p.addr}, nil
+	return &apiConn{conn: conn, hs: hs, close: closeRaw, budget: budget, r: bufio.NewReader(budget), host: p.addr}, hs, nil
 }
 
-// record keeps what the first handshake saw of the server, and the
-// served certificate of any later handshake that fails verification.
-func (p *prober) record(hs *handshake) {
+// record keeps what the first handshake saw of the server and of its
+// request for a client certificate, and the served certificate of any later
+// handshake that fails verification. Whether the server asked for a
+// certificate is known once the handshake completed, or once it asked.
+func (p *prober) record(hs *handshake, withClient, completed bool) {
 	if hs.served == nil {
 		return
 	}
 	p.handshakes++
 	switch {
 	case p.handshakes == 1:
-		p.res.ServerCert, p.res.Verified = hs.served, hs.verified
+		p.res.ServerCert, p.res.ServerCertVerified = hs.served, hs.verified
+		if hs.verified && withClient && (completed || hs.requested) {
+			p.res.ClientAuth = newClientAuth(hs, p.t)
+		}
 	case !hs.verified:
-		p.res.ServerCert, p.res.Verified = hs.served, false
+		p.res.ServerCert, p.res.ServerCertVerified = hs.served, false
 	}
 }
 
@@ -346,19 +421,19 @@ func versionLike(s string) bool {
 func (p *prober) ask(c **apiConn, path string) ([]byte, bool) {
 	stage := "answering GET " + path
 	if (*c).closing {
-		if !p.redial(c) {
+		if !p.redial(c, stage) {
 			return nil, false
 		}
 	}
 	a, err := (*c).get(path)
 	if err != nil && (*c).closedBeforeAnswer(err) {
-		if !p.redial(c) {
+		if !p.redial(c, stage) {
 			return nil, false
 		}
 		a, err = (*c).get(path)
 	}
 	if err != nil {
-		p.res.Err = p.classifyExchange(stage, err, true)
+		p.res.Err = p.classifyExchange(stage, err, (*c).hs)
 		return nil, false
 	}
 	if a.status != http.StatusOK {
@@ -368,22 +443,109 @@ func (p *prober) ask(c **apiConn, path string) ([]byte, bool) {
 	return a.body, true
 }
 
-// redial replaces *c with a new connection that verified the server again.
-func (p *prober) redial(c **apiConn) bool {
+// redial replaces *c with a new connection that verified the server again
+// and presented the client certificate again.
+func (p *prober) redial(c **apiConn, stage string) bool {
 	(*c).close()
 	*c = nil
-	next, err := p.connect()
+	next, hs, err := p.connect(true)
 	if err != nil {
 		p.res.Err = err
+		return false
+	}
+	if !hs.presented {
+		// Whatever went before, this connection carries no client
+		// certificate: it gets no request but the one anonymous ping.
+		next.close()
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("the daemon closed the connection and, dialled again (%s), "+
+			"did not take the client certificate: a daemon behind several proxies or addresses that do not agree?", stage)}
 		return false
 	}
 	*c = next
 	return true
 }
 
+// anonymous makes the connection that presents no certificate and judges
+// what the daemon does with it.
+func (p *prober) anonymous() {
+	if err := p.ctx.Err(); err != nil {
+		// The probe's time is up: nothing shows that the daemon refuses
+		// clients without a certificate, and the error already says why.
+		if p.res.Err == nil {
+			p.res.Err = inconclusive(p.classifyExchange("before the check without a client certificate", err, nil))
+		}
+		return
+	}
+	c, hs, err := p.connect(false)
+	if c == nil {
+		switch {
+		case refused(err, hs):
+			p.res.AnonymousRefused = true
+		case hs != nil && !hs.verified:
+			// Served a certificate that fails where the first one passed:
+			// that failure is the news.
+			p.res.Err = err
+		case p.res.Err == nil:
+			p.res.Err = inconclusive(err)
+		}
+		return
+	}
+	p.anonymousOver(c, false)
+}
+
+// anonymousOver sends the one request a client without a certificate
+// sends, GET /_ping, over c, closes c, and judges the answer. Only a TLS
+// alert about the certificate proves that the daemon refuses such clients;
+// an answer proves that it does not, and anything else proves nothing. first
+// says c is the probe's first connection (the daemon did not take the
+// client certificate), so its refusal is the client's refusal too.
+func (p *prober) anonymousOver(c *apiConn, first bool) {
+	defer c.close()
+	a, err := c.get("/_ping")
+	switch {
+	case err == nil:
+		p.anonymousAnswered(a)
+	case refused(err, c.hs):
+		p.res.AnonymousRefused = true
+		if first {
+			p.res.Err = p.classifyExchange("answering GET /_ping", err, c.hs)
+		}
+	case first:
+		p.res.Err = p.classifyExchange("answering GET /_ping", err, c.hs)
+	case p.res.Err == nil:
+		p.res.Err = inconclusive(p.classifyExchange("answering GET /_ping without a client certificate", err, c.hs))
+	}
+}
+
+// anonymousAnswered judges an answer to a client without a certificate. An
+// OK is an open door, whatever else went wrong. Another answer says the
+// TLS layer let such a client in: an open door too, unless an earlier
+// failure already explains the probe.
+func (p *prober) anonymousAnswered(a answer) {
+	if a.status == http.StatusOK && strings.TrimSpace(string(a.body)) == "OK" {
+		p.res.Err = &Error{Kind: AnonymousAccess, Message: "the daemon answered GET /_ping to a client that presented no certificate: " +
+			"anyone who can reach the port has the Docker API, which is root on the host. Turn tlsverify on (\"tlsverify\": true " +
+			"with tlscacert in daemon.json), or make the proxy in front of the daemon require client certificates, then restart it"}
+		return
+	}
+	if p.res.Err == nil {
+		p.res.Err = &Error{Kind: AnonymousAccess, Message: fmt.Sprintf("the daemon let a client that presented no certificate "+
+			"finish the TLS handshake and answered its GET /_ping with %s: dockerd with tlsverify refuses such a client "+
+			"in the handshake; make the daemon (or the proxy in front of it) require client certificates", a.statusLine)}
+	}
+}
+
+// inconclusive says that the check without a client certificate could not
+// be made, keeping the kind of what stopped it.
+func inconclusive(err *Error) *Error {
+	return &Error{Kind: err.Kind, Err: err, Message: err.Message +
+		"; so it is not known whether the daemon refuses clients without a certificate"}
+}
+
 // apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.
 type apiConn struct {
 	conn   *tls.Conn
+	hs     *handshake
 	close  func()
 	budget *budgetReader
 	r      *bufio.Reader
@@ -433,6 +595,12 @@ func (a *apiConn) get(path string) (answer, error) {
 	a.budget.n = maxResponse
 	req.Header.Set("User-Agent", "terraform-provider-dockertls")
 	if err := req.Write(a.conn); err != nil {
+		// A daemon that refused the client may have sent its alert and
+		// closed before the request went out: the alert says more than
+		// the broken pipe.
+		if _, rerr := a.r.Peek(1); rerr != nil && refused(rerr, a.hs) {
+			return answer{}, rerr
+		}
 		return answer{}, err
 	}
 	resp, err := http.ReadResponse(a.r, req)
@@ -531,10 +699,34 @@ func (p *prober) classifyDial(err error) *Error {
 }
 
 // certificateAlerts are the TLS alerts a daemon sends when it refuses the
-// client's certificate (Go's texts for them).
+// client's certificate, or its absence (Go's texts for them).
 var certificateAlerts = []string{
 	"bad certificate", "unsupported certificate", "revoked certificate", "expired certificate",
 	"unknown certificate", "unknown certificate authority", "certificate required", "access denied",
+}
+
+// refused says err is the server refusing the client's certificate, or
+// its absence, explicitly, after hs verified the server: a certificate
+// alert, or under TLS 1.2 the handshake_failure alert that RFC 5246 (7.4.6)
+// gives a server that asked for a certificate and got none (Go and OpenSSL
+// send it). Only that proves a daemon refuses clients without a
+// certificate: a reset, a timeout or a closed connection may come from
+// anything between the two.
+func refused(err error, hs *handshake) bool {
+	var op *net.OpError
+	if hs == nil || !hs.verified || !errors.As(err, &op) || op.Op != "remote error" {
+		return false
+	}
+	alerts := certificateAlerts
+	if hs.requested && !hs.presented {
+		alerts = append(alerts[:len(alerts):len(alerts)], "handshake failure")
+	}
+	for _, a := range alerts {
+		if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
+			return true
+		}
+	}
+	return false
 }
 
 // classifyExchange classifies an error that is not the server's
@@ -542,21 +734,25 @@ var certificateAlerts = []string{
 // after the client verified it is the daemon refusing the client's
 // certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
 // where the server judges the client's certificate after the client has
-// finished).
-func (p *prober) classifyExchange(stage string, err error, verified bool) *Error {
+// finished). hs is the connection's handshake, nil when the server was not
+// verified.
+func (p *prober) classifyExchange(stage string, err error, hs *handshake) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "remote error" && verified {
-		for _, a := range certificateAlerts {
-			if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
-				return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+
-					"certificate (%v): it must be signed by the CA the daemon trusts (its tlscacert), be valid now and allow "+
-					"clientAuth", op.Err)}
-			}
+	if refused(err, hs) {
+		var op *net.OpError
+		errors.As(err, &op)
+		if ca := p.res.ClientAuth; !hs.presented && ca != nil && ca.Requested {
+			return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client (%v): it "+
+				"asked for a certificate issued by %s, and the client certificate's issuer (%s) is not among them, so none "+
+				"was sent: issue the client certificate from the CA in the daemon's tlscacert, or add its CA there",
+				op.Err, ca.acceptedNames(), issuerName(p.t.Client))}
 		}
+		return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+
+			"certificate (%v): it must be signed by the CA the daemon trusts (its tlscacert), be valid now and allow "+
+			"clientAuth", op.Err)}
 	}
 	if e := p.stopped(stage, err); e != nil {
 		return e

@@ -126,8 +126,8 @@ func TestProbe_VerifiedDaemon(t *testing.T) {
 			if res.Err != nil {
 				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
 			}
-			if !res.Reachable || !res.Verified {
-				t.Errorf("reachable %v, verified %v; want both", res.Reachable, res.Verified)
+			if !res.Reachable || !res.Verified() {
+				t.Errorf("reachable %v, verified %v; want both", res.Reachable, res.Verified())
 			}
 			wantServed(t, res, p.serverCert)
 			if res.DockerVersion != acctest.FakeDaemonVersion || res.APIVersion != acctest.FakeDaemonAPIVersion {
@@ -136,6 +136,12 @@ func TestProbe_VerifiedDaemon(t *testing.T) {
 			if n := d.Requests(); n != 2 {
 				t.Errorf("the daemon read %d requests; want 2 (/_ping, /version)", n)
 			}
+			// The second connection presented no certificate and was refused.
+			if n := d.Connections(); n != 2 || !res.AnonymousRefused {
+				t.Errorf("%d connections, a client without a certificate refused: %v; want 2 and refused", n, res.AnonymousRefused)
+			}
+			wantClientAuth(t, res, ClientAuth{Requested: true, Presented: true, AcceptedCASubjects: []string{"CN=test CA"},
+				AcceptedCAs: 1, Match: CAsExact})
 		})
 	}
 }
@@ -152,8 +158,8 @@ func TestProbe_UnknownAuthoritySendsNoRequest(t *testing.T) {
 			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
 			wantKind(t, res, UnknownAuthority)
 			wantServed(t, res, other.serverCert)
-			if !res.Reachable || res.Verified {
-				t.Errorf("reachable %v, verified %v; want reachable and not verified", res.Reachable, res.Verified)
+			if !res.Reachable || res.ServerCertVerified {
+				t.Errorf("reachable %v, verified %v; want reachable and not verified", res.Reachable, res.ServerCertVerified)
 			}
 			if !strings.Contains(res.Err.Message, "not signed by the given CA") {
 				t.Errorf("message %q", res.Err.Message)
@@ -178,7 +184,7 @@ func TestProbe_Bundle(t *testing.T) {
 	}
 	for name, served := range map[string]*testPKI{"current": current, "next": next} {
 		d := acctest.StartFakeDaemon(t, served.server, current.ca.Cert, 0)
-		if res := Probe(context.Background(), bundle(d.Addr)); res.Err != nil || !res.Verified || res.DockerVersion == "" {
+		if res := Probe(context.Background(), bundle(d.Addr)); res.Err != nil || !res.Verified() || res.DockerVersion == "" {
 			t.Errorf("the %s CA's daemon against the bundle: %+v", name, res.Err)
 		}
 	}
@@ -207,8 +213,8 @@ func TestProbe_NameMismatch(t *testing.T) {
 	res := Probe(context.Background(), tg)
 	wantKind(t, res, NameMismatch)
 	wantServed(t, res, p.serverCert)
-	if !strings.Contains(res.Err.Message, "does not cover localhost") || res.Verified {
-		t.Errorf("verified %v, message %q", res.Verified, res.Err.Message)
+	if !strings.Contains(res.Err.Message, "does not cover localhost") || res.ServerCertVerified {
+		t.Errorf("verified %v, message %q", res.ServerCertVerified, res.Err.Message)
 	}
 	if n := d.Requests(); n != 0 {
 		t.Errorf("the daemon read %d requests; want none", n)
@@ -250,8 +256,8 @@ func TestProbe_ClientCertificateRefused(t *testing.T) {
 			res := Probe(context.Background(), target(t, d.Addr, p.ca, other.client))
 			wantKind(t, res, ClientCertificateRefused)
 			wantServed(t, res, p.serverCert)
-			if !res.Reachable || !res.Verified {
-				t.Errorf("reachable %v, verified %v; the daemon itself verified fine", res.Reachable, res.Verified)
+			if !res.Reachable || !res.Verified() {
+				t.Errorf("reachable %v, verified %v; the daemon itself verified fine and refused a client without a certificate", res.Reachable, res.Verified())
 			}
 			if n := d.Requests(); n != 0 {
 				t.Errorf("the daemon served %d requests to a refused client", n)
@@ -265,8 +271,8 @@ func TestProbe_ConnectionRefused(t *testing.T) {
 	p := newPKI(t, time.Now(), 0)
 	res := Probe(context.Background(), target(t, acctest.ClosedPort(t), p.ca, p.client))
 	wantKind(t, res, ConnectionRefused)
-	if res.Reachable || res.Verified || res.ServerCert != nil {
-		t.Errorf("reachable %v, verified %v, served %v; want nothing", res.Reachable, res.Verified, res.ServerCert != nil)
+	if res.Reachable || res.ServerCertVerified || res.ServerCert != nil {
+		t.Errorf("reachable %v, verified %v, served %v; want nothing", res.Reachable, res.ServerCertVerified, res.ServerCert != nil)
 	}
 }
 
@@ -280,8 +286,8 @@ func TestProbe_TimeoutBoundsTheProbe(t *testing.T) {
 	res := Probe(context.Background(), tg)
 	elapsed := time.Since(start)
 	wantKind(t, res, Timeout)
-	if !res.Reachable || res.Verified {
-		t.Errorf("reachable %v, verified %v; want reachable, not verified", res.Reachable, res.Verified)
+	if !res.Reachable || res.ServerCertVerified {
+		t.Errorf("reachable %v, verified %v; want reachable, not verified", res.Reachable, res.ServerCertVerified)
 	}
 	if elapsed > 3*time.Second {
 		t.Errorf("the probe took %s with a 500ms timeout", elapsed)
@@ -577,7 +583,7 @@ func TestProbe_TrustBundleWithExpiredCA(t *testing.T) {
 		d = acctest.StartFakeDaemon(t, pair(t, r.fromNext), r.current.Cert, 0)
 		tg = target(t, d.Addr, r.current, r.client)
 		tg.CAs, tg.Now = cas, func() time.Time { return later }
-		if res := Probe(context.Background(), tg); !res.Verified {
+		if res := Probe(context.Background(), tg); !res.Verified() {
 			t.Errorf("the next CA's daemon beside an expired CA: %+v", res.Err)
 		}
 	}
@@ -589,6 +595,10 @@ func TestProbe_TrustBundleWithExpiredCA(t *testing.T) {
 func TestProbe_Cancelled(t *testing.T) {
 	t.Parallel()
 	p := newPKI(t, time.Now(), 0)
+	silence := func(c *tls.Conn) {
+		_, _ = http.ReadRequest(bufio.NewReader(c))
+		_, _ = io.Copy(io.Discard, c) // until the client leaves
+	}
 	for stage, addr := range map[string]func(t *testing.T) string{
 		"handshake": func(t *testing.T) string { return acctest.StartSilentListener(t) },
 		"answer": func(t *testing.T) string {
@@ -597,6 +607,9 @@ func TestProbe_Cancelled(t *testing.T) {
 				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n") // the head, cut short
 				_, _ = io.Copy(io.Discard, c)
 			})
+		},
+		"check without a certificate": func(t *testing.T) string {
+			return startTLSServer(t, p, asksOnly(p), func(c *tls.Conn) { answerPings(c, silence) })
 		},
 	} {
 		t.Run(stage, func(t *testing.T) {
@@ -610,8 +623,8 @@ func TestProbe_Cancelled(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > 5*time.Second {
 				t.Errorf("the probe returned %s after it was cancelled (timeout %s)", elapsed, tg.Timeout)
 			}
-			if res.Err == nil || !strings.Contains(res.Err.Message, "cancelled") {
-				t.Errorf("error %+v; want one saying the probe was cancelled", res.Err)
+			if res.Err == nil || !strings.Contains(res.Err.Message, "cancelled") || res.Verified() {
+				t.Errorf("error %+v, verified %v; want one saying the probe was cancelled, not verified", res.Err, res.Verified())
 			}
 		})
 	}
@@ -722,9 +735,9 @@ func switchingCertificate(first, then tls.Certificate) func(*tls.Config) {
 	}
 }
 
-// Every connection verifies the server before it carries a request, a
-// reconnection as much as the first. Here the first handshake serves the
-// daemon's certificate and later ones another.
+// Every connection verifies the server before it carries a request: the
+// check without a certificate and a reconnection alike. Here the first
+// handshake serves the daemon's certificate and later ones another.
 func TestProbe_EveryConnectionVerifiesTheServer(t *testing.T) {
 	t.Parallel()
 	p := newPKI(t, time.Now(), 0)
@@ -735,6 +748,7 @@ func TestProbe_EveryConnectionVerifiesTheServer(t *testing.T) {
 		wantRequests   int64
 		wantVersionSet bool
 	}{
+		{"the check without a certificate", false, 2, true},
 		{"a reconnection", true, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -768,7 +782,7 @@ func TestProbe_EveryConnectionVerifiesTheServer(t *testing.T) {
 			if res.Err == nil || res.Err.Kind != UnknownAuthority {
 				t.Fatalf("error %+v; want %s", res.Err, UnknownAuthority)
 			}
-			if res.Verified {
+			if res.ServerCertVerified || res.Verified() {
 				t.Error("a probe that met an unverified server reports the server certificate verified")
 			}
 			if got, want := pki.Fingerprint(res.ServerCert), pki.Fingerprint(impostor.Leaf); got != want {

@@ -267,7 +267,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.setResult(res)
 	// Names, kinds and fingerprints only: never the model, which holds the key.
 	tflog.Debug(ctx, "probed a Docker endpoint", map[string]any{
-		"host": in.host.String(), "reachable": res.Reachable, "verified": res.Verified,
+		"host": in.host.String(), "reachable": res.Reachable, "verified": res.Verified(),
 		"error_kind": m.ErrorKind.ValueString(), "server_cert_fingerprint_sha256": m.ServerCertFingerprintSHA256.ValueString(),
 	})
 	if res.Err != nil && m.FailOnError.ValueBool() {
@@ -289,7 +289,7 @@ func (m *endpointModel) setResult(res endpoint.Result) {
 	}
 	m.ID = types.StringValue(m.Host.ValueString())
 	m.Reachable = types.BoolValue(res.Reachable)
-	m.Verified = types.BoolValue(res.Verified)
+	m.Verified = types.BoolValue(res.Verified())
 	m.Error, m.ErrorKind = types.StringNull(), types.StringNull()
 	if res.Err != nil {
 		m.Error, m.ErrorKind = types.StringValue(res.Err.Message), types.StringValue(string(res.Err.Kind))
