@@ -7,10 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -50,7 +50,7 @@ type endpointModel struct {
 	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
 	ClientCertPEM  types.String `tfsdk:"client_cert_pem"`
 	ClientKeyPEM   types.String `tfsdk:"client_key_pem"`
-	TimeoutSeconds types.Int64  `tfsdk:"timeout_seconds"`
+	TimeoutSeconds types.Number `tfsdk:"timeout_seconds"`
 	FailOnError    types.Bool   `tfsdk:"fail_on_error"`
 
 	ID                          types.String `tfsdk:"id"`
@@ -131,13 +131,13 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Required:  true,
 				Sensitive: true,
 			},
-			"timeout_seconds": schema.Int64Attribute{
+			"timeout_seconds": schema.NumberAttribute{
 				MarkdownDescription: fmt.Sprintf("Bound on the whole probe (connecting, the TLS handshakes, the requests and "+
-					"the check without a client certificate), from 1 to %d seconds. Defaults to `%d`.", maxEndpointTimeoutSeconds,
-					defaultEndpointTimeoutSeconds),
+					"the check without a client certificate): a whole number of seconds from 1 to %d. Defaults to `%d`.",
+					maxEndpointTimeoutSeconds, defaultEndpointTimeoutSeconds),
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Int64{int64validator.Between(1, maxEndpointTimeoutSeconds)},
+				Validators: []validator.Number{wholeSeconds(1, maxEndpointTimeoutSeconds)},
 			},
 			"fail_on_error": schema.BoolAttribute{
 				MarkdownDescription: "Make any failure an error of the plan or apply, naming the host and the reason. " +
@@ -300,8 +300,10 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	if m.TimeoutSeconds.IsNull() {
-		m.TimeoutSeconds = types.Int64Value(defaultEndpointTimeoutSeconds)
+		m.TimeoutSeconds = types.NumberValue(new(big.Float).SetInt64(defaultEndpointTimeoutSeconds))
 	}
+	// The validator keeps it a whole number of seconds from 1 to 300.
+	timeout, _ := m.TimeoutSeconds.ValueBigFloat().Int64()
 	if m.FailOnError.IsNull() {
 		m.FailOnError = types.BoolValue(false)
 	}
@@ -309,7 +311,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 		Host:    in.host,
 		CAs:     in.cas,
 		Client:  in.client,
-		Timeout: time.Duration(m.TimeoutSeconds.ValueInt64()) * time.Second,
+		Timeout: time.Duration(timeout) * time.Second,
 	})
 	m.setResult(res)
 	// Names, kinds and fingerprints only: never the model, which holds the key.

@@ -215,7 +215,9 @@ func TestEndpoint_BadInputs(t *testing.T) {
 	set := func(name, value string) config.Variables {
 		return vars(func(v config.Variables) { v[name] = config.StringVariable(value) })
 	}
-	withTimeout := strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = 0", 1)
+	withTimeout := func(v string) string {
+		return strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = "+v, 1)
+	}
 	runBadInputs(t, []badInput{
 		{name: "unix socket", config: endpointVarsConfig, vars: set("host", "unix:///var/run/docker.sock"), want: "must start with tcp://", phase: atPlan},
 		{name: "no port", config: endpointVarsConfig, vars: set("host", "tcp://docker.example.com"), want: "needs a host and a port", phase: atPlan},
@@ -230,7 +232,12 @@ func TestEndpoint_BadInputs(t *testing.T) {
 			want: "where a private key was expected", phase: atPlan},
 		{name: "another key", config: endpointVarsConfig, vars: set("client_key", other.client.PrivateKeyPEM),
 			want: "does not belong to the client certificate", phase: atPlan},
-		{name: "timeout 0", config: withTimeout, vars: vars(func(config.Variables) {}), want: "timeout_seconds", phase: atPlan},
+		{name: "timeout 0", config: withTimeout("0"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 0", phase: atPlan},
+		{name: "timeout 1.5", config: withTimeout("1.5"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.5", phase: atPlan},
+		{name: "timeout 2^64", config: withTimeout("18446744073709551616"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.8446744073709551616e+19", phase: atPlan},
 	})
 }
 
