@@ -117,7 +117,8 @@ type Result struct {
 	// (the one that failed, if any did); nil when no handshake got that far.
 	ServerCert *x509.Certificate
 	// ClientAuth is what the daemon asked of the client in the first
-	// handshake; nil unless that handshake verified the server and went on.
+	// handshake; nil unless that handshake verified the server and then
+	// completed, or reached the daemon's request for a certificate.
 	ClientAuth *ClientAuth
 	// DockerVersion and APIVersion come from GET /version, asked over a
 	// connection that presented the client certificate.
@@ -531,7 +532,7 @@ func (p *prober) anonymousAnswered(a answer) {
 	if p.res.Err == nil {
 		p.res.Err = &Error{Kind: AnonymousAccess, Message: fmt.Sprintf("the daemon let a client that presented no certificate "+
 			"finish the TLS handshake and answered its GET /_ping with %s: dockerd with tlsverify refuses such a client "+
-			"in the handshake; make the daemon (or the proxy in front of it) require client certificates", a.statusLine)}
+			"at the TLS layer; make the daemon (or the proxy in front of it) require client certificates", a.statusLine)}
 	}
 }
 
