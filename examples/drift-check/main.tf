@@ -33,6 +33,9 @@ check "daemon_serves_current_certificate" {
     client_key_pem  = dockertls_client_cert.ops.private_key_pem
   }
 
+  # The served certificate verifies against the CA for this host name, and
+  # the daemon refuses a client that presents no certificate (with tlsverify
+  # off it would serve anyone).
   assert {
     condition     = data.dockertls_endpoint.host.verified
     error_message = "docker.example.com:2376 did not pass verification against the CA: ${coalesce(data.dockertls_endpoint.host.error, "no error reported")}"
@@ -50,5 +53,12 @@ check "daemon_serves_current_certificate" {
   assert {
     condition     = data.dockertls_endpoint.host.server_cert_not_after == null ? true : timecmp(data.dockertls_endpoint.host.server_cert_not_after, timeadd(plantimestamp(), "720h")) > 0
     error_message = "The certificate docker.example.com:2376 serves expires at ${coalesce(data.dockertls_endpoint.host.server_cert_not_after, "(unknown)")}, within 30 days."
+  }
+
+  # The daemon's ca.pem (its tlscacert) names no CA beyond this one: another
+  # CA there, a public bundle say, admits whoever that CA certifies.
+  assert {
+    condition     = data.dockertls_endpoint.host.accepted_client_ca_match != "beyond"
+    error_message = "docker.example.com:2376 admits client certificates from CAs beyond this one (it accepts ${join(", ", coalesce(data.dockertls_endpoint.host.accepted_client_ca_subjects, []))}): deploy dockertls_ca.docker's cert_pem alone as its ca.pem and restart dockerd."
   }
 }

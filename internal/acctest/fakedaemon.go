@@ -32,12 +32,36 @@ var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
 // API does, and counts every request it reads.
 type FakeDaemon struct {
 	// Addr is 127.0.0.1:PORT.
-	Addr     string
-	requests atomic.Int64
+	Addr                             string
+	requests, anonymous, connections atomic.Int64
 }
 
 // Requests is how many HTTP requests the daemon has read, whatever their path.
 func (d *FakeDaemon) Requests() int64 { return d.requests.Load() }
+
+// AnonymousRequests is how many of those came over a connection whose client
+// presented no certificate.
+func (d *FakeDaemon) AnonymousRequests() int64 { return d.anonymous.Load() }
+
+// Connections is how many TCP connections the daemon has accepted.
+func (d *FakeDaemon) Connections() int64 { return d.connections.Load() }
+
+// FakeDaemonOptions say how a FakeDaemon departs from dockerd --tlsverify.
+type FakeDaemonOptions struct {
+	// ClientAuth is what the daemon asks of clients: dockerd --tlsverify
+	// requires and verifies a certificate (tls.RequireAndVerifyClientCert);
+	// with "tlsverify": false it asks for none (tls.NoClientCert, the zero
+	// value, so every caller says which it wants).
+	ClientAuth tls.ClientAuthType
+	// ClientCAs are the CAs whose client certificates it admits, and whose
+	// names it lists when it asks for a certificate (its tlscacert).
+	ClientCAs []*x509.Certificate
+	// MaxVersion caps the TLS version (0: TLS 1.3), for the TLS 1.2 code paths.
+	MaxVersion uint16
+	// CloseAfterEachResponse ends every connection after one answer, saying
+	// so in a Connection: close header, as some proxies do.
+	CloseAfterEachResponse bool
+}
 
 // StartFakeDaemon serves cert to clients whose certificates clientCA signed.
 // maxVersion caps the TLS version (0: TLS 1.3), for the TLS 1.2 code paths.
@@ -51,15 +75,21 @@ func StartFakeDaemon(t testing.TB, cert tls.Certificate, clientCA *x509.Certific
 // tlscacert of several CAs.
 func StartFakeDaemonTrusting(t testing.TB, cert tls.Certificate, clientCAs []*x509.Certificate, maxVersion uint16) *FakeDaemon {
 	t.Helper()
+	return StartFakeDaemonWith(t, cert, FakeDaemonOptions{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs, MaxVersion: maxVersion})
+}
+
+// StartFakeDaemonWith serves cert with the options given.
+func StartFakeDaemonWith(t testing.TB, cert tls.Certificate, opts FakeDaemonOptions) *FakeDaemon {
+	t.Helper()
 	pool := x509.NewCertPool()
-	for _, ca := range clientCAs {
+	for _, ca := range opts.ClientCAs {
 		pool.AddCert(ca)
 	}
 	cfg := tlsconfig.ServerDefault()
 	cfg.Certificates = []tls.Certificate{cert}
-	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	cfg.ClientAuth = opts.ClientAuth
 	cfg.ClientCAs = pool
-	cfg.MaxVersion = maxVersion
+	cfg.MaxVersion = opts.MaxVersion
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +98,12 @@ func StartFakeDaemonTrusting(t testing.TB, cert tls.Certificate, clientCAs []*x5
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			d.requests.Add(1)
+			if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+				d.anonymous.Add(1)
+			}
+			if opts.CloseAfterEachResponse {
+				w.Header().Set("Connection", "close")
+			}
 			// The docker CLI asks for /vX.Y/version once it has
 			// negotiated the API version; /_ping is never versioned.
 			switch apiVersionPrefix.ReplaceAllString(r.URL.Path, "/") {
@@ -81,6 +117,11 @@ func StartFakeDaemonTrusting(t testing.TB, cert tls.Certificate, clientCAs []*x5
 				http.NotFound(w, r)
 			}
 		}),
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				d.connections.Add(1)
+			}
+		},
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}

@@ -1,8 +1,9 @@
 // Package endpoint dials a Docker daemon's TLS port as the docker CLI does
 // with --tlsverify, and reports what it serves: the certificate it presents
 // (even one that fails verification), whether that certificate verifies
-// against the given CA and host, and the daemon's version. It speaks plain Go
-// and knows nothing of Terraform.
+// against the given CA and host, what the daemon asks of clients, whether it
+// refuses a client without a certificate, and its version. It speaks plain
+// Go and knows nothing of Terraform.
 //
 // The client is go-connections' tlsconfig.ClientDefault (TLS 1.2 or later,
 // the same six ECDHE AEAD cipher suites), with the CAs as its only roots and the
@@ -11,7 +12,8 @@
 // the checks crypto/tls would (chain to the CA, validity at the current time,
 // serverAuth, the dialled host name or IP address) after recording the
 // served certificate, so a refused certificate is still reported. No HTTP
-// request is ever written to a connection whose server was not verified.
+// request is ever written to a connection whose server was not verified,
+// and a client without a certificate sends one request only: GET /_ping.
 package endpoint
 
 import (
@@ -48,6 +50,7 @@ const (
 	NameMismatch             Kind = "name_mismatch"
 	Expired                  Kind = "expired"
 	ClientCertificateRefused Kind = "client_certificate_refused"
+	AnonymousAccess          Kind = "anonymous_access"
 	Other                    Kind = "other"
 )
 
@@ -65,6 +68,9 @@ var Kinds = []KindInfo{
 	{NameMismatch, "the served certificate's subjectAltNames do not cover the dialled host name or IP address"},
 	{Expired, "the served certificate, or the CA it chains to, has expired or is not valid yet, by this machine's clock"},
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
+	{AnonymousAccess, "the daemon let a client that presented no certificate finish the TLS handshake and answered its GET /_ping: " +
+		"anyone who reaches the port has the Docker API, which is root on the host (`tlsverify` is off, or a proxy in front of the " +
+		"daemon does not require client certificates)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
 
@@ -99,17 +105,34 @@ type Target struct {
 type Result struct {
 	// Reachable: a TCP connection to the host was opened.
 	Reachable bool
-	// Verified: the served certificate chains to the CA, is valid now, is
-	// meant for a server and covers the dialled host.
-	Verified bool
-	// ServerCert is the certificate the daemon presented, verified or not;
-	// nil when the handshake never got that far.
+	// ServerCertVerified: the served certificate chains to the CA, is valid
+	// now, is meant for a server and covers the dialled host, at every
+	// handshake of the probe.
+	ServerCertVerified bool
+	// AnonymousRefused: a client that presented no certificate was refused
+	// with a TLS certificate alert, as dockerd --tlsverify refuses it. False
+	// when such a client was served, and when the probe could not tell.
+	AnonymousRefused bool
+	// ServerCert is the certificate the daemon presented, verified or not
+	// (the one that failed, if any did); nil when no handshake got that far.
 	ServerCert *x509.Certificate
-	// DockerVersion and APIVersion come from GET /version.
+	// ClientAuth is what the daemon asked of the client in the first
+	// handshake; nil unless that handshake verified the server and then
+	// completed, or reached the daemon's request for a certificate.
+	ClientAuth *ClientAuth
+	// DockerVersion and APIVersion come from GET /version, asked over a
+	// connection that presented the client certificate.
 	DockerVersion, APIVersion string
-	// Err is nil when the daemon was verified and answered both requests.
+	// Err is nil when the daemon was verified, refused a client without a
+	// certificate and answered both requests.
 	Err *Error
 }
+
+// Verified says the daemon is what a docker --tlsverify client takes it to
+// be: its certificate verified, and it refuses clients without one. A
+// daemon that serves a good certificate to everyone is an open door, not a
+// verified endpoint.
+func (r Result) Verified() bool { return r.ServerCertVerified && r.AnonymousRefused }
 
 // ErrKeyMismatch says the client key does not belong to the client certificate.
 var ErrKeyMismatch = errors.New("the private key does not belong to the client certificate (their public keys differ): pass the key that was generated with it")
@@ -132,14 +155,19 @@ const (
 	maxResponse = maxBody + 64<<10
 )
 
-// Probe dials the target, verifies the daemon and asks for its version.
+// maxVersion bounds Version and ApiVersion: dockerd's are a few dozen
+// bytes (20.10.24+dfsg1, 1.41), and they are stored and shown in plans.
+const maxVersion = 128
+
+// Probe dials the target, verifies the daemon, asks for its version, and
+// checks that it refuses a client without a certificate.
 func Probe(ctx context.Context, t Target) Result {
 	res := probe(ctx, t)
 	// The message quotes what the server sent (a served certificate's
 	// names are read before anything is verified) and ends up in terminals
 	// and CI logs: no control or formatting character may reach them.
 	if res.Err != nil {
-		res.Err.Message = shortened(printable(res.Err.Message))
+		res.Err.Message = shortened(printable(res.Err.Message), maxMessage)
 	}
 	return res
 }
@@ -149,17 +177,30 @@ func Probe(ctx context.Context, t Target) Result {
 // printed in every plan's check warning.
 const maxMessage = 2048
 
-// shortened cuts a message to maxMessage bytes, at a rune boundary, saying
-// how much was left out.
-func shortened(s string) string {
-	if len(s) <= maxMessage {
+// shortened cuts s to n bytes, at a rune boundary, saying how much was left
+// out.
+func shortened(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := maxMessage
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
+}
+
+// prober is one probe under way.
+type prober struct {
+	ctx   context.Context
+	t     Target
+	now   func() time.Time
+	roots *x509.CertPool
+	addr  string
+	res   Result
+	// handshakes counts the handshakes that got as far as the served
+	// certificate: the first one sets what Result reports of it.
+	handshakes int
 }
 
 func probe(ctx context.Context, t Target) Result {
@@ -168,30 +209,97 @@ func probe(ctx context.Context, t Target) Result {
 		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
 		defer cancel()
 	}
-	now := t.Now
-	if now == nil {
-		now = time.Now
+	p := &prober{ctx: ctx, t: t, now: t.Now, roots: x509.NewCertPool(), addr: t.Host.Address()}
+	if p.now == nil {
+		p.now = time.Now
 	}
-	var res Result
-	addr := t.Host.Address()
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	for _, ca := range t.CAs {
+		p.roots.AddCert(ca)
+	}
+	p.run()
+	return p.res
+}
+
+// run makes the probe's connections in turn: one presenting the client
+// certificate, which asks GET /_ping and GET /version (dialling again if the
+// server closes it in between), then one presenting none, which asks
+// GET /_ping alone. When the daemon does not take the client certificate
+// (it asks for none, or for one from other CAs), the first connection
+// presents none and is itself that second one: it asks GET /_ping and
+// nothing more.
+func (p *prober) run() {
+	c, hs, err := p.connect(true)
+	if c == nil {
+		p.res.Err = err
+		if hs == nil || !hs.verified {
+			return
+		}
+		// The server verified, then the handshake failed: under TLS 1.2
+		// a daemon refuses the client's certificate, or its absence, there.
+		if !hs.presented && refused(err, hs) {
+			p.res.AnonymousRefused = true
+			return
+		}
+		p.anonymous()
+		return
+	}
+	if !hs.presented {
+		p.anonymousOver(c, true)
+		return
+	}
+	p.authenticated(c)
+	if p.res.ServerCertVerified {
+		p.anonymous()
+	}
+}
+
+// handshake is what one handshake saw.
+type handshake struct {
+	served   *x509.Certificate
+	verified bool
+	// requested: the server sent a CertificateRequest, naming acceptable
+	// (the DER names of the CAs it accepts for client certificates).
+	requested  bool
+	acceptable [][]byte
+	// presented: the client certificate was sent.
+	presented bool
+}
+
+// connect dials the host and completes a TLS handshake that verifies the
+// server, presenting the client certificate if withClient and the server
+// accepts its issuer, as Go's client (and so the docker CLI) decides. It
+// returns the connection only when the handshake completed; the handshake
+// is nil when none began. It records the first handshake in the result,
+// and any that fails verification.
+func (p *prober) connect(withClient bool) (*apiConn, *handshake, *Error) {
+	raw, err := (&net.Dialer{}).DialContext(p.ctx, "tcp", p.addr)
 	if err != nil {
-		res.Err = classifyDial(addr, t.Timeout, err)
-		return res
+		return nil, nil, p.classifyDial(err)
 	}
-	res.Reachable = true
-	defer raw.Close()
-	if deadline, ok := ctx.Deadline(); ok {
+	p.res.Reachable = true
+	if deadline, ok := p.ctx.Deadline(); ok {
 		_ = raw.SetDeadline(deadline)
 	}
+	// Reads and writes after the handshake do not watch the context: a
+	// deadline in the past, set the moment it ends, stops them at once. It
+	// is set after the context's own deadline so that it cannot be undone.
+	stop := context.AfterFunc(p.ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
+	closeRaw := func() { stop(); _ = raw.Close() }
 
-	roots := x509.NewCertPool()
-	for _, ca := range t.CAs {
-		roots.AddCert(ca)
-	}
+	hs := &handshake{}
 	cfg := tlsconfig.ClientDefault()
-	cfg.ServerName = t.Host.Name
-	cfg.Certificates = []tls.Certificate{t.Client}
+	cfg.ServerName = p.t.Host.Name
+	// Called only when the server asks for a certificate, after it was
+	// verified; it chooses as crypto/tls does with Certificates, so what is
+	// presented is what the docker CLI would present.
+	cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		hs.requested, hs.acceptable = true, cri.AcceptableCAs
+		if withClient && p.t.Client.Certificate != nil && cri.SupportsCertificate(&p.t.Client) == nil {
+			hs.presented = true
+			return &p.t.Client, nil
+		}
+		return &tls.Certificate{}, nil
+	}
 	// crypto/tls's own verification would abort the handshake before the
 	// served certificate can be recorded. VerifyConnection runs in its place
 	// and makes the same checks; its error still aborts the handshake, so an
@@ -203,74 +311,257 @@ func probe(ctx context.Context, t Target) Result {
 			verifyErr = errors.New("the server presented no certificate")
 			return verifyErr
 		}
-		res.ServerCert = cs.PeerCertificates[0]
+		hs.served = cs.PeerCertificates[0]
 		opts := x509.VerifyOptions{
 			// The name dialled, not cs.ServerName: that is the SNI, which
 			// is empty for an IP address.
-			DNSName:       t.Host.Name,
-			Roots:         roots,
+			DNSName:       p.t.Host.Name,
+			Roots:         p.roots,
 			Intermediates: x509.NewCertPool(),
-			CurrentTime:   now(),
+			CurrentTime:   p.now(),
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		}
 		for _, c := range cs.PeerCertificates[1:] {
 			opts.Intermediates.AddCert(c)
 		}
 		_, verifyErr = cs.PeerCertificates[0].Verify(opts)
-		res.Verified = verifyErr == nil
+		hs.verified = verifyErr == nil
 		return verifyErr
 	}
 	conn := tls.Client(raw, cfg)
-	if err := conn.HandshakeContext(ctx); err != nil {
-		if verifyErr != nil {
-			res.Err = classifyVerify(t.Host, res.ServerCert, verifyErr, now(), len(t.CAs))
-		} else {
-			res.Err = classifyExchange("during the TLS handshake", t.Timeout, err, res.Verified)
-		}
-		return res
+	err = conn.HandshakeContext(p.ctx)
+	p.record(hs, withClient, err == nil)
+	stage := "during the TLS handshake"
+	if !withClient {
+		stage = "during the TLS handshake without a client certificate"
 	}
-	if !res.Verified {
+	switch {
+	case err != nil && verifyErr != nil:
+		closeRaw()
+		return nil, hs, classifyVerify(p.t.Host, hs.served, verifyErr, p.now(), len(p.t.CAs))
+	case err != nil:
+		closeRaw()
+		if hs.served == nil {
+			hs = nil
+		}
+		return nil, hs, p.classifyExchange(stage, err, hs)
+	case !hs.verified:
 		// Unreachable while VerifyConnection returns its error, kept so
 		// that no future change can send a request unverified.
-		res.Err = &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
-		return res
+		closeRaw()
+		return nil, hs, &Error{Kind: Other, Message: "the server was not verified", Err: verifyErr}
 	}
-
 	budget := &budgetReader{r: conn}
-	api := &apiConn{conn: conn, budget: budget, r: bufio.NewReader(budget), host: addr}
-	ping, err := api.get("/_ping")
-	if err != nil {
-		res.Err = classifyExchange("answering GET /_ping", t.Timeout, err, true)
-		return res
+	return &apiConn{conn: conn, hs: hs, close: closeRaw, budget: budget, r: bufio.NewReader(budget), host: p.addr}, hs, nil
+}
+
+// record keeps what the first handshake saw of the server and of its
+// request for a client certificate, and the served certificate of any later
+// handshake that fails verification. Whether the server asked for a
+// certificate is known once the handshake completed, or once it asked.
+func (p *prober) record(hs *handshake, withClient, completed bool) {
+	if hs.served == nil {
+		return
+	}
+	p.handshakes++
+	switch {
+	case p.handshakes == 1:
+		p.res.ServerCert, p.res.ServerCertVerified = hs.served, hs.verified
+		if hs.verified && withClient && (completed || hs.requested) {
+			p.res.ClientAuth = newClientAuth(hs, p.t)
+		}
+	case !hs.verified:
+		p.res.ServerCert, p.res.ServerCertVerified = hs.served, false
+	}
+}
+
+// authenticated asks GET /_ping and GET /version over c, which presented
+// the client certificate, and closes it.
+func (p *prober) authenticated(c *apiConn) {
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	ping, ok := p.ask(&c, "/_ping")
+	if !ok {
+		return
 	}
 	if strings.TrimSpace(string(ping)) != "OK" {
-		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /_ping answered %q, not OK: this is not a Docker daemon", truncate(ping))}
-		return res
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /_ping answered %q, not OK: this is not a Docker daemon", truncate(ping))}
+		return
 	}
-	body, err := api.get("/version")
-	if err != nil {
-		res.Err = classifyExchange("answering GET /version", t.Timeout, err, true)
-		return res
+	body, ok := p.ask(&c, "/version")
+	if !ok {
+		return
 	}
 	var v struct {
 		Version    string `json:"Version"`
 		APIVersion string `json:"ApiVersion"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil || v.Version == "" || v.APIVersion == "" ||
-		printable(v.Version) != v.Version || printable(v.APIVersion) != v.APIVersion {
-		res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version: %q", truncate(body)), Err: err}
-		return res
+	if err := json.Unmarshal(body, &v); err != nil || !versionLike(v.Version) || !versionLike(v.APIVersion) {
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET /version did not answer a Docker version (a short printable Version "+
+			"and ApiVersion), so this is not a Docker daemon: %q", truncate(body)), Err: err}
+		return
 	}
-	res.DockerVersion, res.APIVersion = v.Version, v.APIVersion
-	return res
+	p.res.DockerVersion, p.res.APIVersion = v.Version, v.APIVersion
+}
+
+// versionLike accepts what dockerd reports as a version: a short printable
+// string. A server that answers anything else is not a Docker daemon.
+func versionLike(s string) bool {
+	return s != "" && len(s) <= maxVersion && printable(s) == s
+}
+
+// ask sends GET path over *c, which presented the client certificate, and
+// returns the body of a 200 answer. When the server has closed the
+// connection after its previous answer (a proxy may, saying so in a
+// Connection: close header or not), it dials and verifies again, once, as
+// the docker CLI's HTTP client does, and replaces *c. It records any
+// failure in the result.
+func (p *prober) ask(c **apiConn, path string) ([]byte, bool) {
+	stage := "answering GET " + path
+	if (*c).closing {
+		if !p.redial(c, stage) {
+			return nil, false
+		}
+	}
+	a, err := (*c).get(path)
+	if err != nil && (*c).closedBeforeAnswer(err) {
+		if !p.redial(c, stage) {
+			return nil, false
+		}
+		a, err = (*c).get(path)
+	}
+	if err != nil {
+		p.res.Err = p.classifyExchange(stage, err, (*c).hs)
+		return nil, false
+	}
+	if a.status != http.StatusOK {
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("GET %s answered %s: %q", path, a.statusLine, truncate(a.body))}
+		return nil, false
+	}
+	return a.body, true
+}
+
+// redial replaces *c with a new connection that verified the server again
+// and presented the client certificate again.
+func (p *prober) redial(c **apiConn, stage string) bool {
+	(*c).close()
+	*c = nil
+	next, hs, err := p.connect(true)
+	if err != nil {
+		p.res.Err = err
+		return false
+	}
+	if !hs.presented {
+		// Whatever went before, this connection carries no client
+		// certificate: it gets no request but the one anonymous ping.
+		next.close()
+		p.res.Err = &Error{Kind: Other, Message: fmt.Sprintf("the daemon closed the connection and, dialled again (%s), "+
+			"did not take the client certificate: a daemon behind several proxies or addresses that do not agree?", stage)}
+		return false
+	}
+	*c = next
+	return true
+}
+
+// anonymous makes the connection that presents no certificate and judges
+// what the daemon does with it.
+func (p *prober) anonymous() {
+	if err := p.ctx.Err(); err != nil {
+		// The probe's time is up: nothing shows that the daemon refuses
+		// clients without a certificate, and the error already says why.
+		if p.res.Err == nil {
+			p.res.Err = inconclusive(p.classifyExchange("before the check without a client certificate", err, nil))
+		}
+		return
+	}
+	c, hs, err := p.connect(false)
+	if c == nil {
+		switch {
+		case refused(err, hs):
+			p.res.AnonymousRefused = true
+		case hs != nil && !hs.verified:
+			// Served a certificate that fails where the first one passed:
+			// that failure is the news.
+			p.res.Err = err
+		case p.res.Err == nil:
+			p.res.Err = inconclusive(err)
+		}
+		return
+	}
+	p.anonymousOver(c, false)
+}
+
+// anonymousOver sends the one request a client without a certificate
+// sends, GET /_ping, over c, closes c, and judges the answer. Only a TLS
+// alert about the certificate proves that the daemon refuses such clients;
+// an answer proves that it does not, and anything else proves nothing. first
+// says c is the probe's first connection (the daemon did not take the
+// client certificate), so its refusal is the client's refusal too.
+func (p *prober) anonymousOver(c *apiConn, first bool) {
+	defer c.close()
+	a, err := c.get("/_ping")
+	switch {
+	case err == nil:
+		p.anonymousAnswered(a)
+	case refused(err, c.hs):
+		p.res.AnonymousRefused = true
+		if first {
+			p.res.Err = p.classifyExchange("answering GET /_ping", err, c.hs)
+		}
+	case first:
+		p.res.Err = p.classifyExchange("answering GET /_ping", err, c.hs)
+	case p.res.Err == nil:
+		p.res.Err = inconclusive(p.classifyExchange("answering GET /_ping without a client certificate", err, c.hs))
+	}
+}
+
+// anonymousAnswered judges an answer to a client without a certificate. An
+// OK is an open door, whatever else went wrong. Another answer says the
+// TLS layer let such a client in: an open door too, unless an earlier
+// failure already explains the probe.
+func (p *prober) anonymousAnswered(a answer) {
+	if a.status == http.StatusOK && strings.TrimSpace(string(a.body)) == "OK" {
+		p.res.Err = &Error{Kind: AnonymousAccess, Message: "the daemon answered GET /_ping to a client that presented no certificate: " +
+			"anyone who can reach the port has the Docker API, which is root on the host. Turn tlsverify on (\"tlsverify\": true " +
+			"with tlscacert in daemon.json), or make the proxy in front of the daemon require client certificates, then restart it"}
+		return
+	}
+	if p.res.Err == nil {
+		p.res.Err = &Error{Kind: AnonymousAccess, Message: fmt.Sprintf("the daemon let a client that presented no certificate "+
+			"finish the TLS handshake and answered its GET /_ping with %s: dockerd with tlsverify refuses such a client "+
+			"at the TLS layer; make the daemon (or the proxy in front of it) require client certificates", a.statusLine)}
+	}
+}
+
+// inconclusive says that the check without a client certificate could not
+// be made, keeping the kind of what stopped it.
+func inconclusive(err *Error) *Error {
+	return &Error{Kind: err.Kind, Err: err, Message: err.Message +
+		"; so it is not known whether the daemon refuses clients without a certificate"}
 }
 
 // apiConn sends HTTP/1.1 requests over one verified, kept-alive connection.
 type apiConn struct {
-	conn   net.Conn
+	conn   *tls.Conn
+	hs     *handshake
+	close  func()
 	budget *budgetReader
 	r      *bufio.Reader
 	host   string
+	// answered counts the answers read; closing says the last one
+	// announced that the server closes the connection.
+	answered int
+	closing  bool
+}
+
+// answer is a response to a GET.
+type answer struct {
+	status     int
+	statusLine string
+	body       []byte
 }
 
 // errResponseTooLarge ends the reading of an answer that outgrows
@@ -297,29 +588,46 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (a *apiConn) get(path string) ([]byte, error) {
+func (a *apiConn) get(path string) (answer, error) {
 	req, err := http.NewRequest(http.MethodGet, "https://"+a.host+path, nil)
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	a.budget.n = maxResponse
 	req.Header.Set("User-Agent", "terraform-provider-dockertls")
 	if err := req.Write(a.conn); err != nil {
-		return nil, err
+		// A daemon that refused the client may have sent its alert and
+		// closed before the request went out: the alert says more than
+		// the broken pipe.
+		if _, rerr := a.r.Peek(1); rerr != nil && refused(rerr, a.hs) {
+			return answer{}, rerr
+		}
+		return answer{}, err
 	}
 	resp, err := http.ReadResponse(a.r, req)
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &Error{Kind: Other, Message: fmt.Sprintf("GET %s answered %s: %q", path, resp.Status, truncate(body))}
+	a.answered++
+	a.closing = resp.Close
+	return answer{status: resp.StatusCode, statusLine: resp.Status, body: body}, nil
+}
+
+// closedBeforeAnswer says that err ended a request on a connection that
+// had already carried an answer, before a byte of the new answer came:
+// the server closed it in between, and the request can go again over a new
+// connection, as Go's HTTP client retries it.
+func (a *apiConn) closedBeforeAnswer(err error) bool {
+	if a.answered == 0 || a.budget.n != maxResponse || a.r.Buffered() != 0 {
+		return false
 	}
-	return body, nil
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // printable returns s with every rune that is not a printing character
@@ -362,25 +670,64 @@ func timeoutError(stage string, timeout time.Duration, err error) *Error {
 		"or the daemon is overloaded", timeout, stage)}
 }
 
-func classifyDial(addr string, timeout time.Duration, err error) *Error {
-	var dnsErr *net.DNSError
+// stopped classifies an error that came because the probe's context
+// ended: cancelled (Terraform interrupted) or out of time. It returns nil
+// when the context is still running.
+func (p *prober) stopped(stage string, err error) *Error {
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(p.ctx.Err(), context.Canceled):
+		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("the probe was cancelled (%s)", stage)}
+	case timedOut(err) || p.ctx.Err() != nil:
+		return timeoutError(stage, p.t.Timeout, err)
+	}
+	return nil
+}
+
+func (p *prober) classifyDial(err error) *Error {
+	addr := p.addr
+	if errors.Is(err, syscall.ECONNREFUSED) {
 		return &Error{Kind: ConnectionRefused, Err: err, Message: fmt.Sprintf("connection refused at %s: no daemon listens there "+
 			"(not started, another port, or listening on another address), or a firewall rejects the port", addr)}
-	case timedOut(err):
-		return timeoutError("connecting to "+addr, timeout, err)
-	case errors.As(err, &dnsErr):
+	}
+	if e := p.stopped("connecting to "+addr, err); e != nil {
+		return e
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
 		return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot resolve %s: %v", addr, err)}
 	}
 	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot connect to %s: %v", addr, err)}
 }
 
 // certificateAlerts are the TLS alerts a daemon sends when it refuses the
-// client's certificate (Go's texts for them).
+// client's certificate, or its absence (Go's texts for them).
 var certificateAlerts = []string{
 	"bad certificate", "unsupported certificate", "revoked certificate", "expired certificate",
 	"unknown certificate", "unknown certificate authority", "certificate required", "access denied",
+}
+
+// refused says err is the server refusing the client's certificate, or
+// its absence, explicitly, after hs verified the server: a certificate
+// alert, or under TLS 1.2 the handshake_failure alert that RFC 5246 (7.4.6)
+// gives a server that asked for a certificate and got none (Go and OpenSSL
+// send it). Only that proves a daemon refuses clients without a
+// certificate: a reset, a timeout or a closed connection may come from
+// anything between the two.
+func refused(err error, hs *handshake) bool {
+	var op *net.OpError
+	if hs == nil || !hs.verified || !errors.As(err, &op) || op.Op != "remote error" {
+		return false
+	}
+	alerts := certificateAlerts
+	if hs.requested && !hs.presented {
+		alerts = append(alerts[:len(alerts):len(alerts)], "handshake failure")
+	}
+	for _, a := range alerts {
+		if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
+			return true
+		}
+	}
+	return false
 }
 
 // classifyExchange classifies an error that is not the server's
@@ -388,24 +735,28 @@ var certificateAlerts = []string{
 // after the client verified it is the daemon refusing the client's
 // certificate: in the handshake (TLS 1.2) or at the first read (TLS 1.3,
 // where the server judges the client's certificate after the client has
-// finished).
-func classifyExchange(stage string, timeout time.Duration, err error, verified bool) *Error {
+// finished). hs is the connection's handshake, nil when the server was not
+// verified.
+func (p *prober) classifyExchange(stage string, err error, hs *handshake) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "remote error" && verified {
-		for _, a := range certificateAlerts {
-			if strings.HasSuffix(op.Err.Error(), "tls: "+a) {
-				return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+
-					"certificate (%v): it must be signed by the CA the daemon trusts (its tlscacert), be valid now and allow "+
-					"clientAuth", op.Err)}
-			}
+	if refused(err, hs) {
+		var op *net.OpError
+		errors.As(err, &op)
+		if ca := p.res.ClientAuth; !hs.presented && ca != nil && ca.Requested {
+			return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client (%v): it "+
+				"asked for a certificate issued by %s, and the client certificate's issuer (%s) is not among them, so none "+
+				"was sent: issue the client certificate from the CA in the daemon's tlscacert, or add its CA there",
+				op.Err, ca.acceptedNames(), issuerName(p.t.Client))}
 		}
+		return &Error{Kind: ClientCertificateRefused, Err: err, Message: fmt.Sprintf("the daemon refused the client "+
+			"certificate (%v): it must be signed by the CA the daemon trusts (its tlscacert), be valid now and allow "+
+			"clientAuth", op.Err)}
 	}
-	if timedOut(err) {
-		return timeoutError(stage, timeout, err)
+	if e := p.stopped(stage, err); e != nil {
+		return e
 	}
 	return &Error{Kind: Other, Err: err, Message: fmt.Sprintf("failed %s: %v", stage, err)}
 }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -125,8 +126,8 @@ func TestProbe_VerifiedDaemon(t *testing.T) {
 			if res.Err != nil {
 				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
 			}
-			if !res.Reachable || !res.Verified {
-				t.Errorf("reachable %v, verified %v; want both", res.Reachable, res.Verified)
+			if !res.Reachable || !res.Verified() {
+				t.Errorf("reachable %v, verified %v; want both", res.Reachable, res.Verified())
 			}
 			wantServed(t, res, p.serverCert)
 			if res.DockerVersion != acctest.FakeDaemonVersion || res.APIVersion != acctest.FakeDaemonAPIVersion {
@@ -135,6 +136,12 @@ func TestProbe_VerifiedDaemon(t *testing.T) {
 			if n := d.Requests(); n != 2 {
 				t.Errorf("the daemon read %d requests; want 2 (/_ping, /version)", n)
 			}
+			// The second connection presented no certificate and was refused.
+			if n := d.Connections(); n != 2 || !res.AnonymousRefused {
+				t.Errorf("%d connections, a client without a certificate refused: %v; want 2 and refused", n, res.AnonymousRefused)
+			}
+			wantClientAuth(t, res, ClientAuth{Requested: true, Presented: true, AcceptedCASubjects: []string{"CN=test CA"},
+				AcceptedCAs: 1, Match: CAsExact})
 		})
 	}
 }
@@ -151,8 +158,8 @@ func TestProbe_UnknownAuthoritySendsNoRequest(t *testing.T) {
 			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
 			wantKind(t, res, UnknownAuthority)
 			wantServed(t, res, other.serverCert)
-			if !res.Reachable || res.Verified {
-				t.Errorf("reachable %v, verified %v; want reachable and not verified", res.Reachable, res.Verified)
+			if !res.Reachable || res.ServerCertVerified {
+				t.Errorf("reachable %v, verified %v; want reachable and not verified", res.Reachable, res.ServerCertVerified)
 			}
 			if !strings.Contains(res.Err.Message, "not signed by the given CA") {
 				t.Errorf("message %q", res.Err.Message)
@@ -177,7 +184,7 @@ func TestProbe_Bundle(t *testing.T) {
 	}
 	for name, served := range map[string]*testPKI{"current": current, "next": next} {
 		d := acctest.StartFakeDaemon(t, served.server, current.ca.Cert, 0)
-		if res := Probe(context.Background(), bundle(d.Addr)); res.Err != nil || !res.Verified || res.DockerVersion == "" {
+		if res := Probe(context.Background(), bundle(d.Addr)); res.Err != nil || !res.Verified() || res.DockerVersion == "" {
 			t.Errorf("the %s CA's daemon against the bundle: %+v", name, res.Err)
 		}
 	}
@@ -206,8 +213,8 @@ func TestProbe_NameMismatch(t *testing.T) {
 	res := Probe(context.Background(), tg)
 	wantKind(t, res, NameMismatch)
 	wantServed(t, res, p.serverCert)
-	if !strings.Contains(res.Err.Message, "does not cover localhost") || res.Verified {
-		t.Errorf("verified %v, message %q", res.Verified, res.Err.Message)
+	if !strings.Contains(res.Err.Message, "does not cover localhost") || res.ServerCertVerified {
+		t.Errorf("verified %v, message %q", res.ServerCertVerified, res.Err.Message)
 	}
 	if n := d.Requests(); n != 0 {
 		t.Errorf("the daemon read %d requests; want none", n)
@@ -249,8 +256,8 @@ func TestProbe_ClientCertificateRefused(t *testing.T) {
 			res := Probe(context.Background(), target(t, d.Addr, p.ca, other.client))
 			wantKind(t, res, ClientCertificateRefused)
 			wantServed(t, res, p.serverCert)
-			if !res.Reachable || !res.Verified {
-				t.Errorf("reachable %v, verified %v; the daemon itself verified fine", res.Reachable, res.Verified)
+			if !res.Reachable || !res.Verified() {
+				t.Errorf("reachable %v, verified %v; the daemon itself verified fine and refused a client without a certificate", res.Reachable, res.Verified())
 			}
 			if n := d.Requests(); n != 0 {
 				t.Errorf("the daemon served %d requests to a refused client", n)
@@ -264,8 +271,8 @@ func TestProbe_ConnectionRefused(t *testing.T) {
 	p := newPKI(t, time.Now(), 0)
 	res := Probe(context.Background(), target(t, acctest.ClosedPort(t), p.ca, p.client))
 	wantKind(t, res, ConnectionRefused)
-	if res.Reachable || res.Verified || res.ServerCert != nil {
-		t.Errorf("reachable %v, verified %v, served %v; want nothing", res.Reachable, res.Verified, res.ServerCert != nil)
+	if res.Reachable || res.ServerCertVerified || res.ServerCert != nil {
+		t.Errorf("reachable %v, verified %v, served %v; want nothing", res.Reachable, res.ServerCertVerified, res.ServerCert != nil)
 	}
 }
 
@@ -279,8 +286,8 @@ func TestProbe_TimeoutBoundsTheProbe(t *testing.T) {
 	res := Probe(context.Background(), tg)
 	elapsed := time.Since(start)
 	wantKind(t, res, Timeout)
-	if !res.Reachable || res.Verified {
-		t.Errorf("reachable %v, verified %v; want reachable, not verified", res.Reachable, res.Verified)
+	if !res.Reachable || res.ServerCertVerified {
+		t.Errorf("reachable %v, verified %v; want reachable, not verified", res.Reachable, res.ServerCertVerified)
 	}
 	if elapsed > 3*time.Second {
 		t.Errorf("the probe took %s with a 500ms timeout", elapsed)
@@ -321,12 +328,21 @@ func TestProbe_IPAddressNotInCertificate(t *testing.T) {
 // as it likes.
 func startRawDaemon(t *testing.T, p *testPKI, answer func(c *tls.Conn)) string {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AddCert(p.ca.Cert)
+	return startTLSServer(t, p, func(cfg *tls.Config) {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		cfg.ClientCAs = x509.NewCertPool()
+		cfg.ClientCAs.AddCert(p.ca.Cert)
+	}, answer)
+}
+
+// startTLSServer serves TLS with go-connections' server defaults and p's
+// server certificate, as edit changes them, and hands each connection,
+// after its handshake, to answer.
+func startTLSServer(t *testing.T, p *testPKI, edit func(*tls.Config), answer func(c *tls.Conn)) string {
+	t.Helper()
 	cfg := tlsconfig.ServerDefault()
 	cfg.Certificates = []tls.Certificate{p.server}
-	cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	cfg.ClientCAs = pool
+	edit(cfg)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -567,8 +583,217 @@ func TestProbe_TrustBundleWithExpiredCA(t *testing.T) {
 		d = acctest.StartFakeDaemon(t, pair(t, r.fromNext), r.current.Cert, 0)
 		tg = target(t, d.Addr, r.current, r.client)
 		tg.CAs, tg.Now = cas, func() time.Time { return later }
-		if res := Probe(context.Background(), tg); !res.Verified {
+		if res := Probe(context.Background(), tg); !res.Verified() {
 			t.Errorf("the next CA's daemon beside an expired CA: %+v", res.Err)
 		}
+	}
+}
+
+// Ctrl-C in Terraform cancels the probe's context: the probe must return
+// at once, not when timeout_seconds (up to 300 s) runs out, whichever stage
+// it is in.
+func TestProbe_Cancelled(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	silence := func(c *tls.Conn) {
+		_, _ = http.ReadRequest(bufio.NewReader(c))
+		_, _ = io.Copy(io.Discard, c) // until the client leaves
+	}
+	for stage, addr := range map[string]func(t *testing.T) string{
+		"handshake": func(t *testing.T) string { return acctest.StartSilentListener(t) },
+		"answer": func(t *testing.T) string {
+			return startRawDaemon(t, p, func(c *tls.Conn) {
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n") // the head, cut short
+				_, _ = io.Copy(io.Discard, c)
+			})
+		},
+		"check without a certificate": func(t *testing.T) string {
+			return startTLSServer(t, p, asksOnly(p), func(c *tls.Conn) { answerPings(c, silence) })
+		},
+	} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			tg := target(t, addr(t), p.ca, p.client)
+			tg.Timeout = 60 * time.Second
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(300*time.Millisecond, cancel)
+			start := time.Now()
+			res := Probe(ctx, tg)
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("the probe returned %s after it was cancelled (timeout %s)", elapsed, tg.Timeout)
+			}
+			if res.Err == nil || !strings.Contains(res.Err.Message, "cancelled") || res.Verified() {
+				t.Errorf("error %+v, verified %v; want one saying the probe was cancelled, not verified", res.Err, res.Verified())
+			}
+		})
+	}
+}
+
+// A server that answers /version with a version of half a megabyte is not
+// a Docker daemon (dockerd's are a few dozen bytes), and none of it must
+// reach the state.
+func TestProbe_OversizedVersionRefused(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	huge := strings.Repeat("9", 500<<10)
+	for name, v := range map[string][2]string{"Version": {huge, "1.41"}, "ApiVersion": {"20.10.24", huge}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				r := bufio.NewReader(c)
+				version, err := json.Marshal(map[string]string{"Version": v[0], "ApiVersion": v[1]})
+				if err != nil {
+					panic(err)
+				}
+				for _, body := range []string{"OK", string(version)} {
+					if _, err := http.ReadRequest(r); err != nil {
+						return
+					}
+					_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				}
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			wantKind(t, res, Other)
+			if !strings.Contains(res.Err.Message, "not a Docker daemon") || len(res.Err.Message) > maxMessage+50 {
+				t.Errorf("a %d-byte message: %.300q", len(res.Err.Message), res.Err.Message)
+			}
+		})
+	}
+}
+
+// A proxy in front of the daemon may close the connection after each
+// answer. The docker CLI then dials again; so must the probe, verifying
+// the server again, rather than report a failure.
+func TestProbe_ServerClosingAfterEachResponse(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name+" saying Connection: close", func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAndVerifyClientCert,
+				ClientCAs: []*x509.Certificate{p.ca.Cert}, MaxVersion: v, CloseAfterEachResponse: true})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Err != nil {
+				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
+			}
+			if res.DockerVersion != acctest.FakeDaemonVersion {
+				t.Errorf("version %q; want %q", res.DockerVersion, acctest.FakeDaemonVersion)
+			}
+			if n := d.Requests(); n != 2 {
+				t.Errorf("the daemon read %d requests; want 2", n)
+			}
+		})
+		t.Run(name+" without a word", func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int64
+			addr := startRawDaemon(t, p, func(c *tls.Conn) {
+				conns.Add(1)
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				body := "OK"
+				if conns.Load() > 1 {
+					body = `{"Version":"20.10.24","ApiVersion":"1.41"}`
+				}
+				_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err != nil {
+				t.Fatalf("probe failed: %s: %s", res.Err.Kind, res.Err.Message)
+			}
+			if res.DockerVersion != "20.10.24" || res.APIVersion != "1.41" {
+				t.Errorf("versions %q/%q", res.DockerVersion, res.APIVersion)
+			}
+		})
+	}
+}
+
+// asksOnly is a server that asks for a client certificate from p's CA and
+// does not require one.
+func asksOnly(p *testPKI) func(*tls.Config) {
+	return func(cfg *tls.Config) {
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		cfg.ClientCAs = x509.NewCertPool()
+		cfg.ClientCAs.AddCert(p.ca.Cert)
+	}
+}
+
+// switchingCertificate serves first for the first handshake and then for
+// every later one: a daemon behind addresses that do not agree, or someone
+// answering in its place.
+func switchingCertificate(first, then tls.Certificate) func(*tls.Config) {
+	var n atomic.Int64
+	return func(cfg *tls.Config) {
+		cfg.Certificates = nil
+		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if n.Add(1) == 1 {
+				return &first, nil
+			}
+			return &then, nil
+		}
+	}
+}
+
+// Every connection verifies the server before it carries a request: the
+// check without a certificate and a reconnection alike. Here the first
+// handshake serves the daemon's certificate and later ones another.
+func TestProbe_EveryConnectionVerifiesTheServer(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	impostor := newPKI(t, time.Now(), 0).server // for 127.0.0.1, from another CA
+	for _, tc := range []struct {
+		name           string
+		closeEachTime  bool
+		wantRequests   int64
+		wantVersionSet bool
+	}{
+		{"the check without a certificate", false, 2, true},
+		{"a reconnection", true, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var requests, anonymous atomic.Int64
+			addr := startTLSServer(t, p, func(cfg *tls.Config) {
+				asksOnly(p)(cfg)
+				switchingCertificate(p.server, impostor)(cfg)
+			}, func(c *tls.Conn) {
+				r := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(r)
+					if err != nil {
+						return
+					}
+					requests.Add(1)
+					if len(c.ConnectionState().PeerCertificates) == 0 {
+						anonymous.Add(1)
+					}
+					body := "OK"
+					if req.URL.Path == "/version" {
+						body = `{"Version":"20.10.24","ApiVersion":"1.41"}`
+					}
+					_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+					if tc.closeEachTime {
+						return
+					}
+				}
+			})
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err == nil || res.Err.Kind != UnknownAuthority {
+				t.Fatalf("error %+v; want %s", res.Err, UnknownAuthority)
+			}
+			if res.ServerCertVerified || res.Verified() {
+				t.Error("a probe that met an unverified server reports the server certificate verified")
+			}
+			if got, want := pki.Fingerprint(res.ServerCert), pki.Fingerprint(impostor.Leaf); got != want {
+				t.Errorf("reported served certificate %s; want the one that failed, %s", got, want)
+			}
+			if n, a := requests.Load(), anonymous.Load(); n != tc.wantRequests || a != 0 {
+				t.Errorf("the server read %d requests, %d without a certificate; want %d, none", n, a, tc.wantRequests)
+			}
+			if (res.DockerVersion != "") != tc.wantVersionSet {
+				t.Errorf("version %q", res.DockerVersion)
+			}
+		})
 	}
 }

@@ -382,9 +382,13 @@ func startDaemonFromFiles(t *testing.T, engine *dockerdtest.Engine, files hostFi
 	if err := json.Unmarshal([]byte(daemonJSON), &paths); err != nil {
 		return nil, fmt.Errorf("daemon.json: %w", err)
 	}
-	certDir := filepath.Dir(paths.CA)
+	certDir := filepath.Dir(paths.Cert)
 	tlsDir := t.TempDir()
-	for _, p := range []string{paths.CA, paths.Cert, paths.Key} {
+	tlsFiles := []string{paths.Cert, paths.Key}
+	if paths.CA != "" { // without tlsverify, daemon.json names no CA
+		tlsFiles = append(tlsFiles, paths.CA)
+	}
+	for _, p := range tlsFiles {
 		if filepath.Dir(p) != certDir {
 			return nil, fmt.Errorf("daemon.json's TLS files are not in one directory: %+v", paths)
 		}
@@ -409,19 +413,37 @@ func startDaemonFromFiles(t *testing.T, engine *dockerdtest.Engine, files hostFi
 // another CA's certificate, a host that was never redeployed.
 func startDaemonServing(t *testing.T, engine *dockerdtest.Engine, caPEM, certPEM, keyPEM string) *dockerdtest.Daemon {
 	t.Helper()
-	s := daemonconfig.Settings{DockerdPath: engine.Dockerd, TLSVerify: true}.
-		WithDefaults(daemonconfig.Unset{Platform: true, Hosts: true, CertDir: true, ConfigFile: true})
+	return startDaemonSettings(t, engine, daemonconfig.Settings{DockerdPath: engine.Dockerd, TLSVerify: true}, caPEM, certPEM, keyPEM)
+}
+
+// startOpenDaemon starts dockerd serving a certificate with "tls": true
+// and "tlsverify": false, as dockertls_daemon_config renders it with
+// allow_insecure_tcp: it asks clients for no certificate and serves anyone.
+func startOpenDaemon(t *testing.T, engine *dockerdtest.Engine, certPEM, keyPEM string) *dockerdtest.Daemon {
+	t.Helper()
+	return startDaemonSettings(t, engine, daemonconfig.Settings{DockerdPath: engine.Dockerd, AllowInsecureTCP: true}, "", certPEM, keyPEM)
+}
+
+// startDaemonSettings starts dockerd with the settings given, rendered with
+// the Linux defaults for everything else; caPEM is written as its ca.pem
+// unless empty.
+func startDaemonSettings(t *testing.T, engine *dockerdtest.Engine, s daemonconfig.Settings, caPEM, certPEM, keyPEM string) *dockerdtest.Daemon {
+	t.Helper()
+	s = s.WithDefaults(daemonconfig.Unset{Platform: true, Hosts: true, CertDir: true, ConfigFile: true})
 	r, problems, err := daemonconfig.Render(s)
 	if err != nil || daemonconfig.HasErrors(problems) {
 		t.Fatalf("rendering the daemon's configuration: %v %+v", err, problems)
 	}
-	d, err := startDaemonFromFiles(t, engine, hostFiles{
-		r.TLSCACertPath:                caPEM,
+	files := hostFiles{
 		r.TLSCertPath:                  certPEM,
 		r.TLSKeyPath:                   keyPEM,
 		s.ConfigFile:                   r.DaemonJSON,
 		daemonconfig.SystemdDropinPath: r.SystemdDropin,
-	}, s.ConfigFile, daemonconfig.SystemdDropinPath)
+	}
+	if caPEM != "" {
+		files[r.TLSCACertPath] = caPEM
+	}
+	d, err := startDaemonFromFiles(t, engine, files, s.ConfigFile, daemonconfig.SystemdDropinPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -49,17 +50,21 @@ type endpointModel struct {
 	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
 	ClientCertPEM  types.String `tfsdk:"client_cert_pem"`
 	ClientKeyPEM   types.String `tfsdk:"client_key_pem"`
-	TimeoutSeconds types.Int64  `tfsdk:"timeout_seconds"`
+	TimeoutSeconds types.Number `tfsdk:"timeout_seconds"`
 	FailOnError    types.Bool   `tfsdk:"fail_on_error"`
 
 	ID                          types.String `tfsdk:"id"`
 	Reachable                   types.Bool   `tfsdk:"reachable"`
 	Verified                    types.Bool   `tfsdk:"verified"`
+	ServerCertVerified          types.Bool   `tfsdk:"server_cert_verified"`
 	Error                       types.String `tfsdk:"error"`
 	ErrorKind                   types.String `tfsdk:"error_kind"`
 	ServerCertPEM               types.String `tfsdk:"server_cert_pem"`
 	ServerCertFingerprintSHA256 types.String `tfsdk:"server_cert_fingerprint_sha256"`
 	ServerCertNotAfter          types.String `tfsdk:"server_cert_not_after"`
+	ClientCertRequested         types.Bool   `tfsdk:"client_cert_requested"`
+	AcceptedClientCASubjects    types.List   `tfsdk:"accepted_client_ca_subjects"`
+	AcceptedClientCAMatch       types.String `tfsdk:"accepted_client_ca_match"`
 	DockerVersion               types.String `tfsdk:"docker_version"`
 	APIVersion                  types.String `tfsdk:"api_version"`
 }
@@ -77,6 +82,16 @@ func errorKindsMarkdown() string {
 	return strings.Join(lines, "; ")
 }
 
+// caMatchesMarkdown lists the values of accepted_client_ca_match from the
+// table the probe uses.
+func caMatchesMarkdown() string {
+	lines := make([]string, 0, len(endpoint.CAMatches))
+	for _, m := range endpoint.CAMatches {
+		lines = append(lines, fmt.Sprintf("`%s` (%s)", m.Match, m.Meaning))
+	}
+	return strings.Join(lines, "; ")
+}
+
 func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	str := func(description string) schema.StringAttribute {
 		return schema.StringAttribute{MarkdownDescription: description, Computed: true}
@@ -85,11 +100,13 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 		MarkdownDescription: "Dials a deployed Docker daemon's TLS port as the docker CLI does with `--tlsverify` " +
 			"(go-connections' client defaults: TLS 1.2 or later, ECDHE AEAD cipher suites; `ca_cert_pem` as the only roots; the " +
 			"host name or IP address checked against the server certificate) and reports what it serves: the certificate it " +
-			"presents, whether that certificate verifies, and the daemon's version from `GET /_ping` and `GET /version`. " +
-			"The served certificate is reported even when it fails verification, but no API request is ever sent over a " +
-			"connection that was not verified. A daemon that cannot be reached or refuses the client is not an error " +
-			"unless `fail_on_error` is set: `error` and `error_kind` say why, so plans work before the machine exists and " +
-			"`check` blocks can warn.",
+			"presents, whether that certificate verifies, what the daemon asks of clients (a client certificate, from which " +
+			"CAs), whether it refuses a client that presents no certificate, and the daemon's version from `GET /_ping` and " +
+			"`GET /version`. The served certificate is reported even when it fails verification, but no request is ever sent " +
+			"over a connection that was not verified, and the connection without a client certificate sends `GET /_ping` " +
+			"alone. A daemon that cannot be reached, refuses the client or serves anyone is not an error unless " +
+			"`fail_on_error` is set: `verified` is false, and `error` and `error_kind` say why, so plans work before the " +
+			"machine exists and `check` blocks can warn.",
 		Attributes: map[string]schema.Attribute{
 			"host": schema.StringAttribute{
 				MarkdownDescription: "The daemon as clients reach it, in `DOCKER_HOST` form: `tcp://HOST:PORT`, with a host name " +
@@ -114,12 +131,13 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Required:  true,
 				Sensitive: true,
 			},
-			"timeout_seconds": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Bound on the whole probe (connecting, the TLS handshake and both requests), "+
-					"from 1 to %d seconds. Defaults to `%d`.", maxEndpointTimeoutSeconds, defaultEndpointTimeoutSeconds),
+			"timeout_seconds": schema.NumberAttribute{
+				MarkdownDescription: fmt.Sprintf("Bound on the whole probe (connecting, the TLS handshakes, the requests and "+
+					"the check without a client certificate): a whole number of seconds from 1 to %d. Defaults to `%d`.",
+					maxEndpointTimeoutSeconds, defaultEndpointTimeoutSeconds),
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Int64{int64validator.Between(1, maxEndpointTimeoutSeconds)},
+				Validators: []validator.Number{wholeSeconds(1, maxEndpointTimeoutSeconds)},
 			},
 			"fail_on_error": schema.BoolAttribute{
 				MarkdownDescription: "Make any failure an error of the plan or apply, naming the host and the reason. " +
@@ -134,11 +152,20 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Computed: true,
 			},
 			"verified": schema.BoolAttribute{
-				MarkdownDescription: "The served certificate chains to a CA in `ca_cert_pem`, is valid now by this machine's clock, " +
-					"allows serverAuth, and covers `host`. It can be true while `error` is set, when the daemon refused the client.",
+				MarkdownDescription: "The daemon is what a `docker --tlsverify` client takes it to be: its certificate verified " +
+					"(`server_cert_verified`) and it refused a client that presented no certificate. False for a daemon that " +
+					"serves anyone (`error_kind` `anonymous_access`: `tlsverify` off), and whenever the probe could not see that " +
+					"refusal (a timeout, a connection reset): a `check` block that asserts it fails closed. It can be true while " +
+					"`error` is set, when the daemon refused the client certificate.",
 				Computed: true,
 			},
-			"error": str("Why the probe failed, in a sentence; null when the daemon was verified and answered."),
+			"server_cert_verified": schema.BoolAttribute{
+				MarkdownDescription: "The served certificate chains to a CA in `ca_cert_pem`, is valid now by this machine's clock, " +
+					"allows serverAuth, and covers `host`, at every connection of the probe. It says nothing of what the daemon " +
+					"asks of clients: a daemon with `tlsverify` off passes it.",
+				Computed: true,
+			},
+			"error": str("Why the daemon is not verified or did not answer, in a sentence; null when all is well."),
 			"error_kind": str("The class of failure, stable for `check` blocks; null when all is well. One of: " +
 				errorKindsMarkdown() + "."),
 			"server_cert_pem": str("The certificate the daemon presented, verified or not, in PEM; null when the handshake " +
@@ -147,8 +174,28 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				"resources' `cert_fingerprint_sha256` (upper-case hex pairs joined by colons), so a `check` block can " +
 				"compare it with `dockertls_server_cert`'s."),
 			"server_cert_not_after": str("When the served certificate expires, RFC 3339 in UTC (as `timestamp()` writes it)."),
-			"docker_version":        str("The daemon's version (`Version` of `GET /version`); null unless verified and answered."),
-			"api_version":           str("The daemon's Engine API version (`ApiVersion` of `GET /version`); null unless verified and answered."),
+			"client_cert_requested": schema.BoolAttribute{
+				MarkdownDescription: "The daemon asked for a client certificate in the TLS handshake, as dockerd does with " +
+					"`tlsverify` on and does not with it off; null when no handshake with a verified server got that far. " +
+					"Asking is not requiring: `verified` rests on the daemon refusing a client without one.",
+				Computed: true,
+			},
+			"accepted_client_ca_subjects": schema.ListAttribute{
+				MarkdownDescription: "The subjects of the CAs the daemon names as issuers it accepts for client certificates " +
+					"(for dockerd, the certificates in its `tlscacert`), in its order, written as Go writes a certificate's " +
+					"subject (`CN=...,O=...`) with control characters escaped: at most 32 of them, each at most 256 bytes, and " +
+					"a last entry saying how many more were left out. Null when the daemon asked for no client certificate.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"accepted_client_ca_match": str("How the CAs the daemon accepts for client certificates compare with the CAs in " +
+				"`ca_cert_pem` and the issuer of `client_cert_pem`, by subject name (the handshake carries names only, so two CAs " +
+				"with the same name count as one); null when the daemon asked for no client certificate. One of: " +
+				caMatchesMarkdown() + ". `beyond` is not an `error`: warn on it in a `check` block."),
+			"docker_version": str("The daemon's version (`Version` of `GET /version`, at most 128 bytes); null unless the daemon " +
+				"answered it over a verified connection that presented the client certificate."),
+			"api_version": str("The daemon's Engine API version (`ApiVersion` of `GET /version`, at most 128 bytes); null unless " +
+				"the daemon answered it over a verified connection that presented the client certificate."),
 		},
 	}
 }
@@ -253,8 +300,10 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	if m.TimeoutSeconds.IsNull() {
-		m.TimeoutSeconds = types.Int64Value(defaultEndpointTimeoutSeconds)
+		m.TimeoutSeconds = types.NumberValue(new(big.Float).SetInt64(defaultEndpointTimeoutSeconds))
 	}
+	// The validator keeps it a whole number of seconds from 1 to 300.
+	timeout, _ := m.TimeoutSeconds.ValueBigFloat().Int64()
 	if m.FailOnError.IsNull() {
 		m.FailOnError = types.BoolValue(false)
 	}
@@ -262,13 +311,19 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 		Host:    in.host,
 		CAs:     in.cas,
 		Client:  in.client,
-		Timeout: time.Duration(m.TimeoutSeconds.ValueInt64()) * time.Second,
+		Timeout: time.Duration(timeout) * time.Second,
 	})
 	m.setResult(res)
 	// Names, kinds and fingerprints only: never the model, which holds the key.
 	tflog.Debug(ctx, "probed a Docker endpoint", map[string]any{
-		"host": in.host.String(), "reachable": res.Reachable, "verified": res.Verified,
-		"error_kind": m.ErrorKind.ValueString(), "server_cert_fingerprint_sha256": m.ServerCertFingerprintSHA256.ValueString(),
+		"host":                           in.host.String(),
+		"reachable":                      res.Reachable,
+		"verified":                       res.Verified(),
+		"server_cert_verified":           res.ServerCertVerified,
+		"error_kind":                     m.ErrorKind.ValueString(),
+		"server_cert_fingerprint_sha256": m.ServerCertFingerprintSHA256.ValueString(),
+		"client_cert_requested":          m.ClientCertRequested.String(),
+		"accepted_client_ca_match":       m.AcceptedClientCAMatch.ValueString(),
 	})
 	if res.Err != nil && m.FailOnError.ValueBool() {
 		resp.Diagnostics.AddError("Docker endpoint "+in.host.String()+" failed: "+string(res.Err.Kind),
@@ -289,7 +344,8 @@ func (m *endpointModel) setResult(res endpoint.Result) {
 	}
 	m.ID = types.StringValue(m.Host.ValueString())
 	m.Reachable = types.BoolValue(res.Reachable)
-	m.Verified = types.BoolValue(res.Verified)
+	m.Verified = types.BoolValue(res.Verified())
+	m.ServerCertVerified = types.BoolValue(res.ServerCertVerified)
 	m.Error, m.ErrorKind = types.StringNull(), types.StringNull()
 	if res.Err != nil {
 		m.Error, m.ErrorKind = types.StringValue(res.Err.Message), types.StringValue(string(res.Err.Kind))
@@ -299,6 +355,18 @@ func (m *endpointModel) setResult(res endpoint.Result) {
 		m.ServerCertPEM = types.StringValue(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
 		m.ServerCertFingerprintSHA256 = types.StringValue(pki.Fingerprint(c))
 		m.ServerCertNotAfter = types.StringValue(c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	m.ClientCertRequested, m.AcceptedClientCASubjects, m.AcceptedClientCAMatch = types.BoolNull(), types.ListNull(types.StringType), types.StringNull()
+	if a := res.ClientAuth; a != nil {
+		m.ClientCertRequested = types.BoolValue(a.Requested)
+		if a.Requested {
+			subjects := make([]attr.Value, 0, len(a.AcceptedCASubjects))
+			for _, s := range a.AcceptedCASubjects {
+				subjects = append(subjects, types.StringValue(s))
+			}
+			m.AcceptedClientCASubjects = types.ListValueMust(types.StringType, subjects)
+			m.AcceptedClientCAMatch = types.StringValue(string(a.Match))
+		}
 	}
 	m.DockerVersion, m.APIVersion = optional(res.DockerVersion), optional(res.APIVersion)
 }

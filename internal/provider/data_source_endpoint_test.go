@@ -110,6 +110,11 @@ func TestEndpoint_FakeDaemon(t *testing.T) {
 					statecheck.ExpectKnownValue(endpointData, at("id"), knownvalue.StringExact("tcp://"+good.Addr)),
 					statecheck.ExpectKnownValue(endpointData, at("reachable"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(endpointData, at("verified"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(endpointData, at("server_cert_verified"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(endpointData, at("client_cert_requested"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(endpointData, at("accepted_client_ca_subjects"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(p.ca.Cert.Subject.String())})),
+					statecheck.ExpectKnownValue(endpointData, at("accepted_client_ca_match"), knownvalue.StringExact(string(endpoint.CAsExact))),
 					statecheck.ExpectKnownValue(endpointData, at("error"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(endpointData, at("error_kind"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(endpointData, at("server_cert_pem"), knownvalue.StringExact(p.server.CertPEM)),
@@ -129,6 +134,10 @@ func TestEndpoint_FakeDaemon(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(endpointData, at("reachable"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(endpointData, at("verified"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(endpointData, at("server_cert_verified"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(endpointData, at("client_cert_requested"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(endpointData, at("accepted_client_ca_subjects"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(endpointData, at("accepted_client_ca_match"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(endpointData, at("error_kind"), knownvalue.StringExact(string(endpoint.UnknownAuthority))),
 					statecheck.ExpectKnownValue(endpointData, at("error"), knownvalue.StringRegexp(errorPattern("is not signed by the given CA"))),
 					statecheck.ExpectKnownValue(endpointData, at("server_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(other.server.Cert))),
@@ -206,7 +215,9 @@ func TestEndpoint_BadInputs(t *testing.T) {
 	set := func(name, value string) config.Variables {
 		return vars(func(v config.Variables) { v[name] = config.StringVariable(value) })
 	}
-	withTimeout := strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = 0", 1)
+	withTimeout := func(v string) string {
+		return strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = "+v, 1)
+	}
 	runBadInputs(t, []badInput{
 		{name: "unix socket", config: endpointVarsConfig, vars: set("host", "unix:///var/run/docker.sock"), want: "must start with tcp://", phase: atPlan},
 		{name: "no port", config: endpointVarsConfig, vars: set("host", "tcp://docker.example.com"), want: "needs a host and a port", phase: atPlan},
@@ -221,7 +232,12 @@ func TestEndpoint_BadInputs(t *testing.T) {
 			want: "where a private key was expected", phase: atPlan},
 		{name: "another key", config: endpointVarsConfig, vars: set("client_key", other.client.PrivateKeyPEM),
 			want: "does not belong to the client certificate", phase: atPlan},
-		{name: "timeout 0", config: withTimeout, vars: vars(func(config.Variables) {}), want: "timeout_seconds", phase: atPlan},
+		{name: "timeout 0", config: withTimeout("0"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 0", phase: atPlan},
+		{name: "timeout 1.5", config: withTimeout("1.5"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.5", phase: atPlan},
+		{name: "timeout 2^64", config: withTimeout("18446744073709551616"), vars: vars(func(config.Variables) {}),
+			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.8446744073709551616e+19", phase: atPlan},
 	})
 }
 
@@ -373,6 +389,11 @@ func TestEndpoint_DeployedDaemon(t *testing.T) {
 					statecheck.ExpectKnownValue(ds("match"), at("timeout_seconds"), knownvalue.Int64Exact(10)),
 					statecheck.ExpectKnownValue(ds("match"), at("fail_on_error"), knownvalue.Bool(false)),
 					verified("match", true),
+					statecheck.ExpectKnownValue(ds("match"), at("server_cert_verified"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ds("match"), at("client_cert_requested"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ds("match"), at("accepted_client_ca_subjects"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("CN=" + caDefaults.commonName)})),
+					statecheck.ExpectKnownValue(ds("match"), at("accepted_client_ca_match"), knownvalue.StringExact(string(endpoint.CAsExact))),
 					statecheck.ExpectKnownValue(ds("match"), at("error"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(ds("match"), at("error_kind"), knownvalue.Null()),
 					servesStateCert("match"),
@@ -425,6 +446,116 @@ func TestEndpoint_DeployedDaemon(t *testing.T) {
 						return nil
 					}),
 				},
+			},
+		},
+	})
+}
+
+// admittingConfig reads two deployed daemons with the state's CA and
+// client: one with tlsverify off, one whose ca.pem holds another CA too.
+const admittingConfig = `
+variable "open_host" { type = string }
+variable "wide_host" { type = string }
+
+data "dockertls_endpoint" "open" {
+  host            = var.open_host
+  ca_cert_pem     = dockertls_ca.test.cert_pem
+  client_cert_pem = dockertls_client_cert.test.cert_pem
+  client_key_pem  = dockertls_client_cert.test.private_key_pem
+}
+
+data "dockertls_endpoint" "wide" {
+  host            = var.wide_host
+  ca_cert_pem     = dockertls_ca.test.cert_pem
+  client_cert_pem = dockertls_client_cert.test.cert_pem
+  client_key_pem  = dockertls_client_cert.test.private_key_pem
+}
+`
+
+// TestEndpoint_DaemonsThatAdmitOthers deploys the state's server
+// certificate to two real daemons that admit more than the state's
+// clients. With "tls": true and "tlsverify": false the daemon serves its
+// certificate and answers anyone: not verified, anonymous_access, an error
+// under fail_on_error. With a ca.pem holding the state's CA and another,
+// the daemon admits whoever the other CA certifies: verified, and reported
+// as beyond with both names.
+func TestEndpoint_DaemonsThatAdmitOthers(t *testing.T) {
+	t.Parallel()
+	engine := dockerdtest.Require(t)
+	env := newTestEnv(t)
+	vars := dockerdVariables(engine)
+	pkiCfg := daemonPKIConfig("ECDSA_P256", `["127.0.0.1"]`)
+	public := issueNamedCA(t, "Some Public Root", time.Now(), 24*time.Hour)
+	at := tfjsonpathOf
+	ds := func(name string) string { return "data.dockertls_endpoint." + name }
+	open := ds("open")
+	failing := strings.Replace(admittingConfig, "  host            = var.open_host\n",
+		"  host            = var.open_host\n  fail_on_error   = true\n", 1)
+	if failing == admittingConfig {
+		t.Fatal("the configuration did not take fail_on_error")
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{
+			{
+				Config:          pkiCfg,
+				ConfigVariables: vars,
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
+					ca, err := readIssued(s, "dockertls_ca.test")
+					if err != nil {
+						return err
+					}
+					leaves, err := readLeaves(s)
+					if err != nil {
+						return err
+					}
+					server, client := leaves.server, leaves.client
+					files := acctest.WriteTLSFiles(t, t.TempDir(), "client", ca.certPEM, client.certPEM, client.keyPEM)
+					daemons := map[string]*dockerdtest.Daemon{
+						"open_host": startOpenDaemon(t, engine, server.certPEM, server.keyPEM),
+						"wide_host": startDaemonServing(t, engine, ca.certPEM+public.CertPEM, server.certPEM, server.keyPEM),
+					}
+					for name, d := range daemons {
+						ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+						err := d.WaitForTLS(ctx, files)
+						cancel()
+						if err != nil {
+							return fmt.Errorf("%s: %w", name, err)
+						}
+						vars[name] = config.StringVariable("tcp://" + d.Addr)
+					}
+					return nil
+				})},
+			},
+			{
+				Config:          pkiCfg + admittingConfig,
+				ConfigVariables: vars,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(open, at("reachable"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(open, at("verified"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(open, at("server_cert_verified"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(open, at("error_kind"), knownvalue.StringExact(string(endpoint.AnonymousAccess))),
+					statecheck.ExpectKnownValue(open, at("error"), knownvalue.StringRegexp(errorPattern("to a client that presented no certificate"))),
+					statecheck.ExpectKnownValue(open, at("client_cert_requested"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(open, at("accepted_client_ca_subjects"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(open, at("accepted_client_ca_match"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(open, at("docker_version"), knownvalue.Null()),
+					statecheck.CompareValuePairs(open, at("server_cert_fingerprint_sha256"), serverCert, at("cert_fingerprint_sha256"), compare.ValuesSame()),
+
+					statecheck.ExpectKnownValue(ds("wide"), at("verified"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ds("wide"), at("error"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(ds("wide"), at("client_cert_requested"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ds("wide"), at("accepted_client_ca_subjects"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact("CN=" + caDefaults.commonName), knownvalue.StringExact("CN=Some Public Root"),
+					})),
+					statecheck.ExpectKnownValue(ds("wide"), at("accepted_client_ca_match"), knownvalue.StringExact(string(endpoint.CAsBeyond))),
+					statecheck.ExpectKnownValue(ds("wide"), at("docker_version"), knownvalue.NotNull()),
+				},
+			},
+			{
+				Config:          pkiCfg + failing,
+				ConfigVariables: vars,
+				ExpectError:     errorPattern("failed: anonymous_access"),
 			},
 		},
 	})

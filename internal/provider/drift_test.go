@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // driftConfig is renewalConfig with the check block the drift guide
@@ -144,6 +145,15 @@ func deployDriftExample(t *testing.T, engine *dockerdtest.Engine, w *acctest.Wor
 // certificate).
 func deployFromState(t *testing.T, engine *dockerdtest.Engine, w *acctest.Workdir, clientAddr string, waitForTLS bool) (*dockerdtest.Daemon, *issued) {
 	t.Helper()
+	return deployFromStateAs(t, w, clientAddr, waitForTLS, func(ca, server *issued) *dockerdtest.Daemon {
+		return startDaemonServing(t, engine, ca.certPEM, server.certPEM, server.keyPEM)
+	})
+}
+
+// deployFromStateAs is deployFromState with the daemon started by start,
+// for daemons configured otherwise than the state says.
+func deployFromStateAs(t *testing.T, w *acctest.Workdir, clientAddr string, waitForTLS bool, start func(ca, server *issued) *dockerdtest.Daemon) (*dockerdtest.Daemon, *issued) {
+	t.Helper()
 	s := w.ShowState()
 	ca, err := readIssued(s, "dockertls_ca.docker")
 	if err != nil {
@@ -157,7 +167,7 @@ func deployFromState(t *testing.T, engine *dockerdtest.Engine, w *acctest.Workdi
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemonServing(t, engine, ca.certPEM, server.certPEM, server.keyPEM)
+	d := start(ca, server)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	if waitForTLS {
@@ -169,6 +179,21 @@ func deployFromState(t *testing.T, engine *dockerdtest.Engine, w *acctest.Workdi
 		t.Fatal(err)
 	}
 	return d, server
+}
+
+// openDoor starts the state's daemon with tlsverify off: it serves anyone.
+func openDoor(t *testing.T, engine *dockerdtest.Engine) func(ca, server *issued) *dockerdtest.Daemon {
+	return func(_, server *issued) *dockerdtest.Daemon {
+		return startOpenDaemon(t, engine, server.certPEM, server.keyPEM)
+	}
+}
+
+// trustingAnotherCA starts the state's daemon with a ca.pem that holds
+// another CA after the state's: it admits whoever that CA certifies.
+func trustingAnotherCA(t *testing.T, engine *dockerdtest.Engine, another *pki.Certificate) func(ca, server *issued) *dockerdtest.Daemon {
+	return func(ca, server *issued) *dockerdtest.Daemon {
+		return startDaemonServing(t, engine, ca.certPEM+another.CertPEM, server.certPEM, server.keyPEM)
+	}
 }
 
 // planWarnings runs `terraform plan -json`, which must succeed (a failed
@@ -241,7 +266,9 @@ var (
 // certificate is renewed in the state but not deployed, the fingerprint
 // check warns with both fingerprints; a daemon serving another CA's
 // certificate fails the verification check (and the fingerprint check).
-// Every plan succeeds.
+// The state's certificate served with tlsverify off fails the verification
+// check, and a daemon whose ca.pem holds another CA too warns. Every plan
+// succeeds.
 func TestDriftCheck_LiveDaemon(t *testing.T) {
 	t.Parallel()
 	engine := dockerdtest.Require(t)
@@ -255,6 +282,16 @@ func TestDriftCheck_LiveDaemon(t *testing.T) {
 	d, deployedCert := deployDriftExample(t, engine, w, true)
 	w.SetConfig(liveDriftConfig(t, d.Addr))
 	planChecks(t, w, "the state deployed")
+
+	// The state's certificate, served by daemons that admit others.
+	open, _ := deployFromStateAs(t, w, "dockertls_client_cert.ops", true, openDoor(t, engine))
+	w.SetConfig(liveDriftConfig(t, open.Addr))
+	planChecks(t, w, "tlsverify off", []string{notVerified, "presented no certificate"})
+	public := issueNamedCA(t, "Some Public Root", time.Now(), 24*time.Hour)
+	wide, _ := deployFromStateAs(t, w, "dockertls_client_cert.ops", true, trustingAnotherCA(t, engine, public))
+	w.SetConfig(liveDriftConfig(t, wide.Addr))
+	planChecks(t, w, "another CA in ca.pem", []string{"CAs beyond this one", "CN=Some Public Root"})
+	w.SetConfig(liveDriftConfig(t, d.Addr))
 	// What the guide says of the exit code: with a data source inside a
 	// check block, Terraform plans its read and exits 2 on every plan,
 	// nothing else changing (hashicorp/terraform#35226). If this starts
@@ -430,8 +467,10 @@ func readmeDriftConfig(t *testing.T, addr string) string {
 }
 
 // TestReadmeDriftCheck runs the README's usage and its check block against
-// a real daemon: nothing listening warns, the state deployed is silent, a
-// certificate renewed but not deployed warns.
+// real daemons: nothing listening warns, the state deployed is silent, the
+// same certificate served with tlsverify off warns, and so does a daemon
+// whose ca.pem holds another CA too; a certificate renewed but not deployed
+// warns.
 func TestReadmeDriftCheck(t *testing.T) {
 	t.Parallel()
 	engine := dockerdtest.Require(t)
@@ -445,6 +484,15 @@ func TestReadmeDriftCheck(t *testing.T) {
 	d, _ := deployFromState(t, engine, w, "dockertls_client_cert.me", true)
 	w.SetConfig(readmeDriftConfig(t, d.Addr))
 	planChecks(t, w, "the state deployed")
+
+	open, _ := deployFromStateAs(t, w, "dockertls_client_cert.me", true, openDoor(t, engine))
+	w.SetConfig(readmeDriftConfig(t, open.Addr))
+	planChecks(t, w, "tlsverify off", []string{"did not pass verification", "presented no certificate"})
+	public := issueNamedCA(t, "Some Public Root", time.Now(), 24*time.Hour)
+	wide, _ := deployFromStateAs(t, w, "dockertls_client_cert.me", true, trustingAnotherCA(t, engine, public))
+	w.SetConfig(readmeDriftConfig(t, wide.Addr))
+	planChecks(t, w, "another CA in ca.pem", []string{"holds another CA than this one"})
+	w.SetConfig(readmeDriftConfig(t, d.Addr))
 
 	w.MustRun("apply", "-auto-approve", "-replace=dockertls_server_cert.host")
 	planChecks(t, w, "renewed but not deployed", []string{"serves another certificate than the state holds"})

@@ -104,33 +104,42 @@ func controlCharacterError(s string) error {
 	return nil
 }
 
-// wholeHoursValidator checks a number attribute that counts hours. The
-// attributes are numbers rather than Int64 so that a fraction or a huge value
-// reaches this check, which names the rule, instead of failing conversion.
-type wholeHoursValidator struct{ min, max int64 }
-
-var _ validator.Number = wholeHoursValidator{}
-
-func wholeHours(minHours, maxHours int64) wholeHoursValidator {
-	return wholeHoursValidator{min: minHours, max: maxHours}
+// wholeNumberValidator checks a number attribute that counts whole units
+// (hours, seconds). The attributes are numbers rather than Int64 so that a
+// fraction or a huge value reaches this check, which names the rule,
+// instead of failing the framework's conversion ("always an error in the
+// provider").
+type wholeNumberValidator struct {
+	unit     string
+	min, max int64
 }
 
-func (v wholeHoursValidator) Description(context.Context) string {
-	return fmt.Sprintf("value must be a whole number of hours between %d and %d", v.min, v.max)
+var _ validator.Number = wholeNumberValidator{}
+
+func wholeHours(minHours, maxHours int64) wholeNumberValidator {
+	return wholeNumberValidator{unit: "hours", min: minHours, max: maxHours}
 }
 
-func (v wholeHoursValidator) MarkdownDescription(ctx context.Context) string {
+func wholeSeconds(minSeconds, maxSeconds int64) wholeNumberValidator {
+	return wholeNumberValidator{unit: "seconds", min: minSeconds, max: maxSeconds}
+}
+
+func (v wholeNumberValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be a whole number of %s between %d and %d", v.unit, v.min, v.max)
+}
+
+func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (v wholeHoursValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+func (v wholeNumberValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	if _, ok := wholeHoursIn(req.ConfigValue.ValueBigFloat(), v.min, v.max); !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid number of hours",
-			fmt.Sprintf("%s must be a whole number of hours between %d and %d, got %s.",
-				req.Path, v.min, v.max, req.ConfigValue.ValueBigFloat().Text('g', -1)))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid number of "+v.unit,
+			fmt.Sprintf("%s must be a whole number of %s between %d and %d, got %s.",
+				req.Path, v.unit, v.min, v.max, req.ConfigValue.ValueBigFloat().Text('g', -1)))
 	}
 }
 

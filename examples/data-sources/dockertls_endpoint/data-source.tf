@@ -31,5 +31,7 @@ output "daemon" {
     docker       = data.dockertls_endpoint.host.docker_version
     serves_state = data.dockertls_endpoint.host.server_cert_fingerprint_sha256 == dockertls_server_cert.host.cert_fingerprint_sha256
     cert_expires = data.dockertls_endpoint.host.server_cert_not_after
+    # "exact": the daemon's ca.pem names this CA and no other.
+    client_cas = data.dockertls_endpoint.host.accepted_client_ca_match
   }
 }

@@ -100,4 +100,9 @@ check "docker_host" {
     condition     = data.dockertls_endpoint.check.server_cert_not_after == null ? true : timecmp(data.dockertls_endpoint.check.server_cert_not_after, timeadd(plantimestamp(), "720h")) > 0
     error_message = "The certificate ${local.client_host} serves expires at ${coalesce(data.dockertls_endpoint.check.server_cert_not_after, "(unknown)")}, within 30 days."
   }
+
+  assert {
+    condition     = data.dockertls_endpoint.check.accepted_client_ca_match != "beyond"
+    error_message = "${local.client_host} admits client certificates from a CA beyond trusted_ca_pem (${join(", ", coalesce(data.dockertls_endpoint.check.accepted_client_ca_subjects, []))}): give the host the new cloud_init (or its ca.pem) and restart dockerd."
+  }
 }

@@ -42,15 +42,17 @@ output "docker_provider" {
 }
 
 output "endpoint" {
-  description = "The daemon as the last plan or apply saw it: reachable, verified (against the CA, for the host dialled), why not (error, error_kind), the certificate it serves and whether that is the one in the state, and Docker's version."
+  description = "The daemon as the last plan or apply saw it: reachable, verified (its certificate against the CA for the host dialled, and a client without a certificate refused), why not (error, error_kind), the certificate it serves and whether that is the one in the state, how the CAs it accepts for clients compare with trusted_ca_pem, and Docker's version."
   value = {
     reachable                  = data.dockertls_endpoint.this.reachable
     verified                   = data.dockertls_endpoint.this.verified
+    server_cert_verified       = data.dockertls_endpoint.this.server_cert_verified
     error_kind                 = data.dockertls_endpoint.this.error_kind
     error                      = data.dockertls_endpoint.this.error
     server_cert_fingerprint    = data.dockertls_endpoint.this.server_cert_fingerprint_sha256
     server_cert_not_after      = data.dockertls_endpoint.this.server_cert_not_after
     serves_current_certificate = data.dockertls_endpoint.this.server_cert_fingerprint_sha256 == dockertls_server_cert.this.cert_fingerprint_sha256
+    accepted_client_ca_match   = data.dockertls_endpoint.this.accepted_client_ca_match
     docker_version             = data.dockertls_endpoint.this.docker_version
   }
 }
