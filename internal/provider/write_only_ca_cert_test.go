@@ -381,8 +381,9 @@ func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
 // and `terraform apply -refresh-only` writes it without, changing nothing.
 // No release ever had id (such states come from development builds only),
 // so what `terraform show` and `terraform state show` make of the state as
-// stored is left to Terraform, whose versions differ there (1.11 fails
-// both, 1.15 prints the resource). The first plan updates the leaves
+// stored is left to Terraform, whose versions differ there (both fail
+// with `unsupported attribute "id"`; 1.11's state show then calls the state
+// empty and exits 0, 1.15's exits 1). The first plan updates the leaves
 // in place to record their CA's fingerprint and replaces nothing; the next
 // plan is empty. Moving both leaves to the write-only CA arguments is an
 // in-place update too, and a new CA then shows "# forces replacement" on
