@@ -76,6 +76,8 @@ type Rendered struct {
 	CAFile, CertFile, KeyFile string
 	// Env holds DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.
 	Env map[string]string
+	// EnvCommand exports Env as one POSIX sh command line.
+	EnvCommand string
 	// Files maps each file's path to its content.
 	Files map[string]string
 	// ContextName is the context the command creates.
@@ -190,6 +192,11 @@ func dirProblem(dir string) string {
 	case strings.IndexFunc(dir, unicode.IsControl) >= 0:
 		r, _ := utf8.DecodeRuneInString(dir[strings.IndexFunc(dir, unicode.IsControl):])
 		return fmt.Sprintf("%q contains the control character %U: a line break would split DOCKER_CERT_PATH in an env file and the context command across lines", dir, r)
+	case strings.HasPrefix(dir, "$"):
+		// The value is quoted wherever it is rendered, so no shell would
+		// expand the variable later either.
+		return fmt.Sprintf("%q is not absolute: variables are not expanded, here or in the rendered lines; write ~/... for the home "+
+			"directory of the user running Terraform, or an absolute path", dir)
 	case !strings.HasPrefix(dir, "/"):
 		return fmt.Sprintf("%q is not absolute: DOCKER_CERT_PATH would depend on the working directory; write an absolute path or ~/...", dir)
 	case path.Clean(dir) != dir:
@@ -376,11 +383,12 @@ func Render(s Settings) (*Rendered, []Problem) {
 		KeyFile:     path.Join(in.certDir, KeyFile),
 		ContextName: in.contextName,
 	}
-	r.Env = map[string]string{
-		"DOCKER_HOST":       s.Host,
-		"DOCKER_TLS_VERIFY": "1",
-		"DOCKER_CERT_PATH":  r.CertDir,
+	env := ClientEnv(s.Host, r.CertDir)
+	r.Env = make(map[string]string, len(env))
+	for _, v := range env {
+		r.Env[v.Name] = v.Value
 	}
+	r.EnvCommand = ExportCommand(env)
 	r.Files = map[string]string{
 		r.CAFile:   s.CACertPEM,
 		r.CertFile: s.ClientCertPEM,

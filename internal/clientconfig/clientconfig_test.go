@@ -105,6 +105,7 @@ func TestExpandCertPath(t *testing.T) {
 		{"~", "", "", "HOME is unset"},
 		{"~bob/.docker", "/home/me", "", "not ~user"},
 		{"certs", "/home/me", "", "is not absolute"},
+		{"$HOME/.docker", "/home/me", "", "variables are not expanded"},
 		{"/a/../b", "/home/me", "", `write it as "/b"`},
 		{"/a/", "/home/me", "", `write it as "/a"`},
 		{"/a\nb", "/home/me", "", "control character U+000A"},

@@ -89,6 +89,8 @@ data "dockertls_client_config" "test" {
 					"DOCKER_TLS_VERIFY": knownvalue.StringExact("1"),
 					"DOCKER_CERT_PATH":  knownvalue.StringExact(dir),
 				})),
+				statecheck.ExpectKnownValue(clientConfig, at("env_shell"), knownvalue.StringExact(
+					"export DOCKER_HOST=tcp://docker.example.com:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="+clientconfig.ShellQuote(dir))),
 				statecheck.ExpectKnownValue(clientConfig, at("key_file"), knownvalue.StringExact(dir+"/key.pem")),
 				statecheck.ExpectKnownValue(clientConfig, at("docker_context_command"), knownvalue.StringExact(clientconfig.ContextCommand(
 					"docker.example.com", "tcp://docker.example.com:2376", dir+"/ca.pem", dir+"/cert.pem", dir+"/key.pem"))),
@@ -338,13 +340,14 @@ data "dockertls_client_config" "test" {
 
 // useClientConfig writes the files with Docker's modes, runs `docker
 // version` with nothing of this process's environment but PATH and a fresh
-// HOME, then creates the context and uses it.
+// HOME, first with env, then in sh after eval of env_shell, then creates the
+// context and uses it.
 func useClientConfig(t *testing.T, s *tfjson.State, docker, sh string) error {
 	attrs, err := resourceAttrs(s, clientConfig)
 	if err != nil {
 		return err
 	}
-	a, err := stringAttrs(s, clientConfig, "cert_dir", "key_file", "docker_context_command", "context_name")
+	a, err := stringAttrs(s, clientConfig, "cert_dir", "key_file", "docker_context_command", "context_name", "env_shell")
 	if err != nil {
 		return err
 	}
@@ -378,8 +381,12 @@ func useClientConfig(t *testing.T, s *tfjson.State, docker, sh string) error {
 	if out, err := run(withEnv, docker, "version", "--format", "{{.Server.Version}}"); err != nil || out == "" {
 		return fmt.Errorf("docker version with env %q: %v: %s", rendered, err, out)
 	}
+	evalEnv := append(slices.Clone(base), "LINE="+a["env_shell"])
+	if out, err := run(evalEnv, sh, "-c", `eval "$LINE" && exec docker version --format '{{.Server.Version}}'`); err != nil || out == "" {
+		return fmt.Errorf("docker version after eval of env_shell %q: %v: %s", a["env_shell"], err, out)
+	}
 	// Without the rendered environment the same CLI reaches nothing: the
-	// check above owes its success to env.
+	// checks above owe their success to env and env_shell.
 	if out, err := run(base, docker, "--host", rendered["DOCKER_HOST"].(string), "version", "--format", "{{.Server.Version}}"); err == nil {
 		return fmt.Errorf("docker version without DOCKER_TLS_VERIFY and DOCKER_CERT_PATH reached the daemon: %s", out)
 	}
