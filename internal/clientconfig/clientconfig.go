@@ -9,17 +9,16 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/dockertls/terraform-provider-dockertls/internal/endpoint"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -93,16 +92,6 @@ var contextNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`)
 // reservedContextName is the context the docker CLI makes from DOCKER_HOST.
 const reservedContextName = "default"
 
-var (
-	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
-)
-
-type parsedHost struct {
-	address string // without brackets
-	port    int
-}
-
 type checker struct {
 	problems []Problem
 }
@@ -113,39 +102,6 @@ func (c *checker) add(sev daemonconfig.Severity, attr, summary, format string, a
 
 func (c *checker) errorf(attr, summary, format string, args ...any) {
 	c.add(daemonconfig.Error, attr, summary, format, args...)
-}
-
-// ParseHost checks a client's DOCKER_HOST: tcp://HOST:PORT with a host name
-// or a specific IP address (IPv6 in brackets) and a port in plain digits.
-func parseHost(raw string) (parsedHost, error) {
-	const example = "as in tcp://docker.example.com:2376 or tcp://203.0.113.10:2376"
-	rest, ok := strings.CutPrefix(raw, "tcp://")
-	if !ok {
-		return parsedHost{}, fmt.Errorf("%q is not a tcp://HOST:PORT address: the daemon's TLS port is reached over TCP, %s", raw, example)
-	}
-	host, port, err := net.SplitHostPort(rest)
-	if err != nil {
-		return parsedHost{}, fmt.Errorf("%q: give the daemon's address and port and nothing else (no path, no user), %s", raw, example)
-	}
-	n, err := strconv.Atoi(port)
-	if !portDigits.MatchString(port) || err != nil || n > 65535 {
-		return parsedHost{}, fmt.Errorf("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", raw)
-	}
-	ip := net.ParseIP(host)
-	switch {
-	case host == "":
-		return parsedHost{}, fmt.Errorf("%q has no address: name the daemon, %s", raw, example)
-	case ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254):
-		return parsedHost{}, fmt.Errorf("%q: %q is neither an IP address nor a host name", raw, host)
-	case ip != nil && ip.IsUnspecified():
-		return parsedHost{}, fmt.Errorf("%q: %s is the address a daemon listens on (every interface), not one a client dials: "+
-			"give the host name or address that the server certificate names", raw, host)
-	case strings.HasPrefix(rest, "[") != (ip != nil && strings.Contains(host, ":")):
-		return parsedHost{}, fmt.Errorf("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[2001:db8::10]:2376", raw)
-	case ip != nil && strings.Contains(host, "%"):
-		return parsedHost{}, fmt.Errorf("%q: an IPv6 zone (%%...) is not supported: give a global address or a host name", raw)
-	}
-	return parsedHost{address: host, port: n}, nil
 }
 
 // ExpandCertPath returns the directory a cert_path names: "~" and "~/..."
@@ -227,7 +183,7 @@ func ContextNameProblem(name string) string {
 
 // inputs is what Check parsed, for Render.
 type inputs struct {
-	host        parsedHost
+	host        endpoint.Host
 	certDir     string
 	contextName string
 }
@@ -236,15 +192,16 @@ type inputs struct {
 func (s Settings) check() ([]Problem, inputs) {
 	var c checker
 	var in inputs
-	h, err := parseHost(s.Host)
+	h, err := endpoint.ParseHost(s.Host)
 	if err != nil {
-		c.errorf("host", "Invalid daemon address", "%v", err)
+		// dockertls_endpoint's words, so that both data sources say the same.
+		c.errorf("host", "Invalid Docker host", "%v", err)
 	} else {
 		in.host = h
-		if h.port != DefaultPort {
+		if h.Port != DefaultPort {
 			detail := fmt.Sprintf("%q uses port %d; Docker's port for its API over TLS is %d, where dockertls_daemon_config's daemons listen. "+
-				"Keep it if the daemon really listens there.", s.Host, h.port, DefaultPort)
-			if h.port == 2375 {
+				"Keep it if the daemon really listens there.", s.Host, h.Port, DefaultPort)
+			if h.Port == 2375 {
 				detail = fmt.Sprintf("%q uses port 2375, Docker's port for its API without TLS: a daemon listening there admits anyone who can reach it. "+
 					"Mutual TLS listens on %d.", s.Host, DefaultPort)
 			}
@@ -260,12 +217,12 @@ func (s Settings) check() ([]Problem, inputs) {
 		if problem := ContextNameProblem(in.contextName); problem != "" {
 			c.errorf("context_name", "Invalid docker context name", "%s.", problem)
 		}
-	case in.host.address != "":
+	case in.host.Name != "":
 		// Host names and IPv4 addresses make good names; IPv6 ones do not.
-		in.contextName = strings.TrimSuffix(in.host.address, ".")
+		in.contextName = strings.TrimSuffix(in.host.Name, ".")
 		if problem := ContextNameProblem(in.contextName); problem != "" {
 			c.errorf("context_name", "No docker context name",
-				"The context cannot be named after the host %q: %s. Set context_name.", in.host.address, problem)
+				"The context cannot be named after the host %q: %s. Set context_name.", in.host.Name, problem)
 		}
 	}
 	if !s.CertificatesUnknown {

@@ -137,11 +137,11 @@ func TestCheck(t *testing.T) {
 		sev    daemonconfig.Severity
 		want   string
 	}{
-		{"unix socket", func(s *Settings) { s.Host = "unix:///var/run/docker.sock" }, "host", daemonconfig.Error, "is not a tcp://HOST:PORT address"},
-		{"no port", func(s *Settings) { s.Host = "tcp://docker.example.com" }, "host", daemonconfig.Error, "give the daemon's address and port"},
-		{"path", func(s *Settings) { s.Host = "tcp://docker.example.com:2376/" }, "host", daemonconfig.Error, "plain digits"},
-		{"wildcard", func(s *Settings) { s.Host = "tcp://0.0.0.0:2376" }, "host", daemonconfig.Error, "not one a client dials"},
-		{"no address", func(s *Settings) { s.Host = "tcp://:2376" }, "host", daemonconfig.Error, "has no address"},
+		{"unix socket", func(s *Settings) { s.Host = "unix:///var/run/docker.sock" }, "host", daemonconfig.Error, "must start with tcp://"},
+		{"no port", func(s *Settings) { s.Host = "tcp://docker.example.com" }, "host", daemonconfig.Error, "needs a host and a port"},
+		{"path", func(s *Settings) { s.Host = "tcp://docker.example.com:2376/" }, "host", daemonconfig.Error, "nothing else (no path"},
+		{"wildcard", func(s *Settings) { s.Host = "tcp://0.0.0.0:2376" }, "host", daemonconfig.Error, "a client dials one address"},
+		{"no address", func(s *Settings) { s.Host = "tcp://:2376" }, "host", daemonconfig.Error, "names no host"},
 		{"port 2375", func(s *Settings) { s.Host = "tcp://docker.example.com:2375" }, "host", daemonconfig.Warning, "without TLS"},
 		{"other port", func(s *Settings) { s.Host = "tcp://docker.example.com:12376" }, "host", daemonconfig.Warning, "uses port 12376"},
 		{"ipv6 needs a name", func(s *Settings) { s.Host = "tcp://[2001:db8::1]:2376" }, "context_name", daemonconfig.Error, "Set context_name"},

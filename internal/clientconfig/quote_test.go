@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/endpoint"
 )
 
 // shWords reads a command line as a POSIX sh does, for the subset of the
@@ -171,7 +172,7 @@ func FuzzShellLines(f *testing.F) {
 	f.Add("prod", "tcp://h:2376", "~", "/")
 	f.Add("x", "tcp://h:1", "~/a\nb", "/h")
 	f.Fuzz(func(t *testing.T, name, host, certPath, home string) {
-		if _, err := parseHost(host); err != nil || ContextNameProblem(name) != "" {
+		if _, err := endpoint.ParseHost(host); err != nil || ContextNameProblem(name) != "" {
 			return
 		}
 		dir, err := ExpandCertPath(certPath, home)

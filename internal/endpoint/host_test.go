@@ -36,7 +36,10 @@ func TestParseHost(t *testing.T) {
 		"tcp://h:+2376":                  "the port must be a number",
 		"tcp://h:02376":                  "the port must be a number",
 		"tcp://bad_name:2376":            "neither an IP address nor a host name",
-		"tcp://[fe80::1%eth0]:2376":      "neither an IP address nor a host name",
+		"tcp://[fe80::1%eth0]:2376":      `the IPv6 zone "%eth0"`,
+		"tcp://me@h:2376":                "with no user",
+		"tcp://2001:db8::1:2376":         "in brackets",
+		"tcp://h:2376?x":                 "no path, no query",
 		"tcp://[203.0.113.10]:2376":      "in brackets",
 		"TCP://h:2376":                   "must start with tcp://",
 	}
