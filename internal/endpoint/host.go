@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/hostname"
 )
 
 // Host is a parsed tcp://HOST:PORT address, as DOCKER_HOST gives it.
@@ -28,10 +30,7 @@ func (h Host) String() string { return "tcp://" + h.Address() }
 // ErrHostForm is wrapped by every ParseHost error.
 var ErrHostForm = errors.New("not a tcp://HOST:PORT address")
 
-var (
-	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
-)
+var portDigits = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
 
 // ParseHost reads tcp://HOST:PORT: a host name or an IP address (IPv6 in
 // brackets) and a port from 1 to 65535. The address must be one a client can
@@ -74,12 +73,14 @@ func ParseHost(raw string) (Host, error) {
 			"give a global address or a host name", raw, "%"+addr.Zone())
 	}
 	ip := net.ParseIP(host)
-	switch {
-	case ip != nil && ip.IsUnspecified():
+	if ip != nil && ip.IsUnspecified() {
 		return fail("%q: %s is the address a daemon listens on (every interface), but a client dials one address: "+
 			"write the host name or address that the server certificate names", raw, host)
-	case ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254):
-		return fail("%q: %q is neither an IP address nor a host name", raw, host)
+	}
+	if ip == nil {
+		if err := hostname.Check(host); err != nil {
+			return fail("%q: %v", raw, err)
+		}
 	}
 	if bracketed := strings.HasPrefix(rest, "["); bracketed != (ip != nil && strings.Contains(host, ":")) {
 		return fail("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[2001:db8::1]:2376", raw)

@@ -40,6 +40,9 @@ func TestParseHost(t *testing.T) {
 		"tcp://me@h:2376":                "with no user",
 		"tcp://2001:db8::1:2376":         "in brackets",
 		"tcp://h:2376?x":                 "no path, no query",
+		"tcp://127.1:2376":               `"127.1" is not a host name: it is the IPv4 address 127.0.0.1 written short`,
+		"tcp://2130706433:2376":          "write 127.0.0.1",
+		"tcp://1.2.3.4.5:2376":           "its last label is a number",
 		"tcp://[203.0.113.10]:2376":      "in brackets",
 		"TCP://h:2376":                   "must start with tcp://",
 	}

@@ -29,6 +29,25 @@ func TestNameMessagesNameTheFix(t *testing.T) {
 			t.Errorf("ValidateDNSName(%q) = %v, want an error containing %q", name, err, want)
 		}
 	}
+	for name, want := range map[string]string{
+		"127.1":        `"127.1" is not a valid DNS name: it is the IPv4 address 127.0.0.1 written short`,
+		"0x7f000001":   "write 127.0.0.1",
+		"127.0.1":      "write 127.0.0.1",
+		"2130706433":   "write 127.0.0.1",
+		"0177.0.0.1":   "write 127.0.0.1",
+		"*.10.0.1":     "its last label is a number",
+		"docker.1":     "its last label is a number",
+		"1.2.3.4.5":    "its last label is a number",
+		"docker.0x1F.": "",
+	} {
+		err := pki.ValidateDNSName(name)
+		if want == "" {
+			want = "empty label"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateDNSName(%q) = %v, want an error containing %q", name, err, want)
+		}
+	}
 	if err := pki.ValidateDNSName("10.0.0.1"); !errors.Is(err, pki.ErrDNSNameIsIP) {
 		t.Errorf("an IP address as a DNS name: got %v, want ErrDNSNameIsIP", err)
 	}
@@ -36,6 +55,9 @@ func TestNameMessagesNameTheFix(t *testing.T) {
 		"fe80::1%eth0": `the IPv6 zone "%eth0" names a local interface and cannot be in a certificate; give "fe80::1"`,
 		"[::1]:2376":   "without a port",
 		"":             "is not an IPv4 or IPv6 address",
+		"127.1":        `"127.1" is not an IPv4 or IPv6 address: write it as four decimal numbers, 127.0.0.1`,
+		"0x7f000001":   "write it as four decimal numbers, 127.0.0.1",
+		"010.0.0.1":    "write it as four decimal numbers, 8.0.0.1",
 	}
 	for s, want := range ipCases {
 		_, err := pki.ParseIPAddress(s)

@@ -57,6 +57,7 @@ func TestBulkCerts_BadInput(t *testing.T) {
 		hosts("null DNS name", `web1 = { dns_names = ["a.example", null] }`, `Element 1 of hosts["web1"].dns_names is null`),
 		hosts("duplicate DNS names", `web1 = { dns_names = ["a.example", "a.example"] }`, `(elements 0 and 1 of hosts["web1"].dns_names)`),
 		hosts("IP address as a DNS name", `web1 = { dns_names = ["10.0.0.1"] }`, `hosts["web1"].dns_names[0]: "10.0.0.1" is an IP address, not a DNS name: put it in ip_addresses instead`),
+		hosts("IPv4 shorthand as a DNS name", `web1 = { dns_names = ["2130706433"] }`, `hosts["web1"].dns_names[0]: "2130706433" is the IPv4 address 127.0.0.1 written short, not a DNS name`),
 		hosts("underscore in a DNS name", `web2 = { dns_names = ["ok.example", "docker_host"] }`, `hosts["web2"].dns_names[1]: "docker_host" is not a valid DNS name`),
 		hosts("CIDR as an IP address", `web1 = { ip_addresses = ["10.0.0.0/8"] }`, `hosts["web1"].ip_addresses[0]: "10.0.0.0/8" is not an IPv4 or IPv6 address: give a single address, not a CIDR range`),
 		hosts("IPv6 zone", `web1 = { ip_addresses = ["fe80::1%eth0"] }`, `hosts["web1"].ip_addresses[0]: "fe80::1%eth0" is not an IPv4 or IPv6 address: the IPv6 zone`),

@@ -430,6 +430,13 @@ var daemonHostCases = []struct{ host, want string }{
 	{"tcp://[203.0.113.10]:2376", "put an IPv6 address, and nothing else, in brackets"},
 	{"tcp://[docker.example.com]:2376", "put an IPv6 address, and nothing else, in brackets"},
 	{"tcp://2001:db8::1:2376", "put an IPv6 address, and nothing else, in brackets"},
+	{"tcp://127.1:2376", `"127.1" is not a host name: it is the IPv4 address 127.0.0.1 written short`},
+	{"tcp://0x7f000001:2376", "write 127.0.0.1"},
+	{"tcp://127.0.1:2376", "write 127.0.0.1"},
+	{"tcp://2130706433:2376", "write 127.0.0.1"},
+	{"tcp://0177.0.0.1:2376", "write 127.0.0.1"},
+	{"tcp://docker.123:2376", "its last label is a number"},
+	{"tcp://10.0.0.1.nip.io:2376", ""},
 }
 
 // TestDaemonHost_SameVerdictEverywhere: dockertls_client_config and

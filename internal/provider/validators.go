@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/hostname"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
@@ -41,8 +42,14 @@ func dnsNameValidator() validator.String {
 		description: "value must be a DNS name (letters, digits, hyphens; an optional leading \"*.\")",
 		check: func(s string) error {
 			err := pki.ValidateDNSName(s)
-			if errors.Is(err, pki.ErrDNSNameIsIP) {
+			var short *hostname.NumberError
+			switch {
+			case errors.Is(err, pki.ErrDNSNameIsIP):
 				return fmt.Errorf("%q is an IP address, not a DNS name: put it in ip_addresses instead", s)
+			case errors.As(err, &short) && short.IPv4.IsValid():
+				return fmt.Errorf("%q is the IPv4 address %s written short, not a DNS name: the C library's resolver, curl and "+
+					"browsers dial it as %s, which only that IP address in the certificate matches; put %s in ip_addresses instead",
+					s, short.IPv4, short.IPv4, short.IPv4)
 			}
 			return err
 		},
