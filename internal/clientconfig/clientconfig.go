@@ -14,12 +14,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 	"github.com/dockertls/terraform-provider-dockertls/internal/endpoint"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+	"github.com/dockertls/terraform-provider-dockertls/internal/visible"
 )
 
 // The files Docker's clients read from DOCKER_CERT_PATH, and the modes
@@ -145,9 +145,13 @@ func dirProblem(dir string) string {
 	switch {
 	case !utf8.ValidString(dir):
 		return fmt.Sprintf("%q is not valid UTF-8", dir)
-	case strings.IndexFunc(dir, unicode.IsControl) >= 0:
-		r, _ := utf8.DecodeRuneInString(dir[strings.IndexFunc(dir, unicode.IsControl):])
-		return fmt.Sprintf("%q contains the control character %U: a line break would split DOCKER_CERT_PATH in an env file and the context command across lines", dir, r)
+	case hasHidden(dir):
+		i, r, _ := visible.FirstHidden(dir)
+		why := "it shows as nothing, or reorders the text around it, so the path a reader sees is not the one used"
+		if visible.IsControl(r) {
+			why = "a line break would split DOCKER_CERT_PATH in an env file, env_shell and the context command across lines"
+		}
+		return fmt.Sprintf("%q contains %s at character %d: paths hold visible characters only (%s)", dir, visible.Describe(r), i, why)
 	case strings.HasPrefix(dir, "$"):
 		// The value is quoted wherever it is rendered, so no shell would
 		// expand the variable later either.
@@ -166,6 +170,11 @@ func dirProblem(dir string) string {
 		}
 	}
 	return ""
+}
+
+func hasHidden(s string) bool {
+	_, _, found := visible.FirstHidden(s)
+	return found
 }
 
 // ContextNameProblem says what the docker CLI would refuse in a context

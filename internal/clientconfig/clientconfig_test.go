@@ -109,6 +109,10 @@ func TestExpandCertPath(t *testing.T) {
 		{"/a/../b", "/home/me", "", `write it as "/b"`},
 		{"/a/", "/home/me", "", `write it as "/a"`},
 		{"/a\nb", "/home/me", "", "control character U+000A"},
+		{"/srv/\u202ecod.exe", "/home/me", "", "the invisible format character U+202E at character 6"},
+		{"/srv/a\u200bb", "/home/me", "", "the invisible format character U+200B"},
+		{"/srv/a\u2028b", "/home/me", "", "the line separator U+2028"},
+		{"~/x", "/home/m\ufeffe", "", "the invisible format character U+FEFF"},
 		{"~/x", "relative", "", "home directory \"relative\" is not absolute"},
 		{"/" + strings.Repeat("a", 256), "", "", "component of 256 bytes"},
 	} {
@@ -206,14 +210,16 @@ func TestCheck_Bundle(t *testing.T) {
 
 // FuzzRender: whatever host, cert_path, home and context_name Check
 // accepts renders an environment that says exactly that: DOCKER_HOST is the
-// host, DOCKER_CERT_PATH an absolute path in normal form without control
-// characters, and the files lie directly in it.
+// host, DOCKER_CERT_PATH an absolute path in normal form without control or
+// invisible characters (Unicode's Cc, Cf, Zl, Zp), and the files lie
+// directly in it.
 func FuzzRender(f *testing.F) {
 	p := newTestPKI(f, time.Now())
 	f.Add("tcp://docker.example.com:2376", "", "/home/me", "")
 	f.Add("tcp://[2001:db8::1]:2376", "~/a b/c", "/home/me/", "v6-host")
 	f.Add("tcp://0.0.0.0:2376", "~bob", "", "default")
 	f.Add("tcp://h:2376", "/a/../b\n", "/", "x")
+	f.Add("tcp://h:2376", "~/a\u202eb", "/h\u2029", "x")
 	f.Fuzz(func(t *testing.T, host, certPath, home, name string) {
 		s := p.settings()
 		s.Host, s.CertPath, s.Home, s.ContextName = host, certPath, home, name
@@ -228,7 +234,8 @@ func FuzzRender(f *testing.F) {
 		if r.Env["DOCKER_HOST"] != host || r.Env["DOCKER_TLS_VERIFY"] != "1" || dir != r.CertDir {
 			t.Fatalf("env %q for host %q", r.Env, host)
 		}
-		if dirProblem(dir) != "" || !strings.HasPrefix(dir, "/") || strings.IndexFunc(dir, unicode.IsControl) >= 0 {
+		if dirProblem(dir) != "" || !strings.HasPrefix(dir, "/") ||
+			strings.ContainsFunc(dir, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }) {
 			t.Fatalf("DOCKER_CERT_PATH %q: %s", dir, dirProblem(dir))
 		}
 		if !strings.HasPrefix(certPath, "~") && certPath != "" && dir != certPath {

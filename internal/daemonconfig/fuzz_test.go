@@ -346,11 +346,14 @@ func compactJSON(t *testing.T, raw json.RawMessage) []byte {
 	return b
 }
 
-// FuzzPathProblem: whatever PathProblem accepts is, on Linux, absolute,
-// clean and free of control characters, and on Windows a bare program name
-// or a drive-absolute ASCII path without the characters Windows forbids.
+// FuzzPathProblem: whatever PathProblem accepts is free of control
+// characters, invisible format characters and line and paragraph
+// separators (Unicode's Cc, Cf, Zl, Zp); on Linux absolute and clean, and on
+// Windows a bare program name or a drive-absolute ASCII path without the
+// characters Windows forbids.
 func FuzzPathProblem(f *testing.F) {
-	for _, v := range []string{"/etc/docker", "/etc//docker", "etc", "/a\nb", `C:\x`, `C:/x`, `\\srv\s`, "dockerd", `C:\a:b`, `C:\x\`, `C:\é`} {
+	for _, v := range []string{"/etc/docker", "/etc//docker", "etc", "/a\nb", `C:\x`, `C:/x`, `\\srv\s`, "dockerd", `C:\a:b`, `C:\x\`, `C:\é`,
+		"/a\u202eb", "/a\u2028b", "/\ufeff"} {
 		f.Add(true, 0, v)
 		f.Add(false, 2, v)
 	}
@@ -363,7 +366,7 @@ func FuzzPathProblem(f *testing.F) {
 		if PathProblem(p, k, value) != "" {
 			return
 		}
-		if strings.ContainsFunc(value, unicode.IsControl) || value == "" {
+		if strings.ContainsFunc(value, hiddenRune) || value == "" {
 			t.Fatalf("%s accepted %q", p, value)
 		}
 		if p == Linux {
@@ -383,3 +386,7 @@ func FuzzPathProblem(f *testing.F) {
 		}
 	})
 }
+
+// hiddenRune is the categories the path and subject rules exist to keep
+// out, checked by category rather than by the code under test.
+func hiddenRune(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }

@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/visible"
 )
 
 // PathKind tells the rules that differ between the paths a render uses.
@@ -50,30 +52,20 @@ func PathProblem(p Platform, kind PathKind, value string) string {
 	if !utf8.ValidString(value) {
 		return fmt.Sprintf("%q is not valid UTF-8", value)
 	}
-	if i, r, ok := controlChar(value); ok {
-		where := "a line break would start a new directive in the systemd drop-in"
-		if p == Windows {
-			where = "a line break would end the command in runDockerDaemon.cmd"
+	if i, r, ok := visible.FirstHidden(value); ok {
+		why := "it shows as nothing, or reorders the text around it, so the path a reader sees is not the one used"
+		switch {
+		case visible.IsControl(r) && p == Windows:
+			why = "a line break would end the command in runDockerDaemon.cmd"
+		case visible.IsControl(r):
+			why = "a line break would start a new directive in the systemd drop-in"
 		}
-		return fmt.Sprintf("%q contains the control character %U at character %d: paths may not contain control characters (%s)", value, r, i+1, where)
+		return fmt.Sprintf("%q contains %s at character %d: paths hold visible characters only (%s)", value, visible.Describe(r), i, why)
 	}
 	if p == Windows {
 		return windowsPathProblem(kind, value)
 	}
 	return linuxPathProblem(kind, value)
-}
-
-// controlChar finds the first control character (C0, DEL or C1) and its
-// position in characters.
-func controlChar(s string) (pos int, r rune, found bool) {
-	i := 0
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return i, r, true
-		}
-		i++
-	}
-	return 0, 0, false
 }
 
 func linuxPathProblem(kind PathKind, value string) string {

@@ -68,6 +68,7 @@ func TestBulkCerts_BadInput(t *testing.T) {
 		clients("name too long for a common name", `"`+strings.Repeat("c", 65)+`" = {}`, `clients["`+strings.Repeat("c", 65)+`"] sets no common_name, so its name "`+strings.Repeat("c", 65)+`" would be the certificate's common name, but a common name holds 1 to 64 characters, and this one has 65. Set common_name in the entry, or rename it.`),
 		clients("empty organization", `ops = { organization = "" }`, `clients["ops"].organization UTF-8 character count must be between 1 and 64, got: 0`),
 		clients("NUL in the common name", `ops = { common_name = "ops\u0000" }`, `clients["ops"].common_name: the value has the control character U+0000 at character 4`),
+		clients("bidirectional override in a name", `"ops\u202Etxt" = {}`, `would be the certificate's common name, but the value has the invisible format character U+202E at character 4`),
 	}
 	for _, kind := range []struct{ name, entries string }{{"server_certs", goodHosts}, {"client_certs", goodClients}} {
 		shared := func(name, ca, body string, v config.Variables, want string) badInput {

@@ -94,7 +94,8 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				MarkdownDescription: "The directory for " + files + " on the client, as `DOCKER_CERT_PATH` names it. Defaults to `" +
 					clientconfig.DefaultCertPath + "`, where the docker CLI looks without `DOCKER_CERT_PATH`. A leading `~` is " +
 					"expanded, as `pathexpand()` does, to the home directory of the user running Terraform: every output holds the " +
-					"expanded path (`cert_dir`). Otherwise an absolute path in normal form, without control characters; spaces, " +
+					"expanded path (`cert_dir`). Otherwise an absolute path in normal form, of visible characters only (no control " +
+					"characters, and no invisible ones such as bidirectional overrides or zero-width spaces); spaces, " +
 					"quotes, commas and `$` are fine, and taken literally: `$HOME` is not expanded, write `~`.",
 				Optional: true,
 				Computed: true,

@@ -239,6 +239,7 @@ func TestClientConfig_BadInput(t *testing.T) {
 		set("another user's home", "cert_path", `"~bob/.docker"`, `not ~user: give an absolute path`),
 		set("trailing slash", "cert_path", `"/srv/docker-client/"`, `write it as "/srv/docker-client"`),
 		set("line break in cert_path", "cert_path", `"/srv/a\nb"`, `contains the control character U+000A`),
+		set("bidirectional override in cert_path", "cert_path", `"/srv/\u202Emep.tac"`, `contains the invisible format character U+202E at character 6`),
 		pems("server certificate as the client's", vars(ca.CertPEM, server.CertPEM, server.PrivateKeyPEM), `it is a server certificate`),
 		pems("CA certificate as the client's", vars(ca.CertPEM, ca.CertPEM, ca.PrivateKeyPEM), `is a CA certificate`),
 		pems("another CA's client", vars(ca.CertPEM, other.CertPEM, other.PrivateKeyPEM), `was not signed by the CA "Test CA" in ca_cert_pem`),

@@ -30,8 +30,9 @@ type daemonConfigDataSource struct {
 
 // pathRules is what every path attribute accepts, so that the renders can
 // quote it to stay one literal word.
-var pathRules = fmt.Sprintf("Linux paths are absolute, in normal form, without control characters. Windows paths are "+
-	"drive-absolute (`C:\\...`, with backslashes), in ASCII, at most %d characters, without control characters or "+
+var pathRules = fmt.Sprintf("Paths hold visible characters only: no control characters, and no invisible ones such as "+
+	"bidirectional overrides or zero-width spaces. Linux paths are absolute and in normal form. Windows paths are "+
+	"drive-absolute (`C:\\...`, with backslashes), in ASCII, at most %d characters, without "+
 	"`\" < > | ? *`. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, `^`, `!`, parentheses) "+
 	"are fine: the renders escape them.", daemonconfig.WindowsMaxPath)
 

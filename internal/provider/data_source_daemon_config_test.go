@@ -134,6 +134,7 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		linux("relative cert_dir", `cert_dir = "tls"`, `cert_dir "tls" must be an absolute path`),
 		linux("newline in dockerd_path", `dockerd_path = "/usr/bin/dockerd\nExecStartPre=/bin/touch /pwned"`, "dockerd_path \"/usr/bin/dockerd\\nExecStartPre=/bin/touch /pwned\" contains the control character U+000A"),
 		linux("new section in config_file", `config_file = "/etc/docker/daemon.json\n[Service]\nUser=root"`, "a line break would start a new directive in the systemd drop-in"),
+		linux("zero-width space in cert_dir", `cert_dir = "/etc/docker/\u200Btls"`, "contains the invisible format character U+200B at character 13"),
 		linux("newline in containerd_address", `containerd_address = "/run/c.sock\nExecStartPre=/bin/id"`, "containerd_address \"/run/c.sock\\nExecStartPre=/bin/id\" contains the control character"),
 		linux("relative containerd_address", `containerd_address = "containerd.sock"`, `containerd_address "containerd.sock" must be an absolute path`),
 		linux("quote in the linux dockerd_path", `dockerd_path = "/opt/dock\"erd"`, "systemd refuses an executable path with quotes or backslashes"),
