@@ -48,8 +48,9 @@ type Settings struct {
 	// The PEM texts: the CA that signed the daemon's and the client's
 	// certificates, the client's certificate and its private key.
 	CACertPEM, ClientCertPEM, ClientKeyPEM string
-	// CertPath is the directory for the files; "" means DefaultCertPath.
-	// A leading "~" stands for Home.
+	// CertPath is the directory for the files, as cert_path gives it: the
+	// data source passes DefaultCertPath when cert_path is null, and ""
+	// is an error. A leading "~" stands for Home.
 	CertPath string
 	// ContextName names the docker context; "" derives it from Host.
 	ContextName string
@@ -106,10 +107,12 @@ func (c *checker) errorf(attr, summary, format string, args ...any) {
 
 // ExpandCertPath returns the directory a cert_path names: "~" and "~/..."
 // expand to home, as Terraform's pathexpand() does; anything else must be
-// absolute already.
+// absolute already. An empty cert_path is an error rather than the default:
+// the default is what leaving cert_path out (null) means, and "" is more
+// likely a variable that was never set.
 func ExpandCertPath(certPath, home string) (string, error) {
 	if certPath == "" {
-		certPath = DefaultCertPath
+		return "", fmt.Errorf("cert_path is empty: leave cert_path out (null) for the default, %s, or give a directory", DefaultCertPath)
 	}
 	dir := certPath
 	if rest, ok := strings.CutPrefix(certPath, "~"); ok {
@@ -130,9 +133,16 @@ func ExpandCertPath(certPath, home string) (string, error) {
 			dir = "/"
 		}
 	}
-	if problem := dirProblem(dir); problem != "" {
+	problem := dirProblem(dir)
+	if problem == "" && dir == "/" {
+		// A home of / is fine (for some system users it is); the files
+		// directly in it are not.
+		problem = fmt.Sprintf("%q is the root directory: %s, %s and %s would lie at the top of the file system; give them a directory "+
+			"of their own, such as %s", dir, CAFile, CertFile, KeyFile, DefaultCertPath)
+	}
+	if problem != "" {
 		if dir != certPath {
-			return "", fmt.Errorf("%q expands to a path that %s", certPath, problem)
+			return "", fmt.Errorf("%q expands to a path that cannot be used: %s", certPath, problem)
 		}
 		return "", fmt.Errorf("%s", problem)
 	}
@@ -152,6 +162,9 @@ func dirProblem(dir string) string {
 			why = "a line break would split DOCKER_CERT_PATH in an env file, env_shell and the context command across lines"
 		}
 		return fmt.Sprintf("%q contains %s at character %d: paths hold visible characters only (%s)", dir, visible.Describe(r), i, why)
+	case windowsPath.MatchString(dir):
+		return fmt.Sprintf("%q is a Windows path, but the paths and lines rendered here are for a Linux or macOS client and a POSIX "+
+			"shell: give the directory as that client names it (under WSL, /mnt/c/...)", dir)
 	case strings.HasPrefix(dir, "$"):
 		// The value is quoted wherever it is rendered, so no shell would
 		// expand the variable later either.
@@ -171,6 +184,10 @@ func dirProblem(dir string) string {
 	}
 	return ""
 }
+
+// windowsPath matches a drive-letter or UNC path, which a POSIX client
+// would read as a relative path.
+var windowsPath = regexp.MustCompile(`^([A-Za-z]:|\\\\)`)
 
 func hasHidden(s string) bool {
 	_, _, found := visible.FirstHidden(s)

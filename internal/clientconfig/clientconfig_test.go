@@ -56,6 +56,7 @@ func (p *testPKI) settings() Settings {
 		CACertPEM:     p.ca.CertPEM,
 		ClientCertPEM: p.client.CertPEM,
 		ClientKeyPEM:  p.client.PrivateKeyPEM,
+		CertPath:      DefaultCertPath,
 		Home:          "/home/me",
 		Now:           p.now,
 	}
@@ -97,7 +98,13 @@ func slicesOfKeys(m map[string]string) []string {
 func TestExpandCertPath(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, home, want, err string }{
-		{"", "/home/me", "/home/me/.docker", ""},
+		{"~/.docker", "/home/me", "/home/me/.docker", ""},
+		{"", "/home/me", "", "leave cert_path out (null) for the default, ~/.docker"},
+		{"/", "/home/me", "", `"/" is the root directory`},
+		{"~", "/", "", `"~" expands to a path that cannot be used: "/" is the root directory`},
+		{`C:\Users\me\.docker`, "/home/me", "", "is a Windows path"},
+		{`\\server\share\certs`, "/home/me", "", "is a Windows path"},
+		{"C:/Users/me/.docker", "/home/me", "", "is a Windows path"},
 		{"~", "/home/me", "/home/me", ""},
 		{"~/certs/prod", "/home/me/", "/home/me/certs/prod", ""},
 		{"~/x", "/", "/x", ""},
@@ -215,6 +222,7 @@ func TestCheck_Bundle(t *testing.T) {
 // directly in it.
 func FuzzRender(f *testing.F) {
 	p := newTestPKI(f, time.Now())
+	f.Add("tcp://docker.example.com:2376", "~/.docker", "/home/me", "")
 	f.Add("tcp://docker.example.com:2376", "", "/home/me", "")
 	f.Add("tcp://[2001:db8::1]:2376", "~/a b/c", "/home/me/", "v6-host")
 	f.Add("tcp://0.0.0.0:2376", "~bob", "", "default")

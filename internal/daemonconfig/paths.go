@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -78,6 +79,9 @@ func linuxPathProblem(kind PathKind, value string) string {
 	if clean := path.Clean(value); clean != value && (kind != Directory || clean+"/" != value) {
 		return fmt.Sprintf("%q is not in normal form (no //, /./, /../ or trailing /): write it as %q", value, clean)
 	}
+	if value == "/" {
+		return rootProblem(kind, value, "the file system")
+	}
 	// Longer paths cannot exist, and systemd refuses an over-long
 	// ExecStart= line, leaving docker.service without a command.
 	if len(value) > LinuxMaxPath {
@@ -98,9 +102,52 @@ const (
 	LinuxMaxName = 255
 )
 
+// rootProblem refuses the root of a file system or drive: no file is
+// named so, and a directory's files would lie among everything else there.
+func rootProblem(kind PathKind, value, what string) string {
+	if kind == Directory {
+		return fmt.Sprintf("%q is the root of %s: the certificates and keys would lie at its top, among everything else; "+
+			"give them a directory of their own", value, what)
+	}
+	return fmt.Sprintf("%q is the root of %s, not a file", value, what)
+}
+
+// windowsDevice is a path component that Windows reads as a device in every
+// directory, whatever its case and extension (and spaces before the
+// extension): CON, PRN, AUX, NUL, COM1 to COM9, LPT1 to LPT9, CONIN$ and
+// CONOUT$. COM0 and LPT10 are ordinary names to Wine's cmd, which the tests
+// check this against. (The superscript digits that Windows also counts are
+// not ASCII, which Windows paths here must be.)
+var windowsDevice = regexp.MustCompile(`(?i)^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9]|CONIN\$|CONOUT\$) *(\..*)?$`)
+
+// windowsComponentProblem says what Windows would make of one component of
+// value other than what it says: a device, or a name whose trailing dots
+// and spaces Windows drops. named is value with such components trimmed.
+func windowsComponentProblem(value, component, named string) string {
+	switch {
+	case windowsDevice.MatchString(component):
+		return fmt.Sprintf("%q has the component %q, which Windows reads as a device in every directory (%s), not as a file: what is "+
+			"written there is lost, and cmd's \"if exist\" finds it whether or not it exists. Choose another name",
+			value, component, strings.ToUpper(strings.TrimRight(strings.SplitN(component, ".", 2)[0], " ")))
+	case strings.HasSuffix(component, ".") || strings.HasSuffix(component, " "):
+		if strings.TrimRight(component, ". ") == "" {
+			return fmt.Sprintf("%q has the component %q, made of dots and spaces only, which Windows drops: choose a name", value, component)
+		}
+		return fmt.Sprintf("%q has the component %q, which ends with a dot or a space: Windows drops those, so the path names %q; write that",
+			value, component, named)
+	}
+	return ""
+}
+
 func windowsPathProblem(kind PathKind, value string) string {
-	if kind == Program && windowsProgramName.MatchString(value) {
-		return ""
+	if kind == Program && !strings.ContainsAny(value, `\/:`) {
+		// A bare program name is one component.
+		if problem := windowsComponentProblem(value, value, strings.TrimRight(value, ". ")); problem != "" {
+			return problem
+		}
+		if windowsProgramName.MatchString(value) {
+			return ""
+		}
 	}
 	if strings.Contains(value, "/") {
 		return fmt.Sprintf("%q uses forward slashes: write Windows paths with backslashes, as in %q", value, strings.ReplaceAll(value, "/", `\`))
@@ -129,10 +176,44 @@ func windowsPathProblem(kind PathKind, value string) string {
 	if n := len(utf16.Encode([]rune(value))); n > WindowsMaxPath {
 		return fmt.Sprintf("%q is %d characters long: Windows paths are limited to %d", value, n, WindowsMaxPath)
 	}
+	if problem := windowsComponentsProblem(kind, value); problem != "" {
+		return problem
+	}
 	for i, r := range []rune(value) {
 		if r > unicode.MaxASCII {
 			return fmt.Sprintf("%q has the non-ASCII character %q at character %d: cmd reads runDockerDaemon.cmd in the console's code page, "+
 				"not in UTF-8, so the script would name another file. Use a path in ASCII", value, r, i+1)
+		}
+	}
+	return ""
+}
+
+// windowsComponentsProblem checks the components of a drive-absolute path
+// (C:\a\b, a Directory also C:\a\b\): the drive's root is no directory
+// of its own, the path is in normal form, and Windows reads each component
+// as the name it is.
+func windowsComponentsProblem(kind PathKind, value string) string {
+	rest := value[3:]
+	if rest == "" {
+		return rootProblem(kind, value, "drive "+strings.ToUpper(value[:1]))
+	}
+	trailing := ""
+	if kind == Directory && strings.HasSuffix(rest, `\`) {
+		rest, trailing = strings.TrimSuffix(rest, `\`), `\`
+	}
+	components := strings.Split(rest, `\`)
+	if slices.ContainsFunc(components, func(c string) bool { return c == "" || c == "." || c == ".." }) {
+		clean := path.Clean("/" + strings.ReplaceAll(rest, `\`, "/"))
+		return fmt.Sprintf("%q is not in normal form (no \\\\, \\.\\ or \\..\\): write it as %q", value,
+			value[:3]+strings.ReplaceAll(strings.TrimPrefix(clean, "/"), "/", `\`)+trailing)
+	}
+	named := make([]string, len(components))
+	for i, c := range components {
+		named[i] = strings.TrimRight(c, ". ")
+	}
+	for _, c := range components {
+		if problem := windowsComponentProblem(value, c, value[:3]+strings.Join(named, `\`)+trailing); problem != "" {
+			return problem
 		}
 	}
 	return ""

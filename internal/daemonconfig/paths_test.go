@@ -24,6 +24,16 @@ func TestPathProblem(t *testing.T) {
 		{Windows, Program, "dockerd.exe"},
 		{Windows, Program, `D:\Program Files (x86)\R&D 100%!^\dockerd.exe`},
 		{Windows, File, `c:\` + strings.Repeat("x", WindowsMaxPath-3)},
+		// Only the device names themselves are reserved, not names that
+		// start like them; COM0 and LPT0 are ordinary files (Wine's cmd
+		// agrees).
+		{Windows, File, `C:\ProgramData\docker\COM0`},
+		{Windows, File, `C:\ProgramData\docker\LPT10.txt`},
+		{Windows, File, `C:\ProgramData\console.json`},
+		{Windows, Directory, `C:\nullable\auxiliary`},
+		{Windows, File, `C:\x\.hidden`},
+		{Windows, File, `C:\x\a.b.c`},
+		{Windows, Program, "dockerd.exe"},
 	}
 	for _, tc := range good {
 		if got := PathProblem(tc.p, tc.kind, tc.value); got != "" {
@@ -75,6 +85,32 @@ func TestPathProblem(t *testing.T) {
 		{Windows, File, `C:\docker\`, "ends with a backslash"},
 		{Windows, Program, `C:\docker\`, "ends with a backslash"},
 		{Windows, File, `C:\ProgramData\dockér\daemon.json`, "non-ASCII character 'é' at character 20: cmd reads runDockerDaemon.cmd in the console's code page"},
+		{Linux, Directory, "/", `"/" is the root of the file system: the certificates and keys would lie at its top`},
+		{Linux, File, "/", `"/" is the root of the file system, not a file`},
+		{Windows, Directory, `C:\`, `"C:\\" is the root of drive C: the certificates and keys would lie at its top`},
+		{Windows, Directory, `d:\`, "is the root of drive D"},
+		{Windows, File, `C:\ProgramData\docker\config\NUL`, `has the component "NUL", which Windows reads as a device in every directory`},
+		{Windows, File, `C:\ProgramData\docker\config\nul.json`, `the component "nul.json", which Windows reads as a device`},
+		{Windows, File, `C:\ProgramData\docker\config\nul .json`, `the component "nul .json", which Windows reads as a device`},
+		{Windows, Directory, `C:\ProgramData\Con\certs.d`, `the component "Con"`},
+		{Windows, Directory, `C:\aux.d\`, `the component "aux.d"`},
+		{Windows, File, `C:\x\prn.tar.gz`, `the component "prn.tar.gz"`},
+		{Windows, File, `C:\x\COM1`, `the component "COM1"`},
+		{Windows, File, `C:\x\com9.log`, `the component "com9.log"`},
+		{Windows, File, `C:\x\LPT1`, `the component "LPT1"`},
+		{Windows, File, `C:\x\lpt9.pem`, `the component "lpt9.pem"`},
+		{Windows, File, `C:\x\CONIN$`, `the component "CONIN$"`},
+		{Windows, File, `C:\x\conout$.txt`, `the component "conout$.txt"`},
+		{Windows, Program, "NUL", `the component "NUL"`},
+		{Windows, Program, "con.exe", `the component "con.exe"`},
+		{Windows, Directory, `C:\ProgramData\docker\certs.\`, `the component "certs.", which ends with a dot or a space: Windows drops those, so the path names "C:\\ProgramData\\docker\\certs\\"`},
+		{Windows, File, `C:\ProgramData\docker\daemon.json `, `names "C:\\ProgramData\\docker\\daemon.json"`},
+		{Windows, File, `C:\a. . \daemon.json`, `the component "a. . "`},
+		{Windows, Program, "dockerd.", `the component "dockerd."`},
+		{Windows, Program, "dockerd.exe ", `the component "dockerd.exe "`},
+		{Windows, File, `C:\ProgramData\..\daemon.json`, `is not in normal form (no \\, \.\ or \..\): write it as "C:\\daemon.json"`},
+		{Windows, File, `C:\ProgramData\.\daemon.json`, `write it as "C:\\ProgramData\\daemon.json"`},
+		{Windows, Directory, `C:\ProgramData\\certs`, `write it as "C:\\ProgramData\\certs"`},
 		// Lengths are counted in characters, not in bytes.
 		{Windows, File, `C:\` + strings.Repeat("é", WindowsMaxPath-2), "is 260 characters long: Windows paths are limited to 259"},
 	}

@@ -92,11 +92,13 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			},
 			"cert_path": schema.StringAttribute{
 				MarkdownDescription: "The directory for " + files + " on the client, as `DOCKER_CERT_PATH` names it. Defaults to `" +
-					clientconfig.DefaultCertPath + "`, where the docker CLI looks without `DOCKER_CERT_PATH`. A leading `~` is " +
+					clientconfig.DefaultCertPath + "`, where the docker CLI looks without `DOCKER_CERT_PATH`, when left out; `\"\"` " +
+					"is an error, and so is `/`. A leading `~` is " +
 					"expanded, as `pathexpand()` does, to the home directory of the user running Terraform: every output holds the " +
 					"expanded path (`cert_dir`). Otherwise an absolute path in normal form, of visible characters only (no control " +
 					"characters, and no invisible ones such as bidirectional overrides or zero-width spaces); spaces, " +
-					"quotes, commas and `$` are fine, and taken literally: `$HOME` is not expanded, write `~`.",
+					"quotes, commas and `$` are fine, and taken literally: `$HOME` is not expanded, write `~`. A Windows path is " +
+					"refused: the paths and lines rendered here are for a Linux or macOS client.",
 				Optional: true,
 				Computed: true,
 			},
@@ -159,12 +161,17 @@ func (m *clientConfigModel) settings(now time.Time) (s clientconfig.Settings, kn
 	// Like pathexpand(): the home of the user running Terraform. An error
 	// leaves it empty, and Check then says so if cert_path needs it.
 	home, _ := os.UserHomeDir()
+	// Null is the default; "" is passed on, and refused.
+	certPath := m.CertPath.ValueString()
+	if m.CertPath.IsNull() {
+		certPath = clientconfig.DefaultCertPath
+	}
 	return clientconfig.Settings{
 		Host:                m.Host.ValueString(),
 		CACertPEM:           m.CACertPEM.ValueString(),
 		ClientCertPEM:       m.ClientCertPEM.ValueString(),
 		ClientKeyPEM:        m.ClientKeyPEM.ValueString(),
-		CertPath:            m.CertPath.ValueString(),
+		CertPath:            certPath,
 		ContextName:         m.ContextName.ValueString(),
 		Home:                home,
 		Now:                 now,
