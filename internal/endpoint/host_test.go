@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 )
@@ -55,10 +56,11 @@ func TestParseHost(t *testing.T) {
 }
 
 // FuzzParseHost: whatever is accepted round-trips through String, and
-// names a dialable host.
+// names a dialable host: an IP address, or a name that does not end in a
+// label of digits (which C programs may dial as an IPv4 address).
 func FuzzParseHost(f *testing.F) {
 	for _, s := range []string{"tcp://docker.example.com:2376", "tcp://[2001:db8::1]:2376", "tcp://0.0.0.0:2376",
-		"tcp://:2376", "unix:///x", "tcp://h:2376/x", "tcp://[::ffff:1.2.3.4]:1"} {
+		"tcp://:2376", "unix:///x", "tcp://h:2376/x", "tcp://[::ffff:1.2.3.4]:1", "tcp://127.1:2376", "tcp://0x7f000001:1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -71,6 +73,9 @@ func FuzzParseHost(f *testing.F) {
 		}
 		if h.Name == "" || h.Port < 1 || h.Port > 65535 {
 			t.Fatalf("accepted %q as %+v", raw, h)
+		}
+		if name := strings.TrimSuffix(h.Name, "."); net.ParseIP(h.Name) == nil && strings.Trim(name[strings.LastIndexByte(name, '.')+1:], "0123456789") == "" {
+			t.Fatalf("accepted %q, whose host name ends in a label of digits", raw)
 		}
 		again, err := ParseHost(h.String())
 		if err != nil || again != h {

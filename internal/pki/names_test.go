@@ -100,10 +100,13 @@ func TestIsUnspecifiedAddress(t *testing.T) {
 
 // FuzzValidateDNSName: whatever is accepted is a name a certificate can
 // carry and a Go TLS client can match: ASCII, at most 253 characters,
-// labels of 1 to 63 letters, digits and inner hyphens, and not an IP address.
+// labels of 1 to 63 letters, digits and inner hyphens, not an IP address,
+// and not ending in a label of digits (which C programs may dial as an IPv4
+// address).
 func FuzzValidateDNSName(f *testing.F) {
 	for _, s := range []string{"localhost", "docker.example.com", "*.example.com", "a-b.c0", "XN--BCHER-KVA.example",
 		"bücher.example", "*.*.example", "a..b", "-a", "a.", ".a", "10.0.0.1", "::1", "tcp://x", "x:2376", "*.", "*",
+		"127.1", "0x7f000001", "2130706433", "*.0.1", "a.b.0x1",
 		strings.Repeat("a", 63) + ".b", strings.Repeat("a.", 126) + "a", "\xff", "a\x00"} {
 		f.Add(s)
 	}
@@ -122,6 +125,9 @@ func FuzzValidateDNSName(f *testing.F) {
 			t.Fatalf("accepted the IP address %q as a DNS name", s)
 		}
 		name := strings.TrimPrefix(s, "*.")
+		if last := name[strings.LastIndexByte(name, '.')+1:]; strings.Trim(last, "0123456789") == "" {
+			t.Fatalf("accepted %q, whose last label is all digits", s)
+		}
 		for _, label := range strings.Split(name, ".") {
 			if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
 				t.Fatalf("accepted %q with the bad label %q", s, label)
