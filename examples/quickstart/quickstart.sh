@@ -148,13 +148,15 @@ else
   fi
 fi
 
+# One shell word, in single quotes, whatever the checkout's path holds: the
+# settings below are meant to be pasted into a shell.
+shell_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
 cat <<MSG
 
 Done. The daemon's certificates are in $daemon_dir, its configuration is
-$out/daemon.json (start it with: dockerd --config-file $out/daemon.json),
+$out/daemon.json (start it with: dockerd --config-file $(shell_quote "$out/daemon.json")),
 and the client settings are:
 
-  export DOCKER_HOST=tcp://127.0.0.1:$port
-  export DOCKER_TLS_VERIFY=1
-  export DOCKER_CERT_PATH=$client
+  export DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$(shell_quote "$client")
 MSG

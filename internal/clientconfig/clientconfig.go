@@ -9,18 +9,17 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/dockertls/terraform-provider-dockertls/internal/endpoint"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+	"github.com/dockertls/terraform-provider-dockertls/internal/visible"
 )
 
 // The files Docker's clients read from DOCKER_CERT_PATH, and the modes
@@ -49,8 +48,9 @@ type Settings struct {
 	// The PEM texts: the CA that signed the daemon's and the client's
 	// certificates, the client's certificate and its private key.
 	CACertPEM, ClientCertPEM, ClientKeyPEM string
-	// CertPath is the directory for the files; "" means DefaultCertPath.
-	// A leading "~" stands for Home.
+	// CertPath is the directory for the files, as cert_path gives it: the
+	// data source passes DefaultCertPath when cert_path is null, and ""
+	// is an error. A leading "~" stands for Home.
 	CertPath string
 	// ContextName names the docker context; "" derives it from Host.
 	ContextName string
@@ -76,6 +76,8 @@ type Rendered struct {
 	CAFile, CertFile, KeyFile string
 	// Env holds DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.
 	Env map[string]string
+	// EnvCommand exports Env as one POSIX sh command line.
+	EnvCommand string
 	// Files maps each file's path to its content.
 	Files map[string]string
 	// ContextName is the context the command creates.
@@ -91,16 +93,6 @@ var contextNamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`)
 // reservedContextName is the context the docker CLI makes from DOCKER_HOST.
 const reservedContextName = "default"
 
-var (
-	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
-)
-
-type parsedHost struct {
-	address string // without brackets
-	port    int
-}
-
 type checker struct {
 	problems []Problem
 }
@@ -113,45 +105,14 @@ func (c *checker) errorf(attr, summary, format string, args ...any) {
 	c.add(daemonconfig.Error, attr, summary, format, args...)
 }
 
-// ParseHost checks a client's DOCKER_HOST: tcp://HOST:PORT with a host name
-// or a specific IP address (IPv6 in brackets) and a port in plain digits.
-func parseHost(raw string) (parsedHost, error) {
-	const example = "as in tcp://docker.example.com:2376 or tcp://203.0.113.10:2376"
-	rest, ok := strings.CutPrefix(raw, "tcp://")
-	if !ok {
-		return parsedHost{}, fmt.Errorf("%q is not a tcp://HOST:PORT address: the daemon's TLS port is reached over TCP, %s", raw, example)
-	}
-	host, port, err := net.SplitHostPort(rest)
-	if err != nil {
-		return parsedHost{}, fmt.Errorf("%q: give the daemon's address and port and nothing else (no path, no user), %s", raw, example)
-	}
-	n, err := strconv.Atoi(port)
-	if !portDigits.MatchString(port) || err != nil || n > 65535 {
-		return parsedHost{}, fmt.Errorf("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", raw)
-	}
-	ip := net.ParseIP(host)
-	switch {
-	case host == "":
-		return parsedHost{}, fmt.Errorf("%q has no address: name the daemon, %s", raw, example)
-	case ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254):
-		return parsedHost{}, fmt.Errorf("%q: %q is neither an IP address nor a host name", raw, host)
-	case ip != nil && ip.IsUnspecified():
-		return parsedHost{}, fmt.Errorf("%q: %s is the address a daemon listens on (every interface), not one a client dials: "+
-			"give the host name or address that the server certificate names", raw, host)
-	case strings.HasPrefix(rest, "[") != (ip != nil && strings.Contains(host, ":")):
-		return parsedHost{}, fmt.Errorf("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[2001:db8::10]:2376", raw)
-	case ip != nil && strings.Contains(host, "%"):
-		return parsedHost{}, fmt.Errorf("%q: an IPv6 zone (%%...) is not supported: give a global address or a host name", raw)
-	}
-	return parsedHost{address: host, port: n}, nil
-}
-
 // ExpandCertPath returns the directory a cert_path names: "~" and "~/..."
 // expand to home, as Terraform's pathexpand() does; anything else must be
-// absolute already.
+// absolute already. An empty cert_path is an error rather than the default:
+// the default is what leaving cert_path out (null) means, and "" is more
+// likely a variable that was never set.
 func ExpandCertPath(certPath, home string) (string, error) {
 	if certPath == "" {
-		certPath = DefaultCertPath
+		return "", fmt.Errorf("cert_path is empty: leave cert_path out (null) for the default, %s, or give a directory", DefaultCertPath)
 	}
 	dir := certPath
 	if rest, ok := strings.CutPrefix(certPath, "~"); ok {
@@ -172,9 +133,16 @@ func ExpandCertPath(certPath, home string) (string, error) {
 			dir = "/"
 		}
 	}
-	if problem := dirProblem(dir); problem != "" {
+	problem := dirProblem(dir)
+	if problem == "" && dir == "/" {
+		// A home of / is fine (for some system users it is); the files
+		// directly in it are not.
+		problem = fmt.Sprintf("%q is the root directory: %s, %s and %s would lie at the top of the file system; give them a directory "+
+			"of their own, such as %s", dir, CAFile, CertFile, KeyFile, DefaultCertPath)
+	}
+	if problem != "" {
 		if dir != certPath {
-			return "", fmt.Errorf("%q expands to a path that %s", certPath, problem)
+			return "", fmt.Errorf("%q expands to a path that cannot be used: %s", certPath, problem)
 		}
 		return "", fmt.Errorf("%s", problem)
 	}
@@ -187,9 +155,21 @@ func dirProblem(dir string) string {
 	switch {
 	case !utf8.ValidString(dir):
 		return fmt.Sprintf("%q is not valid UTF-8", dir)
-	case strings.IndexFunc(dir, unicode.IsControl) >= 0:
-		r, _ := utf8.DecodeRuneInString(dir[strings.IndexFunc(dir, unicode.IsControl):])
-		return fmt.Sprintf("%q contains the control character %U: a line break would split DOCKER_CERT_PATH in an env file and the context command across lines", dir, r)
+	case hasHidden(dir):
+		i, r, _ := visible.FirstHidden(dir)
+		why := "it shows as nothing, or reorders the text around it, so the path a reader sees is not the one used"
+		if visible.IsControl(r) {
+			why = "a line break would split DOCKER_CERT_PATH in an env file, env_shell and the context command across lines"
+		}
+		return fmt.Sprintf("%q contains %s at character %d: paths hold visible characters only (%s)", dir, visible.Describe(r), i, why)
+	case windowsPath.MatchString(dir):
+		return fmt.Sprintf("%q is a Windows path, but the paths and lines rendered here are for a Linux or macOS client and a POSIX "+
+			"shell: give the directory as that client names it (under WSL, /mnt/c/...)", dir)
+	case strings.HasPrefix(dir, "$"):
+		// The value is quoted wherever it is rendered, so no shell would
+		// expand the variable later either.
+		return fmt.Sprintf("%q is not absolute: variables are not expanded, here or in the rendered lines; write ~/... for the home "+
+			"directory of the user running Terraform, or an absolute path", dir)
 	case !strings.HasPrefix(dir, "/"):
 		return fmt.Sprintf("%q is not absolute: DOCKER_CERT_PATH would depend on the working directory; write an absolute path or ~/...", dir)
 	case path.Clean(dir) != dir:
@@ -203,6 +183,15 @@ func dirProblem(dir string) string {
 		}
 	}
 	return ""
+}
+
+// windowsPath matches a drive-letter or UNC path, which a POSIX client
+// would read as a relative path.
+var windowsPath = regexp.MustCompile(`^([A-Za-z]:|\\\\)`)
+
+func hasHidden(s string) bool {
+	_, _, found := visible.FirstHidden(s)
+	return found
 }
 
 // ContextNameProblem says what the docker CLI would refuse in a context
@@ -220,7 +209,7 @@ func ContextNameProblem(name string) string {
 
 // inputs is what Check parsed, for Render.
 type inputs struct {
-	host        parsedHost
+	host        endpoint.Host
 	certDir     string
 	contextName string
 }
@@ -229,15 +218,16 @@ type inputs struct {
 func (s Settings) check() ([]Problem, inputs) {
 	var c checker
 	var in inputs
-	h, err := parseHost(s.Host)
+	h, err := endpoint.ParseHost(s.Host)
 	if err != nil {
-		c.errorf("host", "Invalid daemon address", "%v", err)
+		// dockertls_endpoint's words, so that both data sources say the same.
+		c.errorf("host", "Invalid Docker host", "%v", err)
 	} else {
 		in.host = h
-		if h.port != DefaultPort {
+		if h.Port != DefaultPort {
 			detail := fmt.Sprintf("%q uses port %d; Docker's port for its API over TLS is %d, where dockertls_daemon_config's daemons listen. "+
-				"Keep it if the daemon really listens there.", s.Host, h.port, DefaultPort)
-			if h.port == 2375 {
+				"Keep it if the daemon really listens there.", s.Host, h.Port, DefaultPort)
+			if h.Port == 2375 {
 				detail = fmt.Sprintf("%q uses port 2375, Docker's port for its API without TLS: a daemon listening there admits anyone who can reach it. "+
 					"Mutual TLS listens on %d.", s.Host, DefaultPort)
 			}
@@ -253,12 +243,12 @@ func (s Settings) check() ([]Problem, inputs) {
 		if problem := ContextNameProblem(in.contextName); problem != "" {
 			c.errorf("context_name", "Invalid docker context name", "%s.", problem)
 		}
-	case in.host.address != "":
+	case in.host.Name != "":
 		// Host names and IPv4 addresses make good names; IPv6 ones do not.
-		in.contextName = strings.TrimSuffix(in.host.address, ".")
+		in.contextName = strings.TrimSuffix(in.host.Name, ".")
 		if problem := ContextNameProblem(in.contextName); problem != "" {
 			c.errorf("context_name", "No docker context name",
-				"The context cannot be named after the host %q: %s. Set context_name.", in.host.address, problem)
+				"The context cannot be named after the host %q: %s. Set context_name.", in.host.Name, problem)
 		}
 	}
 	if !s.CertificatesUnknown {
@@ -376,11 +366,12 @@ func Render(s Settings) (*Rendered, []Problem) {
 		KeyFile:     path.Join(in.certDir, KeyFile),
 		ContextName: in.contextName,
 	}
-	r.Env = map[string]string{
-		"DOCKER_HOST":       s.Host,
-		"DOCKER_TLS_VERIFY": "1",
-		"DOCKER_CERT_PATH":  r.CertDir,
+	env := ClientEnv(s.Host, r.CertDir)
+	r.Env = make(map[string]string, len(env))
+	for _, v := range env {
+		r.Env[v.Name] = v.Value
 	}
+	r.EnvCommand = ExportCommand(env)
 	r.Files = map[string]string{
 		r.CAFile:   s.CACertPEM,
 		r.CertFile: s.ClientCertPEM,

@@ -56,6 +56,7 @@ func (p *testPKI) settings() Settings {
 		CACertPEM:     p.ca.CertPEM,
 		ClientCertPEM: p.client.CertPEM,
 		ClientKeyPEM:  p.client.PrivateKeyPEM,
+		CertPath:      DefaultCertPath,
 		Home:          "/home/me",
 		Now:           p.now,
 	}
@@ -97,7 +98,13 @@ func slicesOfKeys(m map[string]string) []string {
 func TestExpandCertPath(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, home, want, err string }{
-		{"", "/home/me", "/home/me/.docker", ""},
+		{"~/.docker", "/home/me", "/home/me/.docker", ""},
+		{"", "/home/me", "", "leave cert_path out (null) for the default, ~/.docker"},
+		{"/", "/home/me", "", `"/" is the root directory`},
+		{"~", "/", "", `"~" expands to a path that cannot be used: "/" is the root directory`},
+		{`C:\Users\me\.docker`, "/home/me", "", "is a Windows path"},
+		{`\\server\share\certs`, "/home/me", "", "is a Windows path"},
+		{"C:/Users/me/.docker", "/home/me", "", "is a Windows path"},
 		{"~", "/home/me", "/home/me", ""},
 		{"~/certs/prod", "/home/me/", "/home/me/certs/prod", ""},
 		{"~/x", "/", "/x", ""},
@@ -105,9 +112,14 @@ func TestExpandCertPath(t *testing.T) {
 		{"~", "", "", "HOME is unset"},
 		{"~bob/.docker", "/home/me", "", "not ~user"},
 		{"certs", "/home/me", "", "is not absolute"},
+		{"$HOME/.docker", "/home/me", "", "variables are not expanded"},
 		{"/a/../b", "/home/me", "", `write it as "/b"`},
 		{"/a/", "/home/me", "", `write it as "/a"`},
 		{"/a\nb", "/home/me", "", "control character U+000A"},
+		{"/srv/\u202ecod.exe", "/home/me", "", "the invisible format character U+202E at character 6"},
+		{"/srv/a\u200bb", "/home/me", "", "the invisible format character U+200B"},
+		{"/srv/a\u2028b", "/home/me", "", "the line separator U+2028"},
+		{"~/x", "/home/m\ufeffe", "", "the invisible format character U+FEFF"},
 		{"~/x", "relative", "", "home directory \"relative\" is not absolute"},
 		{"/" + strings.Repeat("a", 256), "", "", "component of 256 bytes"},
 	} {
@@ -136,11 +148,11 @@ func TestCheck(t *testing.T) {
 		sev    daemonconfig.Severity
 		want   string
 	}{
-		{"unix socket", func(s *Settings) { s.Host = "unix:///var/run/docker.sock" }, "host", daemonconfig.Error, "is not a tcp://HOST:PORT address"},
-		{"no port", func(s *Settings) { s.Host = "tcp://docker.example.com" }, "host", daemonconfig.Error, "give the daemon's address and port"},
-		{"path", func(s *Settings) { s.Host = "tcp://docker.example.com:2376/" }, "host", daemonconfig.Error, "plain digits"},
-		{"wildcard", func(s *Settings) { s.Host = "tcp://0.0.0.0:2376" }, "host", daemonconfig.Error, "not one a client dials"},
-		{"no address", func(s *Settings) { s.Host = "tcp://:2376" }, "host", daemonconfig.Error, "has no address"},
+		{"unix socket", func(s *Settings) { s.Host = "unix:///var/run/docker.sock" }, "host", daemonconfig.Error, "must start with tcp://"},
+		{"no port", func(s *Settings) { s.Host = "tcp://docker.example.com" }, "host", daemonconfig.Error, "needs a host and a port"},
+		{"path", func(s *Settings) { s.Host = "tcp://docker.example.com:2376/" }, "host", daemonconfig.Error, "nothing else (no path"},
+		{"wildcard", func(s *Settings) { s.Host = "tcp://0.0.0.0:2376" }, "host", daemonconfig.Error, "a client dials one address"},
+		{"no address", func(s *Settings) { s.Host = "tcp://:2376" }, "host", daemonconfig.Error, "names no host"},
 		{"port 2375", func(s *Settings) { s.Host = "tcp://docker.example.com:2375" }, "host", daemonconfig.Warning, "without TLS"},
 		{"other port", func(s *Settings) { s.Host = "tcp://docker.example.com:12376" }, "host", daemonconfig.Warning, "uses port 12376"},
 		{"ipv6 needs a name", func(s *Settings) { s.Host = "tcp://[2001:db8::1]:2376" }, "context_name", daemonconfig.Error, "Set context_name"},
@@ -205,14 +217,17 @@ func TestCheck_Bundle(t *testing.T) {
 
 // FuzzRender: whatever host, cert_path, home and context_name Check
 // accepts renders an environment that says exactly that: DOCKER_HOST is the
-// host, DOCKER_CERT_PATH an absolute path in normal form without control
-// characters, and the files lie directly in it.
+// host, DOCKER_CERT_PATH an absolute path in normal form without control or
+// invisible characters (Unicode's Cc, Cf, Zl, Zp), and the files lie
+// directly in it.
 func FuzzRender(f *testing.F) {
 	p := newTestPKI(f, time.Now())
+	f.Add("tcp://docker.example.com:2376", "~/.docker", "/home/me", "")
 	f.Add("tcp://docker.example.com:2376", "", "/home/me", "")
 	f.Add("tcp://[2001:db8::1]:2376", "~/a b/c", "/home/me/", "v6-host")
 	f.Add("tcp://0.0.0.0:2376", "~bob", "", "default")
 	f.Add("tcp://h:2376", "/a/../b\n", "/", "x")
+	f.Add("tcp://h:2376", "~/a\u202eb", "/h\u2029", "x")
 	f.Fuzz(func(t *testing.T, host, certPath, home, name string) {
 		s := p.settings()
 		s.Host, s.CertPath, s.Home, s.ContextName = host, certPath, home, name
@@ -227,7 +242,8 @@ func FuzzRender(f *testing.F) {
 		if r.Env["DOCKER_HOST"] != host || r.Env["DOCKER_TLS_VERIFY"] != "1" || dir != r.CertDir {
 			t.Fatalf("env %q for host %q", r.Env, host)
 		}
-		if dirProblem(dir) != "" || !strings.HasPrefix(dir, "/") || strings.IndexFunc(dir, unicode.IsControl) >= 0 {
+		if dirProblem(dir) != "" || !strings.HasPrefix(dir, "/") ||
+			strings.ContainsFunc(dir, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }) {
 			t.Fatalf("DOCKER_CERT_PATH %q: %s", dir, dirProblem(dir))
 		}
 		if !strings.HasPrefix(certPath, "~") && certPath != "" && dir != certPath {

@@ -18,6 +18,31 @@ func ContextCommand(name, host, ca, cert, key string) string {
 		ShellQuote(DockerEndpointValue(host, ca, cert, key))}, " ")
 }
 
+// EnvVar is one variable of the client's environment.
+type EnvVar struct{ Name, Value string }
+
+// ClientEnv is the docker CLI's environment for a daemon at host with its
+// files in certDir, in the order ExportCommand writes it. Any non-empty
+// DOCKER_TLS_VERIFY turns verification on; "1" is what Docker documents.
+func ClientEnv(host, certDir string) []EnvVar {
+	return []EnvVar{{"DOCKER_HOST", host}, {"DOCKER_TLS_VERIFY", "1"}, {"DOCKER_CERT_PATH", certDir}}
+}
+
+// ExportCommand is `export NAME=VALUE ...` as one POSIX sh command line,
+// every value quoted by ShellQuote as ContextCommand quotes its words. Pasted
+// or given to eval, it exports exactly these values: joining NAME=VALUE
+// unquoted would run a path holding ;, $(...) or backquotes as a command.
+// Names must be shell variable names; values with control characters cannot
+// be kept on one line, and Check refuses them before this is called.
+func ExportCommand(vars []EnvVar) string {
+	words := make([]string, 0, len(vars)+1)
+	words = append(words, "export")
+	for _, v := range vars {
+		words = append(words, v.Name+"="+ShellQuote(v.Value))
+	}
+	return strings.Join(words, " ")
+}
+
 // DockerEndpointValue is the value of `docker context create --docker`:
 // one CSV record, each field quoted when it holds a comma, a double quote or
 // a leading space, as encoding/csv (which reads it back) expects.

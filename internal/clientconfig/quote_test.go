@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
 	"path"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/endpoint"
 )
 
 // shWords reads a command line as a POSIX sh does, for the subset of the
@@ -136,14 +138,33 @@ var awkwardDirs = []string{
 	"~tilde",
 	`back\slash`,
 	"a=b",
+	"a:~/b",
 	"ünïcødé",
 	`all ' " , $ ` + "`" + ` ; \ = * #`,
 }
 
-// FuzzContextCommand: for any name, host and cert_path that Check accepts,
-// sh reads the command as exactly docker context create NAME --docker VALUE,
-// and the docker CLI reads VALUE as exactly host, ca, cert and key.
-func FuzzContextCommand(f *testing.F) {
+// checkExportCommand reads line back as sh would and requires exactly
+// `export` and one NAME=VALUE word per variable, in order.
+func checkExportCommand(line string, vars []EnvVar) error {
+	words, err := shWords(line)
+	if err != nil {
+		return fmt.Errorf("sh would not read %q as plain words: %w", line, err)
+	}
+	want := []string{"export"}
+	for _, v := range vars {
+		want = append(want, v.Name+"="+v.Value)
+	}
+	if !slices.Equal(words, want) {
+		return fmt.Errorf("sh reads %q as %q, want %q", line, words, want)
+	}
+	return nil
+}
+
+// FuzzShellLines: for any name, host and cert_path that Check accepts, sh
+// reads the context command as exactly docker context create NAME --docker
+// VALUE, the docker CLI reads VALUE as exactly host, ca, cert and key, and
+// sh reads the export line as exactly the environment.
+func FuzzShellLines(f *testing.F) {
 	for _, d := range awkwardDirs {
 		f.Add("prod", "tcp://docker.example.com:2376", "/home/me/"+d, "/home/me")
 	}
@@ -151,7 +172,7 @@ func FuzzContextCommand(f *testing.F) {
 	f.Add("prod", "tcp://h:2376", "~", "/")
 	f.Add("x", "tcp://h:1", "~/a\nb", "/h")
 	f.Fuzz(func(t *testing.T, name, host, certPath, home string) {
-		if _, err := parseHost(host); err != nil || ContextNameProblem(name) != "" {
+		if _, err := endpoint.ParseHost(host); err != nil || ContextNameProblem(name) != "" {
 			return
 		}
 		dir, err := ExpandCertPath(certPath, home)
@@ -160,6 +181,10 @@ func FuzzContextCommand(f *testing.F) {
 		}
 		ca, cert, key := path.Join(dir, CAFile), path.Join(dir, CertFile), path.Join(dir, KeyFile)
 		if err := checkContextCommand(ContextCommand(name, host, ca, cert, key), name, host, ca, cert, key); err != nil {
+			t.Fatal(err)
+		}
+		env := ClientEnv(host, dir)
+		if err := checkExportCommand(ExportCommand(env), env); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -204,6 +229,140 @@ func TestShellModelMatchesRealSh(t *testing.T) {
 			}
 		}
 	}
+}
+
+// hostileCertPaths are cert_path values (and homes that ~ expands to) that a
+// shell acts on when they reach it unquoted. Each payload, if run, creates a
+// file named canary in the working directory; runsUnquoted marks those that
+// do when NAME=VALUE is joined unquoted, as the documentation once advised.
+var hostileCertPaths = []struct {
+	certPath, home string
+	runsUnquoted   bool
+}{
+	{"/home/me/x;touch canary", "", true},
+	{"/home/me/$(touch canary)", "", true},
+	{"/home/me/`touch canary`", "", true},
+	{`/home/me/x"$(touch canary)"y`, "", true},
+	{"/home/me/x'$(touch canary)'y", "", false},
+	{"/home/me/a&touch canary", "", true},
+	{"/home/me/a|touch canary", "", true},
+	{"/home/me/a>canary", "", true},
+	{"~/.docker", "/home/a;touch canary;", true},
+	{"~/$(touch canary)", "/home/me", true},
+	{"/home/me/it's", "", false},
+	{`/home/me/say "hi"`, "", false},
+	{"/home/me/with space", "", false},
+	{"/home/me/*", "", false},
+	{"/home/me/~", "", false},
+	{"/home/me/a:~/b", "", false},
+	{"/home/me/$HOME", "", false},
+	{"/home/me/${PATH}", "", false},
+	{"/home/me/#x", "", false},
+	{`/home/me/back\slash`, "", false},
+	{"/home/me/ünïcødé", "", false},
+}
+
+// TestExportCommandInRealShells: the export line, pasted into sh (dash) and
+// bash or given to eval as `eval "$(terraform output -raw ...)"` does, runs
+// no payload of a hostile cert_path and exports exactly the rendered
+// environment, read back by env(1), a child process. The same values joined
+// unquoted do run the payloads: the canary is live.
+func TestExportCommandInRealShells(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t, time.Now())
+	for _, shell := range []string{"sh", "bash"} {
+		bin := acctest.RequireTool(t, shell, "the export line is proven with the real shells that run it")
+		for _, tc := range hostileCertPaths {
+			s := p.settings()
+			s.CertPath = tc.certPath
+			if tc.home != "" {
+				s.Home = tc.home
+			}
+			r, problems := Render(s)
+			if r == nil {
+				t.Fatalf("cert_path %q with home %q refused: %v", tc.certPath, tc.home, problems)
+			}
+			ways := map[string]struct{ script, line string }{
+				"pasted": {r.EnvCommand + "\nexec env -0\n", ""},
+				"eval":   {"eval \"$LINE\"\nunset LINE\nexec env -0\n", r.EnvCommand},
+			}
+			for way, w := range ways {
+				dir, out := runShell(t, bin, w.script, w.line)
+				if names := dirNames(t, dir); len(names) > 0 {
+					t.Errorf("%s, %s: the line for cert_path %q (home %q) created %q:\n%s", shell, way, tc.certPath, tc.home, names, r.EnvCommand)
+				}
+				got := map[string]string{}
+				for _, kv := range strings.Split(strings.TrimSuffix(out, "\x00"), "\x00") {
+					if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "DOCKER_") {
+						got[k] = v
+					}
+				}
+				if !maps.Equal(got, r.Env) {
+					t.Errorf("%s, %s: the line\n%s\nexports %q, want %q", shell, way, r.EnvCommand, got, r.Env)
+				}
+			}
+			var naive []string
+			for _, k := range slices.Sorted(maps.Keys(r.Env)) {
+				naive = append(naive, k+"="+r.Env[k])
+			}
+			dir, _ := runShell(t, bin, "export "+strings.Join(naive, " ")+"\n", "")
+			if ran := slices.Contains(dirNames(t, dir), "canary"); ran != tc.runsUnquoted {
+				t.Errorf("%s: unquoted, cert_path %q (home %q) ran its payload: %v, want %v", shell, tc.certPath, tc.home, ran, tc.runsUnquoted)
+			}
+		}
+	}
+}
+
+// TestExportCommandRefusesLineBreaks: a value that cannot stay on one line
+// never reaches the export line.
+func TestExportCommandRefusesLineBreaks(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t, time.Now())
+	for _, tc := range []struct{ certPath, home string }{{"/home/me/a\nb", ""}, {"/home/me/a\rb", ""}, {"~/x", "/home/a\nb"}} {
+		s := p.settings()
+		s.CertPath = tc.certPath
+		if tc.home != "" {
+			s.Home = tc.home
+		}
+		if r, _ := Render(s); r != nil {
+			t.Errorf("cert_path %q (home %q) rendered %q", tc.certPath, tc.home, r.EnvCommand)
+		}
+	}
+}
+
+// runShell runs script with shell in an empty working directory, with PATH
+// (and LINE, when given) as its only environment, and returns the
+// directory and the standard output.
+func runShell(t *testing.T, shell, script, line string) (dir, stdout string) {
+	t.Helper()
+	dir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out, stderr bytes.Buffer
+	c := exec.CommandContext(ctx, shell, "-c", script)
+	c.Dir = dir
+	c.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if line != "" {
+		c.Env = append(c.Env, "LINE="+line)
+	}
+	c.Stdout, c.Stderr = &out, &stderr
+	// The naive line may fail (an unterminated quote): only what it did
+	// counts, so the exit status is not.
+	_ = c.Run()
+	return dir, out.String()
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
 }
 
 func TestShWordsRefusesWhatItDoesNotModel(t *testing.T) {

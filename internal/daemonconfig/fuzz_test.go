@@ -346,11 +346,15 @@ func compactJSON(t *testing.T, raw json.RawMessage) []byte {
 	return b
 }
 
-// FuzzPathProblem: whatever PathProblem accepts is, on Linux, absolute,
-// clean and free of control characters, and on Windows a bare program name
-// or a drive-absolute ASCII path without the characters Windows forbids.
+// FuzzPathProblem: whatever PathProblem accepts is free of control
+// characters, invisible format characters and line and paragraph
+// separators (Unicode's Cc, Cf, Zl, Zp) and is not a root; on Linux absolute
+// and clean, and on Windows a bare program name or a drive-absolute ASCII
+// path without the characters Windows forbids, whose components Windows
+// reads as written: no device name, nothing it trims.
 func FuzzPathProblem(f *testing.F) {
-	for _, v := range []string{"/etc/docker", "/etc//docker", "etc", "/a\nb", `C:\x`, `C:/x`, `\\srv\s`, "dockerd", `C:\a:b`, `C:\x\`, `C:\é`} {
+	for _, v := range []string{"/etc/docker", "/etc//docker", "etc", "/a\nb", `C:\x`, `C:/x`, `\\srv\s`, "dockerd", `C:\a:b`, `C:\x\`, `C:\é`,
+		"/a\u202eb", "/a\u2028b", "/\ufeff", "/", `C:\`, `C:\nul.json`, `C:\x.\y`, "con", `C:\a\..\b`} {
 		f.Add(true, 0, v)
 		f.Add(false, 2, v)
 	}
@@ -363,7 +367,7 @@ func FuzzPathProblem(f *testing.F) {
 		if PathProblem(p, k, value) != "" {
 			return
 		}
-		if strings.ContainsFunc(value, unicode.IsControl) || value == "" {
+		if strings.ContainsFunc(value, hiddenRune) || value == "" || value == "/" || windowsDrive.MatchString(value) && len(value) == 3 {
 			t.Fatalf("%s accepted %q", p, value)
 		}
 		if p == Linux {
@@ -381,5 +385,30 @@ func FuzzPathProblem(f *testing.F) {
 		if k != Directory && strings.HasSuffix(value, `\`) {
 			t.Fatalf("windows accepted the file %q", value)
 		}
+		components := []string{value}
+		if !bare {
+			components = strings.Split(strings.TrimSuffix(value[3:], `\`), `\`)
+		}
+		for _, c := range components {
+			base, _, _ := strings.Cut(c, ".")
+			if windowsDeviceNames[strings.ToUpper(strings.TrimRight(base, " "))] || c == "" || strings.HasSuffix(c, ".") || strings.HasSuffix(c, " ") {
+				t.Fatalf("windows accepted %q, with the component %q", value, c)
+			}
+		}
 	})
+}
+
+// hiddenRune is the categories the path and subject rules exist to keep
+// out, checked by category rather than by the code under test.
+func hiddenRune(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }
+
+// windowsDeviceNames are the names Windows reserves for devices in every
+// directory, as Microsoft documents them ("Naming Files, Paths, and
+// Namespaces"), written out here apart from the code under test. COM0 and
+// LPT0, which newer versions of that page list too, are left out: Wine's cmd
+// writes them as ordinary files (see TestWineCmdReadsWindowsPathComponents).
+var windowsDeviceNames = map[string]bool{
+	"CON": true, "PRN": true, "AUX": true, "NUL": true, "CONIN$": true, "CONOUT$": true,
+	"COM1": true, "COM2": true, "COM3": true, "COM4": true, "COM5": true, "COM6": true, "COM7": true, "COM8": true, "COM9": true,
+	"LPT1": true, "LPT2": true, "LPT3": true, "LPT4": true, "LPT5": true, "LPT6": true, "LPT7": true, "LPT8": true, "LPT9": true,
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/hostname"
 )
 
 // Host is one parsed listen address.
@@ -40,11 +42,10 @@ func defaultTCPAddress(p Platform) string {
 }
 
 var (
-	pipeName        = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
-	fdName          = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
-	unixPath        = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
-	hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-	portDigits      = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
+	pipeName   = regexp.MustCompile(`^//\./pipe/[A-Za-z0-9._-]+$`)
+	fdName     = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+	unixPath   = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
+	portDigits = regexp.MustCompile(`^[1-9][0-9]{0,4}$`)
 )
 
 // defaultPipe is the pipe dockerd listens on for npipe:// without a name.
@@ -127,8 +128,10 @@ func parseTCP(h Host, rest string) (Host, error) {
 		return h, fmt.Errorf("%q: the port must be a number from 1 to 65535, written in plain digits as in 2376", h.Raw)
 	}
 	ip := net.ParseIP(host)
-	if host != "" && ip == nil && (!hostNamePattern.MatchString(host) || len(host) > 254) {
-		return h, fmt.Errorf("%q: %q is neither an IP address nor a host name", h.Raw, host)
+	if host != "" && ip == nil {
+		if err := hostname.Check(host); err != nil {
+			return h, fmt.Errorf("%q: %w", h.Raw, err)
+		}
 	}
 	if bracketed := strings.HasPrefix(rest, "["); bracketed != (ip != nil && strings.Contains(host, ":")) {
 		return h, fmt.Errorf("%q: put an IPv6 address, and nothing else, in brackets, as in tcp://[::1]:2376", h.Raw)

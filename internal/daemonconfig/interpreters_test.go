@@ -480,3 +480,89 @@ func TestWineCmdRunsNoCommandFromLongExtras(t *testing.T) {
 		t.Errorf("the pipe-only config is not JSON (%v): %.80q...", err, b)
 	}
 }
+
+// TestWineCmdReadsWindowsPathComponents proves, with Wine's cmd, the
+// reasons PathProblem gives for the Windows path components it refuses: a
+// device name, in any case and with any extension, is a device in every
+// directory, so cmd's `if exist` finds it in an empty directory and what is
+// written to it leaves no file; trailing dots and spaces are dropped, so
+// the file written has another name. Names that only look like these
+// (COM0, LPT10, console.json, nullable) are ordinary files, and PathProblem
+// accepts them.
+func TestWineCmdReadsWindowsPathComponents(t *testing.T) {
+	t.Parallel()
+	wine.start(t)
+	cases := []struct {
+		name   string
+		device bool
+		// becomes is the name of the file cmd writes, when not a device.
+		becomes string
+	}{
+		{name: "NUL", device: true}, {name: "nul.json", device: true}, {name: "Con", device: true}, {name: "aux.txt", device: true},
+		{name: "PRN", device: true}, {name: "COM1", device: true}, {name: "com9.log", device: true}, {name: "LPT1", device: true},
+		{name: "lpt9.pem", device: true}, {name: "nul .json", device: true}, {name: "nul.tar.gz", device: true},
+		{name: "CONIN$", device: true}, {name: "conout$.txt", device: true},
+		{name: "certs.", becomes: "certs"}, {name: "daemon.json ", becomes: "daemon.json"}, {name: "a. . ", becomes: "a"},
+		{name: "COM0", becomes: "COM0"}, {name: "LPT10", becomes: "LPT10"}, {name: "console.json", becomes: "console.json"},
+		{name: "nullable", becomes: "nullable"},
+	}
+	var script strings.Builder
+	script.WriteString("@echo off\r\n")
+	dirs := make([]string, len(cases))
+	for i, tc := range cases {
+		dirs[i] = fmt.Sprintf(`C:\components\d%02d`, i)
+		if err := os.MkdirAll(wine.driveC(t, dirs[i]), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := dirs[i] + `\` + tc.name
+		fmt.Fprintf(&script, "if exist \"%s\" (echo %02d exists) else (echo %02d absent)\r\n> \"%s\" echo written\r\n", p, i, i, p)
+	}
+	writeFile(t, wine.driveC(t, `C:\components\probe.cmd`), script.String())
+	out, err := wine.command(t.TempDir(), nil, "cmd", "/c", `C:\components\probe.cmd`).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the probe failed: %v\n%s", err, out)
+	}
+	existed := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^(\d\d) (exists|absent)\r?$`).FindAllStringSubmatch(string(out), -1) {
+		existed[m[1]] = m[2] == "exists"
+	}
+	for i, tc := range cases {
+		p := dirs[i] + `\` + tc.name
+		entries, err := os.ReadDir(wine.driveC(t, dirs[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		seen, ok := existed[fmt.Sprintf("%02d", i)]
+		if !ok {
+			t.Fatalf("no answer from the probe for %q:\n%s", p, out)
+		}
+		problem := PathProblem(Windows, File, p)
+		switch {
+		case tc.device:
+			if !seen || len(names) != 0 {
+				t.Errorf("%q: cmd's if exist said %v and the directory holds %q; want a device: present, and no file", p, seen, names)
+			}
+			if !strings.Contains(problem, "which Windows reads as a device in every directory") {
+				t.Errorf("%q: PathProblem = %q, want it refused as a device", p, problem)
+			}
+		case tc.becomes != tc.name:
+			if seen || !slices.Equal(names, []string{tc.becomes}) {
+				t.Errorf("%q: cmd's if exist said %v and wrote %q; want %q", p, seen, names, tc.becomes)
+			}
+			if want := fmt.Sprintf("so the path names %q", dirs[i]+`\`+tc.becomes); !strings.Contains(problem, want) {
+				t.Errorf("%q: PathProblem = %q, want it to say %s", p, problem, want)
+			}
+		default:
+			if seen || !slices.Equal(names, []string{tc.name}) {
+				t.Errorf("%q: cmd's if exist said %v and wrote %q; want an ordinary file", p, seen, names)
+			}
+			if problem != "" {
+				t.Errorf("%q: PathProblem = %q, want it accepted", p, problem)
+			}
+		}
+	}
+}

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/visible"
 )
 
 // PathKind tells the rules that differ between the paths a render uses.
@@ -50,30 +53,20 @@ func PathProblem(p Platform, kind PathKind, value string) string {
 	if !utf8.ValidString(value) {
 		return fmt.Sprintf("%q is not valid UTF-8", value)
 	}
-	if i, r, ok := controlChar(value); ok {
-		where := "a line break would start a new directive in the systemd drop-in"
-		if p == Windows {
-			where = "a line break would end the command in runDockerDaemon.cmd"
+	if i, r, ok := visible.FirstHidden(value); ok {
+		why := "it shows as nothing, or reorders the text around it, so the path a reader sees is not the one used"
+		switch {
+		case visible.IsControl(r) && p == Windows:
+			why = "a line break would end the command in runDockerDaemon.cmd"
+		case visible.IsControl(r):
+			why = "a line break would start a new directive in the systemd drop-in"
 		}
-		return fmt.Sprintf("%q contains the control character %U at character %d: paths may not contain control characters (%s)", value, r, i+1, where)
+		return fmt.Sprintf("%q contains %s at character %d: paths hold visible characters only (%s)", value, visible.Describe(r), i, why)
 	}
 	if p == Windows {
 		return windowsPathProblem(kind, value)
 	}
 	return linuxPathProblem(kind, value)
-}
-
-// controlChar finds the first control character (C0, DEL or C1) and its
-// position in characters.
-func controlChar(s string) (pos int, r rune, found bool) {
-	i := 0
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return i, r, true
-		}
-		i++
-	}
-	return 0, 0, false
 }
 
 func linuxPathProblem(kind PathKind, value string) string {
@@ -85,6 +78,9 @@ func linuxPathProblem(kind PathKind, value string) string {
 	}
 	if clean := path.Clean(value); clean != value && (kind != Directory || clean+"/" != value) {
 		return fmt.Sprintf("%q is not in normal form (no //, /./, /../ or trailing /): write it as %q", value, clean)
+	}
+	if value == "/" {
+		return rootProblem(kind, value, "the file system")
 	}
 	// Longer paths cannot exist, and systemd refuses an over-long
 	// ExecStart= line, leaving docker.service without a command.
@@ -106,9 +102,52 @@ const (
 	LinuxMaxName = 255
 )
 
+// rootProblem refuses the root of a file system or drive: no file is
+// named so, and a directory's files would lie among everything else there.
+func rootProblem(kind PathKind, value, what string) string {
+	if kind == Directory {
+		return fmt.Sprintf("%q is the root of %s: the certificates and keys would lie at its top, among everything else; "+
+			"give them a directory of their own", value, what)
+	}
+	return fmt.Sprintf("%q is the root of %s, not a file", value, what)
+}
+
+// windowsDevice is a path component that Windows reads as a device in every
+// directory, whatever its case and extension (and spaces before the
+// extension): CON, PRN, AUX, NUL, COM1 to COM9, LPT1 to LPT9, CONIN$ and
+// CONOUT$. COM0 and LPT10 are ordinary names to Wine's cmd, which the tests
+// check this against. (The superscript digits that Windows also counts are
+// not ASCII, which Windows paths here must be.)
+var windowsDevice = regexp.MustCompile(`(?i)^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9]|CONIN\$|CONOUT\$) *(\..*)?$`)
+
+// windowsComponentProblem says what Windows would make of one component of
+// value other than what it says: a device, or a name whose trailing dots
+// and spaces Windows drops. named is value with such components trimmed.
+func windowsComponentProblem(value, component, named string) string {
+	switch {
+	case windowsDevice.MatchString(component):
+		return fmt.Sprintf("%q has the component %q, which Windows reads as a device in every directory (%s), not as a file: what is "+
+			"written there is lost, and cmd's \"if exist\" finds it whether or not it exists. Choose another name",
+			value, component, strings.ToUpper(strings.TrimRight(strings.SplitN(component, ".", 2)[0], " ")))
+	case strings.HasSuffix(component, ".") || strings.HasSuffix(component, " "):
+		if strings.TrimRight(component, ". ") == "" {
+			return fmt.Sprintf("%q has the component %q, made of dots and spaces only, which Windows drops: choose a name", value, component)
+		}
+		return fmt.Sprintf("%q has the component %q, which ends with a dot or a space: Windows drops those, so the path names %q; write that",
+			value, component, named)
+	}
+	return ""
+}
+
 func windowsPathProblem(kind PathKind, value string) string {
-	if kind == Program && windowsProgramName.MatchString(value) {
-		return ""
+	if kind == Program && !strings.ContainsAny(value, `\/:`) {
+		// A bare program name is one component.
+		if problem := windowsComponentProblem(value, value, strings.TrimRight(value, ". ")); problem != "" {
+			return problem
+		}
+		if windowsProgramName.MatchString(value) {
+			return ""
+		}
 	}
 	if strings.Contains(value, "/") {
 		return fmt.Sprintf("%q uses forward slashes: write Windows paths with backslashes, as in %q", value, strings.ReplaceAll(value, "/", `\`))
@@ -137,10 +176,44 @@ func windowsPathProblem(kind PathKind, value string) string {
 	if n := len(utf16.Encode([]rune(value))); n > WindowsMaxPath {
 		return fmt.Sprintf("%q is %d characters long: Windows paths are limited to %d", value, n, WindowsMaxPath)
 	}
+	if problem := windowsComponentsProblem(kind, value); problem != "" {
+		return problem
+	}
 	for i, r := range []rune(value) {
 		if r > unicode.MaxASCII {
 			return fmt.Sprintf("%q has the non-ASCII character %q at character %d: cmd reads runDockerDaemon.cmd in the console's code page, "+
 				"not in UTF-8, so the script would name another file. Use a path in ASCII", value, r, i+1)
+		}
+	}
+	return ""
+}
+
+// windowsComponentsProblem checks the components of a drive-absolute path
+// (C:\a\b, a Directory also C:\a\b\): the drive's root is no directory
+// of its own, the path is in normal form, and Windows reads each component
+// as the name it is.
+func windowsComponentsProblem(kind PathKind, value string) string {
+	rest := value[3:]
+	if rest == "" {
+		return rootProblem(kind, value, "drive "+strings.ToUpper(value[:1]))
+	}
+	trailing := ""
+	if kind == Directory && strings.HasSuffix(rest, `\`) {
+		rest, trailing = strings.TrimSuffix(rest, `\`), `\`
+	}
+	components := strings.Split(rest, `\`)
+	if slices.ContainsFunc(components, func(c string) bool { return c == "" || c == "." || c == ".." }) {
+		clean := path.Clean("/" + strings.ReplaceAll(rest, `\`, "/"))
+		return fmt.Sprintf("%q is not in normal form (no \\\\, \\.\\ or \\..\\): write it as %q", value,
+			value[:3]+strings.ReplaceAll(strings.TrimPrefix(clean, "/"), "/", `\`)+trailing)
+	}
+	named := make([]string, len(components))
+	for i, c := range components {
+		named[i] = strings.TrimRight(c, ". ")
+	}
+	for _, c := range components {
+		if problem := windowsComponentProblem(value, c, value[:3]+strings.Join(named, `\`)+trailing); problem != "" {
+			return problem
 		}
 	}
 	return ""

@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,13 @@ func TestParseHost(t *testing.T) {
 		"tcp://h:+2376":                  "the port must be a number",
 		"tcp://h:02376":                  "the port must be a number",
 		"tcp://bad_name:2376":            "neither an IP address nor a host name",
-		"tcp://[fe80::1%eth0]:2376":      "neither an IP address nor a host name",
+		"tcp://[fe80::1%eth0]:2376":      `the IPv6 zone "%eth0"`,
+		"tcp://me@h:2376":                "with no user",
+		"tcp://2001:db8::1:2376":         "in brackets",
+		"tcp://h:2376?x":                 "no path, no query",
+		"tcp://127.1:2376":               `"127.1" is not a host name: it is the IPv4 address 127.0.0.1 written short`,
+		"tcp://2130706433:2376":          "write 127.0.0.1",
+		"tcp://1.2.3.4.5:2376":           "its last label is a number",
 		"tcp://[203.0.113.10]:2376":      "in brackets",
 		"TCP://h:2376":                   "must start with tcp://",
 	}
@@ -49,10 +56,11 @@ func TestParseHost(t *testing.T) {
 }
 
 // FuzzParseHost: whatever is accepted round-trips through String, and
-// names a dialable host.
+// names a dialable host: an IP address, or a name that does not end in a
+// label of digits (which C programs may dial as an IPv4 address).
 func FuzzParseHost(f *testing.F) {
 	for _, s := range []string{"tcp://docker.example.com:2376", "tcp://[2001:db8::1]:2376", "tcp://0.0.0.0:2376",
-		"tcp://:2376", "unix:///x", "tcp://h:2376/x", "tcp://[::ffff:1.2.3.4]:1"} {
+		"tcp://:2376", "unix:///x", "tcp://h:2376/x", "tcp://[::ffff:1.2.3.4]:1", "tcp://127.1:2376", "tcp://0x7f000001:1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -65,6 +73,9 @@ func FuzzParseHost(f *testing.F) {
 		}
 		if h.Name == "" || h.Port < 1 || h.Port > 65535 {
 			t.Fatalf("accepted %q as %+v", raw, h)
+		}
+		if name := strings.TrimSuffix(h.Name, "."); net.ParseIP(h.Name) == nil && strings.Trim(name[strings.LastIndexByte(name, '.')+1:], "0123456789") == "" {
+			t.Fatalf("accepted %q, whose host name ends in a label of digits", raw)
 		}
 		again, err := ParseHost(h.String())
 		if err != nil || again != h {

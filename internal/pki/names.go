@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/hostname"
 )
 
 // MaxSubjectAltNames bounds the DNS names and IP addresses of one
@@ -45,6 +47,9 @@ func ParseIPAddress(s string) (net.IP, error) {
 	default:
 		if _, _, splitErr := net.SplitHostPort(s); splitErr == nil {
 			hint = ": give the address without a port"
+		} else if short, ok := hostname.InetAton(s); ok {
+			// 127.1, 0x7f000001, 010.0.0.1: C programs read these, Go not.
+			hint = fmt.Sprintf(": write it as four decimal numbers, %s", short)
 		}
 	}
 	return nil, fmt.Errorf("%q is not an IPv4 or IPv6 address%s", s, hint)
@@ -94,7 +99,9 @@ func checkDNSName(s string) error {
 			return err
 		}
 	}
-	return nil
+	// The whole name, wildcard and all: *.10.0.1 ends in a number, but is
+	// no IPv4 address to offer instead.
+	return hostname.CheckNotNumber(s)
 }
 
 // checkASCII refuses an internationalised name: certificates carry the

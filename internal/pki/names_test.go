@@ -29,6 +29,25 @@ func TestNameMessagesNameTheFix(t *testing.T) {
 			t.Errorf("ValidateDNSName(%q) = %v, want an error containing %q", name, err, want)
 		}
 	}
+	for name, want := range map[string]string{
+		"127.1":        `"127.1" is not a valid DNS name: it is the IPv4 address 127.0.0.1 written short`,
+		"0x7f000001":   "write 127.0.0.1",
+		"127.0.1":      "write 127.0.0.1",
+		"2130706433":   "write 127.0.0.1",
+		"0177.0.0.1":   "write 127.0.0.1",
+		"*.10.0.1":     "its last label is a number",
+		"docker.1":     "its last label is a number",
+		"1.2.3.4.5":    "its last label is a number",
+		"docker.0x1F.": "",
+	} {
+		err := pki.ValidateDNSName(name)
+		if want == "" {
+			want = "empty label"
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateDNSName(%q) = %v, want an error containing %q", name, err, want)
+		}
+	}
 	if err := pki.ValidateDNSName("10.0.0.1"); !errors.Is(err, pki.ErrDNSNameIsIP) {
 		t.Errorf("an IP address as a DNS name: got %v, want ErrDNSNameIsIP", err)
 	}
@@ -36,6 +55,9 @@ func TestNameMessagesNameTheFix(t *testing.T) {
 		"fe80::1%eth0": `the IPv6 zone "%eth0" names a local interface and cannot be in a certificate; give "fe80::1"`,
 		"[::1]:2376":   "without a port",
 		"":             "is not an IPv4 or IPv6 address",
+		"127.1":        `"127.1" is not an IPv4 or IPv6 address: write it as four decimal numbers, 127.0.0.1`,
+		"0x7f000001":   "write it as four decimal numbers, 127.0.0.1",
+		"010.0.0.1":    "write it as four decimal numbers, 8.0.0.1",
 	}
 	for s, want := range ipCases {
 		_, err := pki.ParseIPAddress(s)
@@ -78,10 +100,13 @@ func TestIsUnspecifiedAddress(t *testing.T) {
 
 // FuzzValidateDNSName: whatever is accepted is a name a certificate can
 // carry and a Go TLS client can match: ASCII, at most 253 characters,
-// labels of 1 to 63 letters, digits and inner hyphens, and not an IP address.
+// labels of 1 to 63 letters, digits and inner hyphens, not an IP address,
+// and not ending in a label of digits (which C programs may dial as an IPv4
+// address).
 func FuzzValidateDNSName(f *testing.F) {
 	for _, s := range []string{"localhost", "docker.example.com", "*.example.com", "a-b.c0", "XN--BCHER-KVA.example",
 		"bücher.example", "*.*.example", "a..b", "-a", "a.", ".a", "10.0.0.1", "::1", "tcp://x", "x:2376", "*.", "*",
+		"127.1", "0x7f000001", "2130706433", "*.0.1", "a.b.0x1",
 		strings.Repeat("a", 63) + ".b", strings.Repeat("a.", 126) + "a", "\xff", "a\x00"} {
 		f.Add(s)
 	}
@@ -100,6 +125,9 @@ func FuzzValidateDNSName(f *testing.F) {
 			t.Fatalf("accepted the IP address %q as a DNS name", s)
 		}
 		name := strings.TrimPrefix(s, "*.")
+		if last := name[strings.LastIndexByte(name, '.')+1:]; strings.Trim(last, "0123456789") == "" {
+			t.Fatalf("accepted %q, whose last label is all digits", s)
+		}
 		for _, label := range strings.Split(name, ".") {
 			if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
 				t.Fatalf("accepted %q with the bad label %q", s, label)

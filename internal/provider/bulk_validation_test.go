@@ -57,6 +57,7 @@ func TestBulkCerts_BadInput(t *testing.T) {
 		hosts("null DNS name", `web1 = { dns_names = ["a.example", null] }`, `Element 1 of hosts["web1"].dns_names is null`),
 		hosts("duplicate DNS names", `web1 = { dns_names = ["a.example", "a.example"] }`, `(elements 0 and 1 of hosts["web1"].dns_names)`),
 		hosts("IP address as a DNS name", `web1 = { dns_names = ["10.0.0.1"] }`, `hosts["web1"].dns_names[0]: "10.0.0.1" is an IP address, not a DNS name: put it in ip_addresses instead`),
+		hosts("IPv4 shorthand as a DNS name", `web1 = { dns_names = ["2130706433"] }`, `hosts["web1"].dns_names[0]: "2130706433" is the IPv4 address 127.0.0.1 written short, not a DNS name`),
 		hosts("underscore in a DNS name", `web2 = { dns_names = ["ok.example", "docker_host"] }`, `hosts["web2"].dns_names[1]: "docker_host" is not a valid DNS name`),
 		hosts("CIDR as an IP address", `web1 = { ip_addresses = ["10.0.0.0/8"] }`, `hosts["web1"].ip_addresses[0]: "10.0.0.0/8" is not an IPv4 or IPv6 address: give a single address, not a CIDR range`),
 		hosts("IPv6 zone", `web1 = { ip_addresses = ["fe80::1%eth0"] }`, `hosts["web1"].ip_addresses[0]: "fe80::1%eth0" is not an IPv4 or IPv6 address: the IPv6 zone`),
@@ -67,6 +68,7 @@ func TestBulkCerts_BadInput(t *testing.T) {
 		clients("name too long for a common name", `"`+strings.Repeat("c", 65)+`" = {}`, `clients["`+strings.Repeat("c", 65)+`"] sets no common_name, so its name "`+strings.Repeat("c", 65)+`" would be the certificate's common name, but a common name holds 1 to 64 characters, and this one has 65. Set common_name in the entry, or rename it.`),
 		clients("empty organization", `ops = { organization = "" }`, `clients["ops"].organization UTF-8 character count must be between 1 and 64, got: 0`),
 		clients("NUL in the common name", `ops = { common_name = "ops\u0000" }`, `clients["ops"].common_name: the value has the control character U+0000 at character 4`),
+		clients("bidirectional override in a name", `"ops\u202Etxt" = {}`, `would be the certificate's common name, but the value has the invisible format character U+202E at character 4`),
 	}
 	for _, kind := range []struct{ name, entries string }{{"server_certs", goodHosts}, {"client_certs", goodClients}} {
 		shared := func(name, ca, body string, v config.Variables, want string) badInput {

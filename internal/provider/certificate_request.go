@@ -97,11 +97,15 @@ func validityValidators() []validator.Number {
 }
 
 func commonNameDescription(def string) string {
-	return fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d characters, no control "+
-		"characters. Defaults to `%q`.", maxSubjectText, def)
+	return fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d %s. Defaults to `%q`.", maxSubjectText, visibleCharacters, def)
 }
 
-const organizationDescription = "Organization (O) of the certificate's subject: 1 to 64 characters, no control characters. " +
+// visibleCharacters is what a subject attribute may hold, as the
+// descriptions say it.
+const visibleCharacters = "visible characters (no control characters, and no invisible ones such as bidirectional overrides or " +
+	"zero-width spaces)"
+
+const organizationDescription = "Organization (O) of the certificate's subject: 1 to 64 " + visibleCharacters + ". " +
 	"Omitted when not set."
 
 // Descriptions of the outputs. The private key's adds where it is kept.

@@ -101,10 +101,10 @@ func staticCommonName(def string) schema.StringAttribute {
 const maxSubjectText = 64
 
 // subjectTextValidators check a subject attribute: its length in characters
-// (not bytes), and no control characters, which would let a value forge or
-// hide parts of the subject when it is printed.
+// (not bytes), and visible characters only: control and invisible ones would
+// let a value forge or hide parts of the subject when it is printed.
 func subjectTextValidators() []validator.String {
-	return []validator.String{stringvalidator.UTF8LengthBetween(1, maxSubjectText), noControlCharacters()}
+	return []validator.String{stringvalidator.UTF8LengthBetween(1, maxSubjectText), visibleTextOnly()}
 }
 
 func markdownList(values []string) string {

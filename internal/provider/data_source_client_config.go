@@ -41,6 +41,7 @@ type clientConfigModel struct {
 	CertFile             types.String `tfsdk:"cert_file"`
 	KeyFile              types.String `tfsdk:"key_file"`
 	Env                  types.Map    `tfsdk:"env"`
+	EnvShell             types.String `tfsdk:"env_shell"`
 	Files                types.Map    `tfsdk:"files"`
 	DockerContextCommand types.String `tfsdk:"docker_context_command"`
 	CAMaterial           types.String `tfsdk:"ca_material"`
@@ -91,10 +92,13 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			},
 			"cert_path": schema.StringAttribute{
 				MarkdownDescription: "The directory for " + files + " on the client, as `DOCKER_CERT_PATH` names it. Defaults to `" +
-					clientconfig.DefaultCertPath + "`, where the docker CLI looks without `DOCKER_CERT_PATH`. A leading `~` is " +
+					clientconfig.DefaultCertPath + "`, where the docker CLI looks without `DOCKER_CERT_PATH`, when left out; `\"\"` " +
+					"is an error, and so is `/`. A leading `~` is " +
 					"expanded, as `pathexpand()` does, to the home directory of the user running Terraform: every output holds the " +
-					"expanded path (`cert_dir`). Otherwise an absolute path in normal form, without control characters; spaces, " +
-					"quotes, commas and `$` are fine.",
+					"expanded path (`cert_dir`). Otherwise an absolute path in normal form, of visible characters only (no control " +
+					"characters, and no invisible ones such as bidirectional overrides or zero-width spaces); spaces, " +
+					"quotes, commas and `$` are fine, and taken literally: `$HOME` is not expanded, write `~`. A Windows path is " +
+					"refused: the paths and lines rendered here are for a Linux or macOS client.",
 				Optional: true,
 				Computed: true,
 			},
@@ -115,6 +119,11 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				ElementType: types.StringType,
 				Computed:    true,
 			},
+			"env_shell": computed("`env` as one POSIX shell command line, `export DOCKER_HOST=... DOCKER_TLS_VERIFY=1 " +
+				"DOCKER_CERT_PATH=...`, each value quoted for the shell as `docker_context_command` quotes its words: paste it, or " +
+				"`eval \"$(terraform output -raw NAME)\"`. Use it rather than joining `env` into such a line yourself: unquoted, a " +
+				"`cert_path` holding `;`, `$(...)` or backquotes runs as a command. It holds `cert_dir`, already expanded: a `~` " +
+				"would not expand inside the quotes."),
 			"files": schema.MapAttribute{
 				MarkdownDescription: "The files to write on the client: the keys are `ca_file`, `cert_file` and `key_file`, the " +
 					"values their PEM contents (the inputs as given). Sensitive, since it holds the key. Write `key.pem` with " +
@@ -152,12 +161,17 @@ func (m *clientConfigModel) settings(now time.Time) (s clientconfig.Settings, kn
 	// Like pathexpand(): the home of the user running Terraform. An error
 	// leaves it empty, and Check then says so if cert_path needs it.
 	home, _ := os.UserHomeDir()
+	// Null is the default; "" is passed on, and refused.
+	certPath := m.CertPath.ValueString()
+	if m.CertPath.IsNull() {
+		certPath = clientconfig.DefaultCertPath
+	}
 	return clientconfig.Settings{
 		Host:                m.Host.ValueString(),
 		CACertPEM:           m.CACertPEM.ValueString(),
 		ClientCertPEM:       m.ClientCertPEM.ValueString(),
 		ClientKeyPEM:        m.ClientKeyPEM.ValueString(),
-		CertPath:            m.CertPath.ValueString(),
+		CertPath:            certPath,
 		ContextName:         m.ContextName.ValueString(),
 		Home:                home,
 		Now:                 now,
@@ -213,6 +227,7 @@ func (m *clientConfigModel) setRendered(s clientconfig.Settings, r *clientconfig
 	m.CertFile = types.StringValue(r.CertFile)
 	m.KeyFile = types.StringValue(r.KeyFile)
 	m.Env = stringMap(r.Env)
+	m.EnvShell = types.StringValue(r.EnvCommand)
 	m.Files = stringMap(r.Files)
 	m.DockerContextCommand = types.StringValue(r.ContextCommand)
 	m.CAMaterial = types.StringValue(s.CACertPEM)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -89,6 +91,8 @@ data "dockertls_client_config" "test" {
 					"DOCKER_TLS_VERIFY": knownvalue.StringExact("1"),
 					"DOCKER_CERT_PATH":  knownvalue.StringExact(dir),
 				})),
+				statecheck.ExpectKnownValue(clientConfig, at("env_shell"), knownvalue.StringExact(
+					"export DOCKER_HOST=tcp://docker.example.com:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="+clientconfig.ShellQuote(dir))),
 				statecheck.ExpectKnownValue(clientConfig, at("key_file"), knownvalue.StringExact(dir+"/key.pem")),
 				statecheck.ExpectKnownValue(clientConfig, at("docker_context_command"), knownvalue.StringExact(clientconfig.ContextCommand(
 					"docker.example.com", "tcp://docker.example.com:2376", dir+"/ca.pem", dir+"/cert.pem", dir+"/key.pem"))),
@@ -219,13 +223,13 @@ func TestClientConfig_BadInput(t *testing.T) {
 		return badInput{name: name, config: clientConfigWith(nil), vars: v, want: want, phase: atPlan}
 	}
 	runBadInputs(t, []badInput{
-		set("unix socket", "host", `"unix:///var/run/docker.sock"`, `"unix:///var/run/docker.sock" is not a tcp://HOST:PORT address`),
-		set("https URL", "host", `"https://docker.example.com:2376"`, `is not a tcp://HOST:PORT address`),
-		set("no port", "host", `"tcp://docker.example.com"`, `give the daemon's address and port and nothing else`),
-		set("path after the port", "host", `"tcp://docker.example.com:2376/v1.45"`, `the port must be a number from 1 to 65535`),
+		set("unix socket", "host", `"unix:///var/run/docker.sock"`, `"unix:///var/run/docker.sock" must start with tcp://`),
+		set("https URL", "host", `"https://docker.example.com:2376"`, `must start with tcp://`),
+		set("no port", "host", `"tcp://docker.example.com"`, `needs a host and a port and nothing else`),
+		set("path after the port", "host", `"tcp://docker.example.com:2376/v1.45"`, `and nothing else (no path, no query)`),
 		set("port out of range", "host", `"tcp://docker.example.com:99999"`, `the port must be a number from 1 to 65535`),
-		set("wildcard address", "host", `"tcp://0.0.0.0:2376"`, `not one a client dials`),
-		set("no address", "host", `"tcp://:2376"`, `has no address: name the daemon`),
+		set("wildcard address", "host", `"tcp://0.0.0.0:2376"`, `a client dials one address`),
+		set("no address", "host", `"tcp://:2376"`, `names no host: write the daemon's address`),
 		set("bad host name", "host", `"tcp://docker_host:2376"`, `is neither an IP address nor a host name`),
 		set("IPv6 without a context name", "host", `"tcp://[2001:db8::1]:2376"`, `Set context_name`),
 		set("reserved context name", "context_name", `"default"`, `reserved name`),
@@ -234,7 +238,11 @@ func TestClientConfig_BadInput(t *testing.T) {
 		set("relative cert_path", "cert_path", `".docker"`, `".docker" is not absolute`),
 		set("another user's home", "cert_path", `"~bob/.docker"`, `not ~user: give an absolute path`),
 		set("trailing slash", "cert_path", `"/srv/docker-client/"`, `write it as "/srv/docker-client"`),
+		set("empty cert_path", "cert_path", `""`, `cert_path is empty: leave cert_path out (null) for the default, ~/.docker`),
+		set("root as cert_path", "cert_path", `"/"`, `"/" is the root directory: ca.pem, cert.pem and key.pem would lie at the top`),
+		set("Windows cert_path", "cert_path", `"C:\\Users\\me\\.docker"`, `is a Windows path`),
 		set("line break in cert_path", "cert_path", `"/srv/a\nb"`, `contains the control character U+000A`),
+		set("bidirectional override in cert_path", "cert_path", `"/srv/\u202Emep.tac"`, `contains the invisible format character U+202E at character 6`),
 		pems("server certificate as the client's", vars(ca.CertPEM, server.CertPEM, server.PrivateKeyPEM), `it is a server certificate`),
 		pems("CA certificate as the client's", vars(ca.CertPEM, ca.CertPEM, ca.PrivateKeyPEM), `is a CA certificate`),
 		pems("another CA's client", vars(ca.CertPEM, other.CertPEM, other.PrivateKeyPEM), `was not signed by the CA "Test CA" in ca_cert_pem`),
@@ -252,7 +260,7 @@ data "dockertls_client_config" "test" {
   client_key_pem  = dockertls_client_cert.test.private_key_pem
 }
 `,
-			want:  "not one a client dials",
+			want:  "a client dials one address",
 			phase: atPlan,
 		},
 		{
@@ -338,13 +346,14 @@ data "dockertls_client_config" "test" {
 
 // useClientConfig writes the files with Docker's modes, runs `docker
 // version` with nothing of this process's environment but PATH and a fresh
-// HOME, then creates the context and uses it.
+// HOME, first with env, then in sh after eval of env_shell, then creates the
+// context and uses it.
 func useClientConfig(t *testing.T, s *tfjson.State, docker, sh string) error {
 	attrs, err := resourceAttrs(s, clientConfig)
 	if err != nil {
 		return err
 	}
-	a, err := stringAttrs(s, clientConfig, "cert_dir", "key_file", "docker_context_command", "context_name")
+	a, err := stringAttrs(s, clientConfig, "cert_dir", "key_file", "docker_context_command", "context_name", "env_shell")
 	if err != nil {
 		return err
 	}
@@ -378,8 +387,12 @@ func useClientConfig(t *testing.T, s *tfjson.State, docker, sh string) error {
 	if out, err := run(withEnv, docker, "version", "--format", "{{.Server.Version}}"); err != nil || out == "" {
 		return fmt.Errorf("docker version with env %q: %v: %s", rendered, err, out)
 	}
+	evalEnv := append(slices.Clone(base), "LINE="+a["env_shell"])
+	if out, err := run(evalEnv, sh, "-c", `eval "$LINE" && exec docker version --format '{{.Server.Version}}'`); err != nil || out == "" {
+		return fmt.Errorf("docker version after eval of env_shell %q: %v: %s", a["env_shell"], err, out)
+	}
 	// Without the rendered environment the same CLI reaches nothing: the
-	// check above owes its success to env.
+	// checks above owe their success to env and env_shell.
 	if out, err := run(base, docker, "--host", rendered["DOCKER_HOST"].(string), "version", "--format", "{{.Server.Version}}"); err == nil {
 		return fmt.Errorf("docker version without DOCKER_TLS_VERIFY and DOCKER_CERT_PATH reached the daemon: %s", out)
 	}
@@ -391,4 +404,96 @@ func useClientConfig(t *testing.T, s *tfjson.State, docker, sh string) error {
 		return fmt.Errorf("docker --context %s version: %v: %s", a["context_name"], err, out)
 	}
 	return nil
+}
+
+// daemonHostCases is one table for the host attribute of every data source
+// that dials a daemon: each must give the same verdict and the same words.
+// want is a phrase of the error; "" means the host is accepted.
+var daemonHostCases = []struct{ host, want string }{
+	{"tcp://docker.example.com:2376", ""},
+	{"tcp://docker.example.com.:2376", ""},
+	{"tcp://203.0.113.10:2376", ""},
+	{"tcp://[2001:db8::1]:2376", ""},
+	{"tcp://localhost:12376", ""},
+	{"unix:///var/run/docker.sock", "must start with tcp://"},
+	{"https://docker.example.com:2376", "must start with tcp://"},
+	{"TCP://docker.example.com:2376", "must start with tcp://"},
+	{"tcp://docker.example.com", "needs a host and a port and nothing else"},
+	{"tcp://docker.example.com:2376/v1.45", "needs a host and a port and nothing else (no path"},
+	{"tcp://docker.example.com:2376/", "needs a host and a port and nothing else (no path"},
+	{"tcp://docker.example.com:2376?x=1", "needs a host and a port and nothing else (no path"},
+	{"tcp://me@docker.example.com:2376", "no user"},
+	{"tcp://docker.example.com:99999", "the port must be a number from 1 to 65535"},
+	{"tcp://docker.example.com:02376", "the port must be a number from 1 to 65535"},
+	{"tcp://docker.example.com:+2376", "the port must be a number from 1 to 65535"},
+	{"tcp://:2376", "names no host"},
+	{"tcp://0.0.0.0:2376", "is the address a daemon listens on (every interface), but a client dials one address"},
+	{"tcp://[::]:2376", "is the address a daemon listens on (every interface), but a client dials one address"},
+	{"tcp://docker_host:2376", `"docker_host" is neither an IP address nor a host name`},
+	{"tcp://[fe80::1%eth0]:2376", `the IPv6 zone "%eth0" names an interface of the machine that dials`},
+	{"tcp://[203.0.113.10]:2376", "put an IPv6 address, and nothing else, in brackets"},
+	{"tcp://[docker.example.com]:2376", "put an IPv6 address, and nothing else, in brackets"},
+	{"tcp://2001:db8::1:2376", "put an IPv6 address, and nothing else, in brackets"},
+	{"tcp://127.1:2376", `"127.1" is not a host name: it is the IPv4 address 127.0.0.1 written short`},
+	{"tcp://0x7f000001:2376", "write 127.0.0.1"},
+	{"tcp://127.0.1:2376", "write 127.0.0.1"},
+	{"tcp://2130706433:2376", "write 127.0.0.1"},
+	{"tcp://0177.0.0.1:2376", "write 127.0.0.1"},
+	{"tcp://docker.123:2376", "its last label is a number"},
+	{"tcp://10.0.0.1.nip.io:2376", ""},
+}
+
+// TestDaemonHost_SameVerdictEverywhere: dockertls_client_config and
+// dockertls_endpoint, validated through the provider's protocol server as
+// Terraform validates them, accept the same hosts and refuse the others
+// with the same summary and detail, on host.
+func TestDaemonHost_SameVerdictEverywhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	server := New("test")()
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostDiags := func(typeName, host string) []*tfprotov6.Diagnostic {
+		typ := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
+		attrs := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			attrs[name] = tftypes.NewValue(at, nil)
+		}
+		attrs["host"] = tftypes.NewValue(tftypes.String, host)
+		// Unknown PEMs, as while the PKI is being made: only the host is judged.
+		for _, name := range []string{"ca_cert_pem", "client_cert_pem", "client_key_pem"} {
+			attrs[name] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+		}
+		resp, err := server.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{
+			TypeName: typeName, Config: rpcDynamic(t, typ, tftypes.NewValue(typ, attrs)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var on []*tfprotov6.Diagnostic
+		for _, d := range resp.Diagnostics {
+			if d.Attribute.Equal(tftypes.NewAttributePath().WithAttributeName("host")) {
+				on = append(on, d)
+			}
+		}
+		return on
+	}
+	for _, tc := range daemonHostCases {
+		cc, ep := hostDiags("dockertls_client_config", tc.host), hostDiags("dockertls_endpoint", tc.host)
+		if tc.want == "" {
+			if len(cc)+len(ep) > 0 {
+				t.Errorf("%q: want it accepted; client_config:%s\nendpoint:%s", tc.host, rpcDiags(cc), rpcDiags(ep))
+			}
+			continue
+		}
+		if len(cc) != 1 || len(ep) != 1 || cc[0].Severity != tfprotov6.DiagnosticSeverityError || !strings.Contains(cc[0].Detail, tc.want) {
+			t.Errorf("%q: want one error saying %q from each; client_config:%s\nendpoint:%s", tc.host, tc.want, rpcDiags(cc), rpcDiags(ep))
+			continue
+		}
+		if cc[0].Severity != ep[0].Severity || cc[0].Summary != ep[0].Summary || cc[0].Detail != ep[0].Detail {
+			t.Errorf("%q: the data sources disagree:%s\nendpoint:%s", tc.host, rpcDiags(cc), rpcDiags(ep))
+		}
+	}
 }

@@ -30,9 +30,11 @@ type daemonConfigDataSource struct {
 
 // pathRules is what every path attribute accepts, so that the renders can
 // quote it to stay one literal word.
-var pathRules = fmt.Sprintf("Linux paths are absolute, in normal form, without control characters. Windows paths are "+
-	"drive-absolute (`C:\\...`, with backslashes), in ASCII, at most %d characters, without control characters or "+
-	"`\" < > | ? *`. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, `^`, `!`, parentheses) "+
+var pathRules = fmt.Sprintf("Paths hold visible characters only: no control characters, and no invisible ones such as "+
+	"bidirectional overrides or zero-width spaces; none is a root (`/`, `C:\\`). Linux paths are absolute and in normal "+
+	"form. Windows paths are drive-absolute (`C:\\...`, with backslashes), in normal form, in ASCII, at most %d characters, "+
+	"without `\" < > | ? *`, device names (`NUL`, `CON`, `COM1`, ... with any extension) or components that end with a dot "+
+	"or a space. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, `^`, `!`, parentheses) "+
 	"are fine: the renders escape them.", daemonconfig.WindowsMaxPath)
 
 // NewDaemonConfigDataSource is the dockertls_daemon_config data source.

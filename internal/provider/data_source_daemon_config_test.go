@@ -134,7 +134,9 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		linux("relative cert_dir", `cert_dir = "tls"`, `cert_dir "tls" must be an absolute path`),
 		linux("newline in dockerd_path", `dockerd_path = "/usr/bin/dockerd\nExecStartPre=/bin/touch /pwned"`, "dockerd_path \"/usr/bin/dockerd\\nExecStartPre=/bin/touch /pwned\" contains the control character U+000A"),
 		linux("new section in config_file", `config_file = "/etc/docker/daemon.json\n[Service]\nUser=root"`, "a line break would start a new directive in the systemd drop-in"),
+		linux("zero-width space in cert_dir", `cert_dir = "/etc/docker/\u200Btls"`, "contains the invisible format character U+200B at character 13"),
 		linux("newline in containerd_address", `containerd_address = "/run/c.sock\nExecStartPre=/bin/id"`, "containerd_address \"/run/c.sock\\nExecStartPre=/bin/id\" contains the control character"),
+		linux("root as cert_dir", `cert_dir = "/"`, `cert_dir "/" is the root of the file system: the certificates and keys would lie at its top`),
 		linux("relative containerd_address", `containerd_address = "containerd.sock"`, `containerd_address "containerd.sock" must be an absolute path`),
 		linux("quote in the linux dockerd_path", `dockerd_path = "/opt/dock\"erd"`, "systemd refuses an executable path with quotes or backslashes"),
 		linux("dockerd_path not in normal form", `dockerd_path = "/usr/bin//dockerd"`, `write it as "/usr/bin/dockerd"`),
@@ -156,6 +158,11 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 		windows("config_file is a directory", `config_file = "C:\\docker\\"`, "ends with a backslash, so it names a directory"),
 		windows("non-ASCII path", `cert_dir = "C:\\dockér"`, "cmd reads runDockerDaemon.cmd in the console's code page"),
 		windows("over-long path", `cert_dir = "C:\\${join("", [for i in range(130) : "é"])}${join("", [for i in range(130) : "x"])}"`, "is 263 characters long: Windows paths are limited to 259"),
+		windows("drive root as cert_dir", `cert_dir = "C:\\"`, `cert_dir "C:\\" is the root of drive C`),
+		windows("device name in config_file", `config_file = "C:\\ProgramData\\docker\\config\\nul.json"`, `has the component "nul.json", which Windows reads as a device in every directory (NUL)`),
+		windows("device name in cert_dir", `cert_dir = "C:\\ProgramData\\docker\\AUX\\certs"`, `has the component "AUX", which Windows reads as a device`),
+		windows("device name as dockerd_path", `dockerd_path = "con.exe"`, `has the component "con.exe", which Windows reads as a device`),
+		windows("trailing dot in cert_dir", `cert_dir = "C:\\ProgramData\\docker\\certs."`, `which ends with a dot or a space: Windows drops those, so the path names "C:\\ProgramData\\docker\\certs"`),
 		windows("extra settings clash with --config-file", `extra_settings_json = jsonencode({ "Config-File" = "C:\\x.json" })`, "the rendered runDockerDaemon.cmd already passes --config-file"),
 	})
 }

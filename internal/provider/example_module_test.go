@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
+	"github.com/dockertls/terraform-provider-dockertls/internal/clientconfig"
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
 	"github.com/dockertls/terraform-provider-dockertls/internal/dockerdtest"
 )
@@ -48,6 +49,8 @@ output "cloud_init" {
 }
 
 output "client_env" { value = module.host.client_env }
+
+output "client_env_shell" { value = module.host.client_env_shell }
 
 output "client_files" {
   value     = module.host.client_files
@@ -206,6 +209,11 @@ func TestDockerHostModule(t *testing.T) {
 	decodeOutput(t, outs, "client_files", &clientFiles)
 	if clientEnv["DOCKER_HOST"] != "tcp://"+d.Addr || clientEnv["DOCKER_CERT_PATH"] != clientDir || clientEnv["DOCKER_TLS_VERIFY"] != "1" {
 		t.Fatalf("client_env = %v", clientEnv)
+	}
+	var envShell string
+	decodeOutput(t, outs, "client_env_shell", &envShell)
+	if want := clientconfig.ExportCommand(clientconfig.ClientEnv("tcp://"+d.Addr, clientDir)); envShell != want {
+		t.Errorf("client_env_shell = %s, want %s", envShell, want)
 	}
 	if err := os.MkdirAll(clientDir, 0o700); err != nil {
 		t.Fatal(err)

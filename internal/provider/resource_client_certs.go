@@ -57,8 +57,8 @@ func (clientCertsKind) schema() schema.Schema {
 			Required: true,
 			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 				"common_name": schema.StringAttribute{
-					MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d characters, no "+
-						"control characters. Defaults to the entry's name, which must then satisfy the same rules.", maxSubjectText),
+					MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d %s. Defaults to the "+
+						"entry's name, which must then satisfy the same rules.", maxSubjectText, visibleCharacters),
 					Optional: true,
 				},
 				"organization": schema.StringAttribute{
@@ -94,7 +94,7 @@ func commonNameError(s string) error {
 	if n := utf8.RuneCountInString(s); n < 1 || n > maxSubjectText {
 		return fmt.Errorf("a common name holds 1 to %d characters, and this one has %d", maxSubjectText, n)
 	}
-	return controlCharacterError(s)
+	return visibleTextError(s)
 }
 
 func (clientCertsKind) entryRequest(name string, attrs map[string]tftypes.Value, _ path.Path, req *pki.Request, _ *diag.Diagnostics) bool {

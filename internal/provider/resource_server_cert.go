@@ -47,11 +47,10 @@ func (serverCertKind) defaults() certificateDefaults { return leafDefaults }
 
 func (serverCertKind) schema() schema.Schema {
 	commonName := schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d characters, no control "+
-			"characters. Defaults to the first of `dns_names` that is at most %d characters long, else the first of "+
+		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d %s. Defaults to the first of `dns_names` that is at most %d characters long, else the first of "+
 			"`ip_addresses`; when every DNS name is longer and there is no IP address, set it. Removing it from the "+
 			"configuration derives it again. Clients ignore it when checking the host: only the SANs count. "+
-			"Changing it issues a new certificate.", maxSubjectText, maxSubjectText),
+			"Changing it issues a new certificate.", maxSubjectText, visibleCharacters, maxSubjectText),
 		Optional:   true,
 		Computed:   true,
 		Validators: subjectTextValidators(),

@@ -76,8 +76,7 @@ func (serverCertsKind) schema() schema.Schema {
 					Optional:    true,
 				},
 				"common_name": schema.StringAttribute{
-					MarkdownDescription: "Common name (CN) of the certificate's subject: 1 to 64 characters, no control " +
-						"characters. When not set, the first of `dns_names` that is at most 64 characters long, else the first " +
+					MarkdownDescription: "Common name (CN) of the certificate's subject: 1 to 64 " + visibleCharacters + ". When not set, the first of `dns_names` that is at most 64 characters long, else the first " +
 						"of `ip_addresses`; when every DNS name is longer and there is no IP address, set it. Clients ignore it " +
 						"when checking the host: only the SANs count.",
 					Optional: true,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -135,5 +136,23 @@ resource "dockertls_ca" "test" {
 `,
 			ExpectError: errorPattern("early_renewal_hours (100) must be smaller than validity_period_hours (100)"),
 		}},
+	})
+}
+
+// FuzzSubjectText: a subject value the provider accepts (common_name and
+// organization, and a client_certs entry's name when it becomes the common
+// name) holds no control character, invisible format character, or line
+// or paragraph separator (Unicode's Cc, Cf, Zl, Zp).
+func FuzzSubjectText(f *testing.F) {
+	for _, s := range []string{"admin", "admin\u202etxt.exe", "x\n", "\ufeffAcme", "ops\u2028", "Ac\u200bme", "so\u00adft"} {
+		f.Add(s)
+	}
+	hidden := func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, check := range map[string]func(string) error{"a subject attribute": visibleTextError, "an entry's name": commonNameError} {
+			if check(s) == nil && strings.ContainsFunc(s, hidden) {
+				t.Fatalf("%q accepted as %s", s, name)
+			}
+		}
 	})
 }

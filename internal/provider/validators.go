@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/dockertls/terraform-provider-dockertls/internal/hostname"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+	"github.com/dockertls/terraform-provider-dockertls/internal/visible"
 )
 
 // stringCheck adapts a plain check such as pki.ValidateDNSName into a schema
@@ -41,8 +42,14 @@ func dnsNameValidator() validator.String {
 		description: "value must be a DNS name (letters, digits, hyphens; an optional leading \"*.\")",
 		check: func(s string) error {
 			err := pki.ValidateDNSName(s)
-			if errors.Is(err, pki.ErrDNSNameIsIP) {
+			var short *hostname.NumberError
+			switch {
+			case errors.Is(err, pki.ErrDNSNameIsIP):
 				return fmt.Errorf("%q is an IP address, not a DNS name: put it in ip_addresses instead", s)
+			case errors.As(err, &short) && short.IPv4.IsValid():
+				return fmt.Errorf("%q is the IPv4 address %s written short, not a DNS name: the C library's resolver, curl and "+
+					"browsers dial it as %s, which only that IP address in the certificate matches; put %s in ip_addresses instead",
+					s, short.IPv4, short.IPv4, short.IPv4)
 			}
 			return err
 		},
@@ -83,25 +90,30 @@ func ipAddressValidator() validator.String {
 	}
 }
 
-// noControlCharacters refuses NUL, CR, LF and every other control character
-// in a subject attribute.
-func noControlCharacters() validator.String {
+// visibleTextOnly refuses, in a subject attribute, what does not show as
+// itself: NUL, CR, LF and every other control character, and the invisible
+// ones (bidirectional overrides, zero-width spaces, ...) that make a
+// printed subject read as another.
+func visibleTextOnly() validator.String {
 	return stringCheck{
-		summary:     "Control character in a certificate subject",
-		description: "value must contain no control characters",
-		check:       controlCharacterError,
+		summary:     "Invisible or control character in a certificate subject",
+		description: "value must contain visible characters only: no control characters or invisible ones",
+		check:       visibleTextError,
 	}
 }
 
-// controlCharacterError is noControlCharacters' check on a plain value.
-func controlCharacterError(s string) error {
-	for i, r := range []rune(s) {
-		if unicode.IsControl(r) {
-			return fmt.Errorf("the value has the control character %U at character %d: a certificate's subject "+
-				"holds printable text only; remove it (a trailing newline often comes from file())", r, i+1)
-		}
+// visibleTextError is visibleTextOnly's check on a plain value.
+func visibleTextError(s string) error {
+	i, r, found := visible.FirstHidden(s)
+	if !found {
+		return nil
 	}
-	return nil
+	hint := "(a trailing newline often comes from file())"
+	if !visible.IsControl(r) {
+		hint = "(invisible characters often come with text copied from a web page or a document)"
+	}
+	return fmt.Errorf("the value has %s at character %d: a certificate's subject holds visible text only; remove it %s",
+		visible.Describe(r), i, hint)
 }
 
 // wholeNumberValidator checks a number attribute that counts whole units

@@ -37,9 +37,10 @@ resource "local_sensitive_file" "docker_key" {
   directory_permission = "0700"
 }
 
-# export DOCKER_HOST=... DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=... for a shell.
+# export DOCKER_HOST=... DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=..., every value
+# quoted for the shell: eval "$(terraform output -raw docker_env)".
 output "docker_env" {
-  value = join(" ", [for k, v in data.dockertls_client_config.prod.env : "${k}=${v}"])
+  value = data.dockertls_client_config.prod.env_shell
 }
 
 # Run once the files are written: it copies them into the docker CLI's context store.

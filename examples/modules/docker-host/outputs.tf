@@ -19,6 +19,11 @@ output "client_env" {
   value       = data.dockertls_client_config.this.env
 }
 
+output "client_env_shell" {
+  description = "client_env as one POSIX shell line, every value quoted: eval \"$(terraform output -raw client_env_shell)\"."
+  value       = data.dockertls_client_config.this.env_shell
+}
+
 output "client_files" {
   description = "ca.pem, cert.pem and key.pem, by their path under client_cert_path. Write the certificates with mode 0444 and the key with 0400."
   value       = data.dockertls_client_config.this.files
