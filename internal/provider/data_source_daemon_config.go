@@ -197,7 +197,7 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	if !m.ServerCertPEM.IsNull() {
 		cert, err := pki.ParseCertificatePEM(m.ServerCertPEM.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("server_cert_pem"), "Invalid server certificate", err.Error())
+			diags.AddAttributeError(path.Root("server_cert_pem"), "Invalid server certificate", daemonCertAdvice.detail(err))
 		}
 		s.ServerCert = cert
 	}
@@ -218,6 +218,10 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	})
 	return s, true, diags
 }
+
+// daemonCertAdvice is the fix for a problem with the daemon's server_cert_pem.
+var daemonCertAdvice = pemInputAdvice{attr: "server_cert_pem", keyFix: "The daemon's key goes to its server-key.pem, never into server-cert.pem.",
+	bomFile: "server-cert.pem"}
 
 // daemonCAAdvice is the fix for a problem with the daemon's ca_cert_pem.
 var daemonCAAdvice = pemInputAdvice{attr: "ca_cert_pem", keyFix: "The daemon's key goes to its server-key.pem, never into ca.pem.",
