@@ -1,10 +1,13 @@
 package pki_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"regexp"
 	"strings"
@@ -14,42 +17,119 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// FuzzParseCertificatePEM: whatever the text, the reader does not panic;
-// when it accepts, the text held exactly one PEM block, a certificate (so
-// nothing else, above all no key, can ride along into a plan), and the
-// certificate returned is that block.
-func FuzzParseCertificatePEM(f *testing.F) {
-	ca := issueCAForFuzz(f)
+// FuzzCertificateText: whatever the text, no reader of certificate inputs
+// panics, and
+//   - when one accepts, the text is CERTIFICATE blocks and whitespace:
+//     removing every block (its exact BEGIN to END span, as the grammar
+//     below spells it) leaves only spaces, tabs, CRs and LFs; each block's
+//     base64 is the DER of the certificate returned at its place; and Go's
+//     own PEM decoder, which dockerd and the docker CLI use, reads the same
+//     certificates and nothing else from it;
+//   - when one refuses, its error repeats no line of the text, nor any
+//     16-byte piece of one, other than BEGIN and END lines.
+//
+// Nothing else, above all no key in any spelling, can ride along with a
+// certificate into a plan.
+func FuzzCertificateText(f *testing.F) {
+	ca, next := issueCAForFuzz(f), issueCAForFuzz(f)
 	for _, seed := range []string{
 		ca.CertPEM,
-		ca.CertPEM + ca.PrivateKeyPEM,
-		ca.PrivateKeyPEM + ca.CertPEM,
-		ca.PrivateKeyPEM[:len(ca.PrivateKeyPEM)-20] + ca.CertPEM,
-		ca.CertPEM + ca.CertPEM,
+		ca.CertPEM + next.CertPEM,
+		ca.CertPEM + "\n\n" + next.CertPEM,
+		strings.ReplaceAll(ca.CertPEM+next.CertPEM, "\n", "\r\n"),
+		strings.ReplaceAll(ca.CertPEM, "\n", " \t\n"),
+		"\n \n" + ca.CertPEM + "\n\n",
 		"\ufeff" + ca.CertPEM,
 		"comment\n" + ca.CertPEM + "trailer\n",
+		"Bag Attributes\n    friendlyName: ca\nsubject=CN = Fuzz CA\nissuer=CN = Fuzz CA\n" + ca.CertPEM,
 		"-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n" + ca.CertPEM,
+		ca.PrivateKeyPEM[:len(ca.PrivateKeyPEM)-20] + ca.CertPEM,
+		"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
 		"",
 	} {
 		f.Add(seed)
 	}
+	for _, s := range keySpellings(ca) {
+		f.Add(s.text)
+	}
 	f.Fuzz(func(t *testing.T, text string) {
-		cert, err := pki.ParseCertificatePEM(text)
-		_, caErr := pki.ParseCACertificatePEM(text)
-		if err != nil {
-			if caErr == nil {
-				t.Fatalf("the CA reader accepted what the certificate reader refused (%v)", err)
+		cert, certErr := pki.ParseCertificatePEM(text)
+		caCert, caErr := pki.ParseCACertificatePEM(text)
+		cas, trustErr := pki.ParseTrustPEM(text)
+		for _, err := range []error{certErr, caErr, trustErr} {
+			if err == nil {
+				continue
 			}
-			return
+			if piece, ok := leak(err.Error(), text); ok {
+				t.Fatalf("the error repeats %q of the input: %q", piece, err)
+			}
 		}
-		if n := strings.Count(text, "-----BEGIN "); n != 1 {
-			t.Fatalf("accepted a text with %d BEGIN lines", n)
+		switch {
+		case certErr != nil && caErr == nil:
+			t.Fatalf("the CA reader accepted what the certificate reader refused (%v)", certErr)
+		case caErr == nil && (trustErr != nil || len(cas) != 1 || !cas[0].Equal(caCert)):
+			t.Fatalf("the CA reader and the trust reader disagree on one CA (%v)", trustErr)
+		case trustErr == nil && len(cas) == 1 && caErr != nil:
+			t.Fatalf("the trust reader accepted one CA that the CA reader refused (%v)", caErr)
 		}
-		block, _ := pem.Decode([]byte(text))
-		if block == nil || block.Type != "CERTIFICATE" || string(block.Bytes) != string(cert.Raw) {
-			t.Fatalf("accepted, but the certificate returned is not the text's one CERTIFICATE block")
+		if certErr == nil {
+			assertOnlyCertificates(t, text, []*x509.Certificate{cert})
+		}
+		if trustErr == nil {
+			assertOnlyCertificates(t, text, cas)
 		}
 	})
+}
+
+// certificateBlock is the grammar of an accepted block, written apart from
+// the reader: a BEGIN line, lines of base64, an END line, each line
+// starting in the first column and allowed trailing spaces, tabs and CR.
+var certificateBlock = regexp.MustCompile(`(?m)^-----BEGIN CERTIFICATE-----[ \t\r]*\n((?:[A-Za-z0-9+/=]+[ \t\r]*\n)+)-----END CERTIFICATE-----`)
+
+// assertOnlyCertificates checks an accepted text against the grammar and
+// against Go's PEM decoder.
+func assertOnlyCertificates(t *testing.T, text string, certs []*x509.Certificate) {
+	t.Helper()
+	spans := certificateBlock.FindAllStringSubmatchIndex(text, -1)
+	if len(spans) != len(certs) {
+		t.Fatalf("accepted %d certificates from a text with %d CERTIFICATE blocks", len(certs), len(spans))
+	}
+	var rest strings.Builder
+	from := 0
+	for i, cert := range certs {
+		s := spans[i]
+		rest.WriteString(text[from:s[0]])
+		from = s[1]
+		var b64 strings.Builder
+		for _, line := range strings.Split(text[s[2]:s[3]], "\n") {
+			b64.WriteString(strings.TrimRight(line, " \t\r"))
+		}
+		der, err := base64.StdEncoding.DecodeString(b64.String())
+		if err != nil || !bytes.Equal(der, cert.Raw) {
+			t.Fatalf("block %d is not the DER of certificate %d (%v)", i+1, i+1, err)
+		}
+	}
+	rest.WriteString(text[from:])
+	if strings.Trim(rest.String(), " \t\r\n") != "" {
+		t.Fatalf("accepted a text with more than certificates and whitespace (%d bytes besides)", len(strings.Trim(rest.String(), " \t\r\n")))
+	}
+	remaining := []byte(text)
+	for i := 0; ; i++ {
+		var block *pem.Block
+		block, remaining = pem.Decode(remaining)
+		if block == nil {
+			if i != len(certs) {
+				t.Fatalf("Go's PEM decoder reads %d blocks, the reader %d certificates", i, len(certs))
+			}
+			break
+		}
+		if i >= len(certs) || block.Type != "CERTIFICATE" || len(block.Headers) != 0 || !bytes.Equal(block.Bytes, certs[i].Raw) {
+			t.Fatalf("Go's PEM decoder reads block %d otherwise than the reader", i+1)
+		}
+	}
+	if strings.Trim(string(remaining), " \t\r\n") != "" {
+		t.Fatalf("Go's PEM decoder leaves text after the blocks")
+	}
 }
 
 // FuzzParsePrivateKeyPEM: whatever the text, the reader does not panic, its

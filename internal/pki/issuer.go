@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -45,120 +42,19 @@ func (e tagged) Unwrap() error { return e.tag }
 
 const bom = "\ufeff"
 
-// ParseCertificatePEM reads a PEM text that must hold exactly one
-// certificate and nothing else: any other PEM block (above all a private
-// key) is an error, as is a second certificate. Text outside PEM blocks,
-// such as the comments openssl writes, is ignored.
+// ParseCertificatePEM reads a text that must hold exactly one certificate
+// and nothing else: one CERTIFICATE block, and whitespace around it (see
+// readCertificateText for the grammar). A second certificate is an error,
+// and so is any other text, above all a private key.
 func ParseCertificatePEM(text string) (*x509.Certificate, error) {
-	certs, err := parseCertificateBlocks(text)
+	certs, err := readCertificateText(text)
 	if err != nil {
 		return nil, err
 	}
 	if len(certs) > 1 {
 		return nil, fmt.Errorf("%w (found %d): pass the certificate alone, without a chain or bundle", ErrSeveralCertificates, len(certs))
 	}
-	cert, err := x509.ParseCertificate(certs[0])
-	if err != nil {
-		return nil, fmt.Errorf("the CERTIFICATE block does not parse: %w", err)
-	}
-	return cert, nil
-}
-
-// parseCertificateBlocks returns the DER of every CERTIFICATE block, or an
-// error naming the first problem. A private key anywhere wins over any other
-// problem, since it is the one that leaks.
-func parseCertificateBlocks(text string) ([][]byte, error) {
-	if strings.HasPrefix(text, bom) {
-		return nil, ErrByteOrderMark
-	}
-	var (
-		certs   [][]byte
-		other   string
-		decoded int
-	)
-	rest := []byte(text)
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		decoded++
-		switch {
-		case strings.Contains(block.Type, "PRIVATE KEY"):
-			return nil, keyInCertificate(fmt.Sprintf("a %q PEM block", block.Type))
-		case block.Type == "CERTIFICATE":
-			certs = append(certs, block.Bytes)
-		case other == "":
-			other = block.Type
-		}
-	}
-	// pem.Decode skips a block it cannot read, such as a key cut short or
-	// pasted without its END line, and goes on with the next one. Every
-	// BEGIN line must belong to a block read; name the rest without
-	// repeating them.
-	if strings.Count(text, "-----BEGIN ") > decoded {
-		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, "-----BEGIN ") && strings.Contains(line, "PRIVATE KEY") {
-				return nil, keyInCertificate("a malformed private key block")
-			}
-		}
-		return nil, errors.New("the text holds a malformed PEM block: pass the certificate alone, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----")
-	}
-	if err := keyTextOutsideBlocks(text); err != nil {
-		return nil, err
-	}
-	switch {
-	case other != "":
-		// The block type is a label, never secret, so it is safe to name.
-		return nil, fmt.Errorf("found a %q PEM block where only a CERTIFICATE was expected: remove it and pass the certificate alone", other)
-	case len(certs) == 0:
-		return nil, ErrNoPEMCertificate
-	}
-	return certs, nil
-}
-
-// base64Line is a line of base64 long enough to be key material: armour-less
-// key text has lines of 64 (PEM) or 70 (SSH2) characters. Text that tools
-// write beside certificates ("Bag Attributes", `openssl x509 -text`) has
-// words, spaces and colons, never such a line.
-var base64Line = regexp.MustCompile(`^[A-Za-z0-9+/]{40,}={0,2}$`)
-
-// decodedKeyFields are the labels openssl writes before the secret parts of
-// a private key it prints as text (`openssl pkey -text -noout`): hex lines
-// follow them, which look like the hex dumps of `openssl x509 -text` and so
-// cannot be refused by their shape. `openssl x509 -text` never writes these.
-var decodedKeyFields = []string{"priv:", "privateExponent:", "prime1:", "prime2:", "exponent1:", "exponent2:", "coefficient:"}
-
-// keyTextOutsideBlocks refuses key material that PEM decoding would skip
-// because it is not in a well-formed block: a line that names a private key
-// (an SSH2 "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", a BEGIN line with
-// the wrong number of dashes, openssl's "Private-Key: (256 bit)"), a field
-// of a key openssl printed as text, or base64 lines pasted without armour.
-func keyTextOutsideBlocks(text string) error {
-	inBlock := false
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "-----BEGIN "):
-			inBlock = true
-		case strings.HasPrefix(line, "-----END "):
-			inBlock = false
-		case inBlock:
-		case strings.Contains(strings.NewReplacer("-", " ", "_", " ").Replace(strings.ToUpper(line)), "PRIVATE KEY"):
-			return keyInCertificate("a line that names a private key, outside any PEM block")
-		case slices.Contains(decodedKeyFields, line):
-			return keyInCertificate("a private key printed as text, outside any PEM block")
-		case base64Line.MatchString(line):
-			return keyInCertificate("base64 data outside any PEM block, such as a key without its armour")
-		}
-	}
-	return nil
-}
-
-func keyInCertificate(what string) error {
-	return tagged{ErrPrivateKeyInCertificate, fmt.Sprintf("the text holds a private key (%s) where only a certificate belongs: "+
-		"remove the key and pass the certificate alone", what)}
+	return certs[0], nil
 }
 
 // ParseCACertificatePEM reads exactly one certificate and checks that it may

@@ -85,10 +85,11 @@ func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
 		{"key alone", ca.PrivateKeyPEM, pki.ErrPrivateKeyInCertificate, "remove the key and pass the certificate alone"},
 		{"two certificates", ca.CertPEM + other.CertPEM, pki.ErrSeveralCertificates, "a chain or bundle is not an issuer"},
 		{"byte-order mark", "\ufeff" + ca.CertPEM, pki.ErrByteOrderMark, "without a byte-order mark"},
-		{"EC PARAMETERS appended", ca.CertPEM + pemText("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}, nil), nil, `found a "EC PARAMETERS" PEM block where only a CERTIFICATE was expected`},
-		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", nil, "the text holds a malformed PEM block"},
+		{"EC PARAMETERS appended", ca.CertPEM + pemText("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}, nil), pki.ErrTextBesideCertificates, `line 12 begins a "EC PARAMETERS" PEM block where only CERTIFICATE blocks belong: remove it`},
+		{"garbage block after", ca.CertPEM + "-----BEGIN CERTIFICATE-----\nnot base64", pki.ErrTextBesideCertificates, "line 13, inside the CERTIFICATE block that begins on line 12, is not a line of base64"},
 		{"key cut short before the certificate", cut + ca.CertPEM, pki.ErrPrivateKeyInCertificate, "malformed private key block"},
-		{"key lines without armour appended", ca.CertPEM + armourless(ca.PrivateKeyPEM), pki.ErrPrivateKeyInCertificate, "base64 data outside any PEM block"},
+		{"key lines without armour appended", ca.CertPEM + armourless(ca.PrivateKeyPEM), pki.ErrPrivateKeyInCertificate, "line 12: the text holds a private key (lines of base64 that decode to a private key)"},
+		{"one key line without armour appended", ca.CertPEM + strings.Split(ca.PrivateKeyPEM, "\n")[1] + "\n", pki.ErrPrivateKeyInCertificate, "base64 data outside any PEM block"},
 		{"key with four-dash armour appended", ca.CertPEM + strings.ReplaceAll(ca.PrivateKeyPEM, "-----", "----"), pki.ErrPrivateKeyInCertificate, "a line that names a private key"},
 		{"SSH2 key appended", ca.CertPEM + "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"x\"\n" + armourless(ca.PrivateKeyPEM) + "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n", pki.ErrPrivateKeyInCertificate, "a line that names a private key"},
 	}
@@ -106,10 +107,6 @@ func TestParseCACertificate_OnlyOneCertificate(t *testing.T) {
 		assertNoEcho(t, tc.name, err, tc.text)
 	}
 
-	// Text outside blocks, such as openssl's "Bag Attributes", is no problem.
-	if _, err := pki.ParseCACertificatePEM("Bag Attributes\n    friendlyName: ca\n" + ca.CertPEM + "\n"); err != nil {
-		t.Errorf("commented certificate refused: %v", err)
-	}
 	// A server certificate alone still parses with the generic reader, and
 	// the generic reader refuses a chain without speaking of issuers.
 	if _, err := pki.ParseCertificatePEM(ca.CertPEM); err != nil {
@@ -209,30 +206,79 @@ func armourless(pemText string) string {
 	return strings.Join(lines[1:len(lines)-1], "\n") + "\n"
 }
 
-// TestParseCACertificate_AcceptsOpenSSLText: the refusal of key text outside
-// PEM blocks must not refuse what openssl writes beside a certificate
-// (`openssl x509 -text`: the decoded fields, hex dumps of the key and the
-// signature), which users paste as ca.pem.
-func TestParseCACertificate_AcceptsOpenSSLText(t *testing.T) {
+// TestParseCACertificate_RefusesOpenSSLText: the text openssl writes
+// beside a certificate (`x509 -text`: the decoded fields, hex dumps of the
+// key and the signature; `pkcs12 -nokeys`: Bag Attributes, subject= and
+// issuer=; `pkcs7 -print_certs`: subject= and issuer=) was ignored before,
+// and so was anything else outside the blocks, keys in spellings nobody
+// had thought of included. It is refused now, with the fix: the message
+// names openssl x509 -in FILE, and what that writes is accepted. A key
+// that pkcs12 writes beside the certificate is named as a key.
+func TestParseCACertificate_RefusesOpenSSLText(t *testing.T) {
 	t.Parallel()
 	openssl := acctest.RequireTool(t, "openssl", "it writes the decoded text that users keep beside a certificate")
+	run := func(t *testing.T, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(openssl, args...).Output()
+		if err != nil {
+			t.Fatalf("openssl %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
 	for _, alg := range []pki.KeyAlgorithm{pki.RSA2048, pki.ECDSAP256, pki.ED25519} {
 		ca := issueCA(t, alg)
-		path := t.TempDir() + "/ca.pem"
-		if err := os.WriteFile(path, []byte(ca.CertPEM), 0o600); err != nil {
-			t.Fatal(err)
+		dir := t.TempDir()
+		writeFile(t, dir+"/ca.pem", ca.CertPEM)
+		writeFile(t, dir+"/ca-key.pem", ca.PrivateKeyPEM)
+		run(t, "pkcs12", "-export", "-in", dir+"/ca.pem", "-inkey", dir+"/ca-key.pem", "-out", dir+"/ca.p12", "-passout", "pass:x")
+		pkcs7 := run(t, "crl2pkcs7", "-nocrl", "-certfile", dir+"/ca.pem")
+		texts := map[string]string{
+			"x509 -text":            run(t, "x509", "-in", dir+"/ca.pem", "-text"),
+			"x509 -subject -issuer": run(t, "x509", "-in", dir+"/ca.pem", "-subject", "-issuer"),
+			"pkcs12 -nokeys":        run(t, "pkcs12", "-in", dir+"/ca.p12", "-nokeys", "-passin", "pass:x"),
+			"pkcs7 -print_certs":    runStdin(t, openssl, pkcs7, "pkcs7", "-print_certs"),
 		}
-		text, err := exec.Command(openssl, "x509", "-in", path, "-text").Output()
-		if err != nil {
-			t.Fatalf("%s: openssl: %v", alg, err)
+		for name, text := range texts {
+			if !strings.Contains(text, beginCert) {
+				t.Fatalf("%s, %s: openssl wrote no certificate:\n%s", alg, name, text)
+			}
+			_, err := pki.ParseCACertificatePEM(text)
+			switch {
+			case err == nil:
+				t.Errorf("%s, %s: the certificate with openssl's text is accepted", alg, name)
+				continue
+			case !errors.Is(err, pki.ErrTextBesideCertificates) || !strings.Contains(err.Error(), "line 1 holds text outside a CERTIFICATE block") ||
+				!strings.Contains(err.Error(), "openssl x509 -in FILE writes a certificate without that text"):
+				t.Errorf("%s, %s: got %v, want line 1 named and the openssl advice", alg, name, err)
+			}
+			assertNoLeak(t, string(alg)+", "+name, err, text)
+			// The advice works: what openssl x509 -in FILE writes is accepted.
+			writeFile(t, dir+"/text.pem", text)
+			if cert, err := pki.ParseCACertificatePEM(run(t, "x509", "-in", dir+"/text.pem")); err != nil || !cert.Equal(ca.Cert) {
+				t.Errorf("%s, %s: openssl x509 -in FILE did not give the certificate alone: %v", alg, name, err)
+			}
 		}
-		if !strings.Contains(string(text), "Signature Algorithm") {
-			t.Fatalf("%s: openssl printed no decoded text:\n%s", alg, text)
-		}
-		if _, err := pki.ParseCACertificatePEM(string(text)); err != nil {
-			t.Errorf("%s: the certificate with openssl's text is refused: %v", alg, err)
+		withKey := run(t, "pkcs12", "-in", dir+"/ca.p12", "-nodes", "-passin", "pass:x")
+		_, err := pki.ParseCACertificatePEM(withKey)
+		if !errors.Is(err, pki.ErrPrivateKeyInCertificate) {
+			t.Errorf("%s: pkcs12 -nodes, the key beside the certificate: got %v, want the key named", alg, err)
+		} else {
+			assertNoKeyFragment(t, string(alg)+", pkcs12 -nodes", err, ca.PrivateKeyPEM)
 		}
 	}
+}
+
+const beginCert = "-----BEGIN CERTIFICATE-----"
+
+func runStdin(t *testing.T, name, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return string(out)
 }
 
 // caCertFor is a CA certificate for key made as another tool would.

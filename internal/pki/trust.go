@@ -22,26 +22,22 @@ import (
 var ErrEmptyBundle = errors.New("the list of CA certificates is empty: a ca.pem without a CA admits no client and accepts no daemon")
 
 // ParseTrustPEM reads a ca.pem: one or more CA certificates and nothing
-// else. A private key or any other PEM block is an error, as
-// ParseCertificatePEM has it, and so is a certificate that is not a CA.
+// else, each a CERTIFICATE block with whitespace around it (see
+// readCertificateText for the grammar). A private key or any other text is
+// an error, as ParseCertificatePEM has it, and so is a certificate that is
+// not a CA.
 func ParseTrustPEM(text string) ([]*x509.Certificate, error) {
-	blocks, err := parseCertificateBlocks(text)
+	cas, err := readCertificateText(text)
 	if err != nil {
 		return nil, err
 	}
-	cas := make([]*x509.Certificate, 0, len(blocks))
-	for i, der := range blocks {
-		cert, err := x509.ParseCertificate(der)
-		if err == nil {
-			err = checkCA(cert)
-		}
-		if err != nil {
-			if len(blocks) > 1 {
-				return nil, fmt.Errorf("certificate %d of %d: %w", i+1, len(blocks), err)
+	for i, ca := range cas {
+		if err := checkCA(ca); err != nil {
+			if len(cas) > 1 {
+				return nil, fmt.Errorf("certificate %d of %d: %w", i+1, len(cas), err)
 			}
 			return nil, err
 		}
-		cas = append(cas, cert)
 	}
 	return cas, nil
 }

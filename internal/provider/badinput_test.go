@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -112,4 +113,23 @@ func expectErrorHiding(t *testing.T, tc badInput, hidden []string) {
 	if !failed {
 		t.Errorf("no error, want one containing %q in the %s phase", tc.want, tc.phase)
 	}
+}
+
+// kubectlKey is the CA certificate with its key as `kubectl get secret -o
+// yaml` prints a TLS secret's tls.key after it: the base64 of the whole PEM
+// key file, on one line. A search for keys did not see it.
+func kubectlKey(certPEM, keyPEM string) string {
+	return certPEM + "  tls.key: " + base64.StdEncoding.EncodeToString([]byte(keyPEM)) + "\n"
+}
+
+// keyTextFragments are keyFragments plus the pieces of the key as
+// kubectlKey spells it: no diagnostic may hold any of them.
+func keyTextFragments(t *testing.T, keyPEM string) []string {
+	t.Helper()
+	fragments := keyFragments(t, keyPEM)
+	encoded := base64.StdEncoding.EncodeToString([]byte(keyPEM))
+	for i := 0; i+16 <= len(encoded); i += 16 {
+		fragments = append(fragments, encoded[i:i+16])
+	}
+	return fragments
 }

@@ -24,11 +24,11 @@ func bulkSchema(description, entriesName string, entries schema.MapNestedAttribu
 	attrs := issuerAttributes()
 	caCert := attrs["ca_cert_pem"].(schema.StringAttribute)
 	caCert.MarkdownDescription = "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
-		"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate and nothing else: " +
-		"a private key or a second certificate in it is an error. Set exactly one of this and `ca_cert_pem_wo`. " +
+		"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate: a chain or bundle " +
+		"is an error. Set exactly one of this and `ca_cert_pem_wo`. " +
 		"A copy of it is kept in this resource's state; `ca_cert_pem_wo` avoids that. A new CA (see " +
 		"`ca_cert_fingerprint_sha256`) issues every entry again in the same plan; the same CA certificate written " +
-		"differently (a trailing newline) or moved to `ca_cert_pem_wo` keeps every certificate."
+		"differently (a trailing newline) or moved to `ca_cert_pem_wo` keeps every certificate." + certificateTextRule
 	attrs["ca_cert_pem"] = caCert
 	fingerprint := attrs["ca_cert_fingerprint_sha256"].(schema.StringAttribute)
 	fingerprint.MarkdownDescription = "SHA-256 fingerprint of the CA certificate given in `ca_cert_pem` or `ca_cert_pem_wo`, " +

@@ -64,7 +64,7 @@ func (d *caBundleDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"`cert_pem`) or a bundle made before (one or more CA certificates, such as this data source's " +
 					"`bundle_pem`), so `concat([data.dockertls_ca_bundle.old.bundle_pem], [dockertls_ca.next.cert_pem])` " +
 					"works. Certificates only: a private key, any other PEM block, or a server or client certificate is " +
-					"an error naming the element. This attribute is not sensitive, so never pass a key to it.",
+					"an error naming the element. This attribute is not sensitive, so never pass a key to it." + certificateTextRule,
 				ElementType: types.StringType,
 				Required:    true,
 			},

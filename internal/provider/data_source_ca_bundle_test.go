@@ -370,21 +370,30 @@ func TestCABundle_BadInput(t *testing.T) {
 		"ca": config.StringVariable(ca.CertPEM), "key": config.StringVariable(ca.PrivateKeyPEM),
 		"server": config.StringVariable(server.CertPEM), "client": config.StringVariable(client.CertPEM),
 	}
-	keyLines := pemBodyLines(ca.PrivateKeyPEM)
+	keyText := keyTextFragments(t, ca.PrivateKeyPEM)
+	// after(k) is the k-th line after the CA's certificate.
+	after := func(k int) string { return fmt.Sprintf("line %d", strings.Count(ca.CertPEM, "\n")+k) }
 	list := func(name, pems, want string) badInput {
 		return badInput{name: name, config: caBundleBadInputVars + caBundleData("test", pems), vars: vars, want: want, phase: atPlan}
 	}
 	runBadInputsHiding(t, []badInput{
 		list("empty list", `[]`, `ca_cert_pems is empty: the list of CA certificates is empty`),
 		list("null element", `[var.ca, null]`, `ca_cert_pems[1] is null: give a CA's certificate`),
-		list("key alone", `[var.ca, var.key]`, `ca_cert_pems[1]: the text holds a private key (a "PRIVATE KEY" PEM block) where only a certificate belongs: remove the key and pass the certificate alone. ca_cert_pems is not sensitive`),
-		list("key appended to the CA", `["${var.ca}${var.key}"]`, `ca_cert_pems[0]: the text holds a private key`),
-		list("key line pasted without armour", `[var.ca, "${var.ca}\n${split("\n", var.key)[1]}"]`, `ca_cert_pems[1]: the text holds a private key (base64 data outside any PEM block`),
+		list("key alone", `[var.ca, var.key]`, `ca_cert_pems[1]: line 1: the text holds a private key (a "PRIVATE KEY" PEM block) where only a certificate belongs: remove the key and pass the certificate alone. ca_cert_pems is not sensitive`),
+		list("key appended to the CA", `["${var.ca}${var.key}"]`, `ca_cert_pems[0]: `+after(1)+`: the text holds a private key`),
+		// `kubectl get secret -o yaml` spells the key this way; HCL's
+		// base64encode makes the same line.
+		list("kubectl yaml: the key after the CA", `[var.ca, "${var.ca}  tls.key: ${base64encode(var.key)}\n"]`, `ca_cert_pems[1]: `+after(1)+`: the text holds a `+
+			`private key (base64 that decodes to a private key, as a Kubernetes secret's tls.key holds it) where only a certificate belongs: `+
+			`remove the key and pass the certificate alone. ca_cert_pems is not sensitive`),
+		list("openssl's text beside the CA", `["Bag Attributes\n    friendlyName: ca\n${var.ca}"]`, `ca_cert_pems[0]: line 1 holds text outside a `+
+			`CERTIFICATE block, such as openssl writes beside a certificate`),
+		list("key line pasted without armour", `[var.ca, "${var.ca}\n${split("\n", var.key)[1]}"]`, `ca_cert_pems[1]: `+after(2)+`: the text holds a private key (base64 data outside any PEM block`),
 		list("server certificate", `[var.ca, var.server]`, `ca_cert_pems[1]: the certificate "s" is not a CA (it lacks basicConstraints CA:TRUE): pass the certificate of the CA that signs, not a server or client certificate. A trust bundle holds CAs only: pass dockertls_ca's cert_pem.`),
 		list("client certificate in a bundle", `["${var.ca}${var.client}"]`, `ca_cert_pems[0]: certificate 2 of 2: the certificate "c" is not a CA`),
 		list("garbage", `[var.ca, var.ca, "not a certificate"]`, `ca_cert_pems[2]: no PEM block found: expected -----BEGIN CERTIFICATE-----. Pass a CA's certificate`),
 		list("byte-order mark", `["\ufeff${var.ca}"]`, `ca_cert_pems[0]: the text starts with a UTF-8 byte-order mark`),
-		list("public key", `["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]`, `ca_cert_pems[0]: found a "PUBLIC KEY" PEM block where only a CERTIFICATE was expected`),
+		list("public key", `["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]`, `ca_cert_pems[0]: line 1 begins a "PUBLIC KEY" PEM block where only CERTIFICATE blocks belong: remove it.`),
 		{
 			// Terraform validates a data source with variables' values only
 			// when it reads it, which an unknown element defers; a literal
@@ -396,7 +405,7 @@ func TestCABundle_BadInput(t *testing.T) {
 		{
 			name:   "the CA's key beside its certificate, known only at apply",
 			config: pkiConfig("ECDSA_P256") + caBundleData("test", "[dockertls_ca.test.cert_pem, dockertls_ca.test.private_key_pem]"),
-			want:   `ca_cert_pems[1]: the text holds a private key`, phase: atApply,
+			want:   `ca_cert_pems[1]: line 1: the text holds a private key`, phase: atApply,
 		},
 		{
 			name:   "client certificate known only at apply",
@@ -412,7 +421,7 @@ func TestCABundle_BadInput(t *testing.T) {
 			},
 			want: `Every CA in ca_cert_pems has expired`, phase: atPlan,
 		},
-	}, keyLines)
+	}, keyText)
 }
 
 // TestCABundle_DiagnosticPaths calls ValidateConfig directly to see the
@@ -457,6 +466,7 @@ func TestCABundle_DiagnosticPaths(t *testing.T) {
 		{"good", []tftypes.Value{str(ca.CertPEM), unknown}, nil},
 		{"empty", []tftypes.Value{}, []string{"ca_cert_pems"}},
 		{"key after an unknown", []tftypes.Value{unknown, str(ca.PrivateKeyPEM)}, []string{"ca_cert_pems[1]"}},
+		{"key as kubectl prints it after an unknown", []tftypes.Value{unknown, str(kubectlKey(ca.CertPEM, ca.PrivateKeyPEM))}, []string{"ca_cert_pems[1]"}},
 		{"null and garbage", []tftypes.Value{str(ca.CertPEM), null, unknown, str("x")}, []string{"ca_cert_pems[1]", "ca_cert_pems[3]"}},
 	}
 	for _, tc := range cases {
@@ -465,23 +475,9 @@ func TestCABundle_DiagnosticPaths(t *testing.T) {
 			t.Errorf("%s: diagnostics at %q, want %q: %q", tc.name, paths, tc.want, texts)
 		}
 		for _, text := range texts {
-			for _, line := range pemBodyLines(ca.PrivateKeyPEM) {
-				if strings.Contains(text, line) {
-					t.Errorf("%s: a diagnostic shows a line of the key", tc.name)
-				}
+			if _, found := holdsKey(text, keyTextFragments(t, ca.PrivateKeyPEM)); found {
+				t.Errorf("%s: a diagnostic shows a piece of the key", tc.name)
 			}
 		}
 	}
-}
-
-// pemBodyLines are the base64 lines of a PEM text, which no diagnostic may
-// repeat.
-func pemBodyLines(text string) []string {
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		if l != "" && !strings.HasPrefix(l, "-----") {
-			lines = append(lines, l)
-		}
-	}
-	return lines
 }

@@ -77,12 +77,13 @@ func (d *clientConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"ca_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "The CA that signed the daemon's and the client's certificates (`dockertls_ca`'s `cert_pem`), or, while " +
 					"certificates move to a new CA, a trust bundle of both (`dockertls_ca_bundle`'s `bundle_pem`): the client trusts " +
-					"only these. CA certificates only: a key or a server or client certificate in it is an error.",
+					"only these. CA certificates only: a key or a server or client certificate in it is an error." + certificateTextRule,
 				Required: true,
 			},
 			"client_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "The client certificate (`dockertls_client_cert`'s `cert_pem`). It must allow clientAuth " +
-					"and be signed by a CA in `ca_cert_pem`; a server or CA certificate, or one from another CA, is an error.",
+					"and be signed by a CA in `ca_cert_pem`; a server or CA certificate, or one from another CA, is an error." +
+					certificateTextRule,
 				Required: true,
 			},
 			"client_key_pem": schema.StringAttribute{

@@ -132,7 +132,7 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"server_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "The daemon's certificate (`dockertls_server_cert`'s `cert_pem`), to check: a certificate " +
 					"without serverAuth is an error, and a `tcp://` host with a specific address that its subjectAltNames do not " +
-					"cover is a warning, since clients dialling it would refuse the daemon.",
+					"cover is a warning, since clients dialling it would refuse the daemon." + certificateTextRule,
 				Optional: true,
 			},
 			"ca_cert_pem": schema.StringAttribute{
@@ -140,7 +140,7 @@ func (d *daemonConfigDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"one CA (`dockertls_ca`'s `cert_pem`) or, during a CA rotation, a trust bundle (`dockertls_ca_bundle`'s " +
 					"`bundle_pem`). Anything but CA certificates is an error. A server certificate that no CA in it signed is a " +
 					"warning, since clients given the same `ca.pem` would refuse the daemon, and so is an expired CA. " +
-					"Nothing rendered depends on it.",
+					"Nothing rendered depends on it." + certificateTextRule,
 				Optional: true,
 			},
 			"id":             computedString("SHA-256 of `daemon_json`, in hex."),
@@ -199,7 +199,7 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	if !m.ServerCertPEM.IsNull() {
 		cert, err := pki.ParseCertificatePEM(m.ServerCertPEM.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("server_cert_pem"), "Invalid server certificate", err.Error())
+			diags.AddAttributeError(path.Root("server_cert_pem"), "Invalid server certificate", daemonCertAdvice.detail(err))
 		}
 		s.ServerCert = cert
 	}
@@ -220,6 +220,10 @@ func (m *daemonConfigModel) settings(ctx context.Context, now time.Time) (s daem
 	})
 	return s, true, diags
 }
+
+// daemonCertAdvice is the fix for a problem with the daemon's server_cert_pem.
+var daemonCertAdvice = pemInputAdvice{attr: "server_cert_pem", keyFix: "The daemon's key goes to its server-key.pem, never into server-cert.pem.",
+	bomFile: "server-cert.pem"}
 
 // daemonCAAdvice is the fix for a problem with the daemon's ca_cert_pem.
 var daemonCAAdvice = pemInputAdvice{attr: "ca_cert_pem", keyFix: "The daemon's key goes to its server-key.pem, never into ca.pem.",

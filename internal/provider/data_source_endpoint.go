@@ -117,11 +117,11 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"ca_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "The CA the daemon's certificate must chain to (`dockertls_ca`'s `cert_pem`), the only root trusted; " +
 					"or a trust bundle (`dockertls_ca_bundle`'s `bundle_pem`), whose CAs are then the only roots, as a client given " +
-					"that bundle as its `ca.pem` would trust.",
+					"that bundle as its `ca.pem` would trust." + certificateTextRule,
 				Required: true,
 			},
 			"client_cert_pem": schema.StringAttribute{
-				MarkdownDescription: "The client certificate presented to the daemon (`dockertls_client_cert`'s `cert_pem`).",
+				MarkdownDescription: "The client certificate presented to the daemon (`dockertls_client_cert`'s `cert_pem`)." + certificateTextRule,
 				Required:            true,
 			},
 			"client_key_pem": schema.StringAttribute{

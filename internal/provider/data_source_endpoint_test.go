@@ -218,7 +218,8 @@ func TestEndpoint_BadInputs(t *testing.T) {
 	withTimeout := func(v string) string {
 		return strings.Replace(endpointVarsConfig, "timeout_seconds = 5", "timeout_seconds = "+v, 1)
 	}
-	runBadInputs(t, []badInput{
+	hidden := append(keyTextFragments(t, p.ca.PrivateKeyPEM), keyTextFragments(t, p.client.PrivateKeyPEM)...)
+	runBadInputsHiding(t, []badInput{
 		{name: "unix socket", config: endpointVarsConfig, vars: set("host", "unix:///var/run/docker.sock"), want: "must start with tcp://", phase: atPlan},
 		{name: "no port", config: endpointVarsConfig, vars: set("host", "tcp://docker.example.com"), want: "needs a host and a port", phase: atPlan},
 		{name: "wildcard", config: endpointVarsConfig, vars: set("host", "tcp://0.0.0.0:2376"), want: "a client dials one address", phase: atPlan},
@@ -228,6 +229,9 @@ func TestEndpoint_BadInputs(t *testing.T) {
 		{name: "leaf as CA", config: endpointVarsConfig, vars: set("ca_cert", p.server.CertPEM), want: "is not a CA", phase: atPlan},
 		{name: "key in client_cert_pem", config: endpointVarsConfig, vars: set("client_cert", p.client.CertPEM+p.client.PrivateKeyPEM),
 			want: "client_cert_pem is not sensitive", phase: atPlan},
+		{name: "key in client_cert_pem as kubectl prints it", config: endpointVarsConfig, vars: set("client_cert", kubectlKey(p.client.CertPEM, p.client.PrivateKeyPEM)),
+			want: "as a Kubernetes secret's tls.key holds it) where only a certificate belongs: remove the key and pass the certificate alone. " +
+				"client_cert_pem is not sensitive", phase: atPlan},
 		{name: "certificate as key", config: endpointVarsConfig, vars: set("client_key", p.client.CertPEM),
 			want: "where a private key was expected", phase: atPlan},
 		{name: "another key", config: endpointVarsConfig, vars: set("client_key", other.client.PrivateKeyPEM),
@@ -238,7 +242,7 @@ func TestEndpoint_BadInputs(t *testing.T) {
 			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.5", phase: atPlan},
 		{name: "timeout 2^64", config: withTimeout("18446744073709551616"), vars: vars(func(config.Variables) {}),
 			want: "timeout_seconds must be a whole number of seconds between 1 and 300, got 1.8446744073709551616e+19", phase: atPlan},
-	})
+	}, hidden)
 }
 
 // deployedEndpoint is a test's daemon started from the state of its first

@@ -79,8 +79,9 @@ func (r *clientCertEphemeral) Schema(_ context.Context, _ ephemeral.SchemaReques
 		Attributes: map[string]schema.Attribute{
 			"ca_cert_pem": schema.StringAttribute{
 				MarkdownDescription: "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
-					"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate and nothing else: " +
-					"a private key or a second certificate in it is an error. Set exactly one of this and `ca_cert_pem_wo`.",
+					"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate: a chain or bundle " +
+					"is an error. Set exactly one of this and `ca_cert_pem_wo`." +
+					certificateTextRule,
 				Optional: true,
 			},
 			"ca_cert_pem_wo": schema.StringAttribute{

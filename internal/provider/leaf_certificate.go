@@ -66,12 +66,12 @@ func issuerAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"ca_cert_pem": schema.StringAttribute{
 			MarkdownDescription: "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
-				"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate and nothing else: " +
-				"a private key or a second certificate in it is an error. Set exactly one of this and `ca_cert_pem_wo`. " +
+				"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate: a chain or bundle " +
+				"is an error. Set exactly one of this and `ca_cert_pem_wo`. " +
 				"A copy of it is kept in this resource's state; `ca_cert_pem_wo` avoids that. A new CA issues a new " +
 				"certificate (see `ca_cert_fingerprint_sha256`), so renewing the CA replaces every certificate it signed in " +
 				"the same plan; the same CA certificate written differently (a trailing newline) or moved to " +
-				"`ca_cert_pem_wo` is an in-place update that keeps the certificate.",
+				"`ca_cert_pem_wo` is an in-place update that keeps the certificate." + certificateTextRule,
 			Optional: true,
 		},
 		"ca_cert_pem_wo": schema.StringAttribute{

@@ -86,6 +86,7 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 		{"key as cert", other.PrivateKeyPEM, other.PrivateKeyPEM},
 		{"key appended to cert", ca.CertPEM + other.PrivateKeyPEM, other.PrivateKeyPEM},
 		{"key cut short appended to cert", ca.CertPEM + cut, other.PrivateKeyPEM},
+		{"key after cert as kubectl prints it", kubectlKey(ca.CertPEM, other.PrivateKeyPEM), other.PrivateKeyPEM},
 		{"OpenSSH key", ca.CertPEM, openssh},
 		{"byte-order mark", ca.CertPEM, "\ufeff" + other.PrivateKeyPEM},
 	}
@@ -104,10 +105,8 @@ func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
 			}
 			for _, d := range diags {
 				text := d.Summary() + d.Detail()
-				for _, line := range strings.Split(tc.key, "\n") {
-					if len(line) > 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
-						t.Errorf("%s: diagnostic repeats key material: %q", tc.name, text)
-					}
+				if _, found := holdsKey(text, keyTextFragments(t, strings.TrimPrefix(tc.key, "\ufeff"))); found {
+					t.Errorf("%s: diagnostic repeats key material: %q", tc.name, text)
 				}
 			}
 		}
@@ -139,8 +138,9 @@ resource "dockertls_server_cert" "test" {
 }
 
 // TestLeafBadInputs is the catalogue of refused CA inputs: certificate
-// inputs carrying keys or several certificates, keys that current clients
-// cannot use, formats that need converting, and the two CA key arguments.
+// inputs carrying keys (in any spelling) or several certificates, keys that
+// current clients cannot use, formats that need converting, and the two CA
+// key arguments. No diagnostic repeats any of the keys.
 func TestLeafBadInputs(t *testing.T) {
 	t.Parallel()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -230,7 +230,23 @@ resource "dockertls_client_cert" "test" {
 }
 `
 	certWriteOnly := leafInputsWith("write-only", "write-only")
-	runBadInputs(t, []badInput{
+	// keyNamed is what a certificate attribute says of a key spelt as
+	// kubectl prints it.
+	keyNamed := func(attr string) string {
+		return "(base64 that decodes to a private key, as a Kubernetes secret's tls.key holds it) where only a certificate " +
+			"belongs: remove the key and pass the certificate alone. " + attr + " is not sensitive"
+	}
+	// No diagnostic holds any piece of a key given where a certificate belongs.
+	var hidden []string
+	for _, key := range []string{good.PrivateKeyPEM, serverCert.PrivateKeyPEM, pkcs1, sec1} {
+		hidden = append(hidden, keyTextFragments(t, key)...)
+	}
+	runBadInputsHiding(t, []badInput{
+		{"kubectl yaml: the CA key after ca_cert_pem", stored, vars(kubectlKey(good.CertPEM, good.PrivateKeyPEM), good.PrivateKeyPEM), keyNamed("ca_cert_pem"), atPlan},
+		{"kubectl yaml: the CA key after ca_cert_pem_wo", certWriteOnly, vars(kubectlKey(good.CertPEM, good.PrivateKeyPEM), good.PrivateKeyPEM), keyNamed("ca_cert_pem_wo"), atPlan},
+		{"kubectl yaml: the daemon's key after server_cert_pem", daemonConfig, vars(kubectlKey(serverCert.CertPEM, serverCert.PrivateKeyPEM), ""), keyNamed("server_cert_pem"), atPlan},
+		{"openssl x509 -text output as ca_cert_pem", stored, vars("Certificate:\n    Data:\n        Version: 3 (0x2)\n"+good.CertPEM, good.PrivateKeyPEM),
+			"line 1 holds text outside a CERTIFICATE block, such as openssl writes beside a certificate", atPlan},
 		{"both arguments of each pair, unknown at plan", bothUnknown, nil, "Two CA certificates: ca_cert_pem and ca_cert_pem_wo are both set", atApply},
 		{"both CA certificate arguments", leafInputsWith("both", "write-only"), vars(good.CertPEM, good.PrivateKeyPEM), "Two CA certificates: ca_cert_pem and ca_cert_pem_wo are both set", atPlan},
 		{"no CA certificate argument", leafInputsWith("neither", "write-only"), vars("", good.PrivateKeyPEM), "No CA certificate: set ca_cert_pem_wo or ca_cert_pem", atPlan},
@@ -264,8 +280,8 @@ resource "dockertls_client_cert" "test" {
 		{"write-only key with an expired CA", writeOnly, vars(expired.CertPEM, expired.PrivateKeyPEM), `the CA certificate "Test CA" expired at`, atPlan},
 		{"write-only key unknown at plan, of another CA", unknownWriteOnly, vars(good.CertPEM, ""), "the private key does not belong to the CA certificate", atApply},
 		{"leaf certificate as the CA", stored, vars(serverCert.CertPEM, serverCert.PrivateKeyPEM), "such as dockertls_ca's cert_pem", atPlan},
-		{"server_cert_pem with its key", daemonConfig, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, ""), "remove the key and pass the certificate alone", atPlan},
-	})
+		{"server_cert_pem with its key", daemonConfig, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, ""), "remove the key and pass the certificate alone. server_cert_pem is not sensitive", atPlan},
+	}, hidden)
 }
 
 // existingLeaf is a stored leaf signed by iss, valid for validity from now.

@@ -7,6 +7,15 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
+// certificateTextRule is the rule every certificate input follows (pki's
+// grammar of a certificate text, in the words of the docs), appended to
+// each one's description.
+const certificateTextRule = " The text holds only CERTIFICATE blocks (`-----BEGIN CERTIFICATE-----`, lines of base64, " +
+	"`-----END CERTIFICATE-----`, each line starting in the first column) and whitespace around them; Windows line " +
+	"endings, blank lines and trailing spaces are fine. Anything else fails the plan, naming its line: a comment, the " +
+	"text openssl writes beside a certificate (`openssl x509 -in FILE` writes the block alone), another PEM block, a PEM " +
+	"header, and above all a private key in any spelling, since certificate attributes are not sensitive."
+
 // keyShownInPlans is what Terraform does with a key pasted into an
 // attribute that is not sensitive.
 const keyShownInPlans = "Terraform would show the key in plans and store it in clear in the state"

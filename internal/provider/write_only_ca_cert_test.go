@@ -302,6 +302,7 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 	}
 	cases := []struct{ name, cert, key, want string }{
 		{"key appended", good.CertPEM + good.PrivateKeyPEM, good.PrivateKeyPEM, "is not sensitive"},
+		{"key appended as kubectl prints it", kubectlKey(good.CertPEM, good.PrivateKeyPEM), good.PrivateKeyPEM, "is not sensitive"},
 		{"two certificates", good.CertPEM + expired.CertPEM, good.PrivateKeyPEM, "a chain or bundle is not an issuer"},
 		{"not a CA", leaf.CertPEM, leaf.PrivateKeyPEM, "such as dockertls_ca's cert_pem"},
 		{"byte-order mark", "\ufeff" + good.CertPEM, good.PrivateKeyPEM, `trimprefix(file("ca.pem")`},
