@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -300,5 +301,68 @@ func TestMatch(t *testing.T) {
 		if got := match(tc.listed, tc.ours); got != tc.want {
 			t.Errorf("match(%q, %q) = %s; want %s", tc.listed, tc.ours, got, tc.want)
 		}
+	}
+}
+
+// A daemon (or a proxy in front of it) that requires a client certificate
+// but admits any certificate at all refuses a client without one, yet
+// anyone can walk in with a certificate they made themselves: an open
+// door, not a verified daemon. It names no CA, so the match is unlisted,
+// and the probe presents a certificate that no CA signed. A daemon that
+// names no CA and verifies what it gets is still verified.
+func TestProbe_AdmitsAnyCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAnyClientCert, MaxVersion: v})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Verified() {
+				t.Errorf("verified, with client authentication %+v; want an open door", res.ClientAuth)
+			}
+			if res.Err == nil || res.Err.Kind != AnonymousAccess || !strings.Contains(res.Err.Message, "no CA signed") {
+				t.Fatalf("error %+v; want %s about a certificate no CA signed", res.Err, AnonymousAccess)
+			}
+			if res.ClientAuth == nil || res.ClientAuth.Match != CAsUnlisted {
+				t.Errorf("client authentication %+v; want %s", res.ClientAuth, CAsUnlisted)
+			}
+			// /_ping and /version with the client certificate, then /_ping
+			// alone with the certificate no CA signed.
+			if all, anonymous := d.Requests(), d.AnonymousRequests(); all != 3 || anonymous != 0 {
+				t.Errorf("the daemon read %d requests, %d without a certificate; want 3 and 0", all, anonymous)
+			}
+		})
+	}
+}
+
+func TestProbe_NamesNoCAButVerifies(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			roots := x509.NewCertPool()
+			roots.AddCert(p.ca.Cert)
+			addr := startTLSServer(t, p, func(cfg *tls.Config) {
+				cfg.MaxVersion = v
+				cfg.ClientAuth = tls.RequireAnyClientCert
+				cfg.ClientCAs = nil
+				cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+					if len(cs.PeerCertificates) == 0 {
+						return errors.New("no client certificate")
+					}
+					_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+					return err
+				}
+			}, func(c *tls.Conn) { answerPings(c, nil) })
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err != nil || !res.Verified() {
+				t.Fatalf("verified %v, error %+v", res.Verified(), res.Err)
+			}
+			if res.ClientAuth == nil || res.ClientAuth.Match != CAsUnlisted {
+				t.Errorf("client authentication %+v; want %s", res.ClientAuth, CAsUnlisted)
+			}
+		})
 	}
 }
