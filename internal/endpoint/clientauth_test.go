@@ -154,8 +154,9 @@ func TestProbe_ClientIssuerNotAccepted(t *testing.T) {
 			if msg := res.Err.Message; !strings.Contains(msg, `issued by "CN=Another Team CA"`) || !strings.Contains(msg, `issuer ("CN=test CA")`) {
 				t.Errorf("message %q", msg)
 			}
-			if n := d.Connections(); n != 1 {
-				t.Errorf("%d connections; want one, which was itself the check without a certificate", n)
+			if n := d.Connections(); n != 2 {
+				t.Errorf("%d connections; want two: one that was itself the check without a certificate, and the check with "+
+					"a certificate no CA signed", n)
 			}
 		})
 	}
@@ -363,6 +364,32 @@ func TestProbe_NamesNoCAButVerifies(t *testing.T) {
 			if res.ClientAuth == nil || res.ClientAuth.Match != CAsUnlisted {
 				t.Errorf("client authentication %+v; want %s", res.ClientAuth, CAsUnlisted)
 			}
+		})
+	}
+}
+
+// A server that names the CA given, so that the client presents its
+// certificate and the match is exact, may still admit any certificate (a
+// proxy that lists CAs and verifies nothing): the names it lists prove
+// nothing of what it admits, and the probe presents a certificate that no
+// CA signed to every daemon that asks for one.
+func TestProbe_NamesOurCAButAdmitsAnyCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAnyClientCert,
+				ClientCAs: []*x509.Certificate{p.ca.Cert}, MaxVersion: v})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Verified() {
+				t.Errorf("verified, with client authentication %+v; want an open door", res.ClientAuth)
+			}
+			if res.Err == nil || res.Err.Kind != AnonymousAccess || !strings.Contains(res.Err.Message, "no CA signed") {
+				t.Fatalf("error %+v; want %s about a certificate no CA signed", res.Err, AnonymousAccess)
+			}
+			wantClientAuth(t, res, ClientAuth{Requested: true, Presented: true, AcceptedCASubjects: []string{"CN=test CA"},
+				AcceptedCAs: 1, Match: CAsExact})
 		})
 	}
 }

@@ -14,8 +14,8 @@
 // served certificate, so a refused certificate is still reported. No HTTP
 // request is ever written to a connection whose server was not verified,
 // and a client without a certificate sends one request only: GET /_ping
-// (as does, to a daemon that asks for a certificate without naming the CAs
-// it accepts, a client with a certificate that no CA signed).
+// (as does, to a daemon that asks for a certificate, a client with a
+// certificate that no CA signed).
 package endpoint
 
 import (
@@ -77,8 +77,8 @@ var Kinds = []KindInfo{
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
 	{AnonymousAccess, "the daemon let a client that presented no certificate finish the TLS handshake and answered its GET /_ping: " +
 		"anyone who reaches the port has the Docker API, which is root on the host (`tlsverify` is off, or a proxy in front of the " +
-		"daemon does not require client certificates); or, asking for a certificate without naming any CA, it admitted one that " +
-		"no CA signed (a proxy that requires a certificate and verifies none)"},
+		"daemon does not require client certificates); or it admitted a certificate that no CA signed (a proxy that requires a " +
+		"certificate and verifies none)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
 
@@ -118,8 +118,10 @@ type Result struct {
 	// handshake of the probe.
 	ServerCertVerified bool
 	// AnonymousRefused: a client that presented no certificate was refused
-	// with a TLS certificate alert, as dockerd --tlsverify refuses it. False
-	// when such a client was served, and when the probe could not tell.
+	// with a TLS certificate alert, as dockerd --tlsverify refuses it, and so
+	// was, if the daemon asked for a certificate, a client that presented one
+	// that no CA signed. False when either was served, and when the probe
+	// could not tell.
 	AnonymousRefused bool
 	// ServerCert is the certificate the daemon presented, verified or not
 	// (the one that failed, if any did); nil when no handshake got that far.
@@ -225,7 +227,7 @@ func probe(ctx context.Context, t Target) Result {
 		p.roots.AddCert(ca)
 	}
 	p.run()
-	if a := p.res.ClientAuth; p.res.AnonymousRefused && a != nil && a.Requested && a.Match == CAsUnlisted {
+	if a := p.res.ClientAuth; p.res.AnonymousRefused && a != nil && a.Requested {
 		p.strangerRefused()
 	}
 	return p.res
@@ -555,10 +557,10 @@ func (p *prober) anonymousAnswered(a answer) {
 }
 
 // strangerRefused checks a daemon that refused a client without a
-// certificate and asked for one without naming the CAs it accepts, so that
-// which certificates it admits cannot be seen: one that admits any
-// certificate at all (a proxy that requires one and verifies nothing) is
-// an open door to whoever makes a certificate. It presents a certificate
+// certificate and asked for one: asking, and naming CAs, is not verifying.
+// One that admits any certificate at all (a proxy that requires one and
+// verifies nothing) is an open door to whoever makes a certificate, and
+// refuses a client without one as dockerd does. It presents a certificate
 // made for the occasion, which no CA signed, and sends GET /_ping alone; only
 // a certificate alert keeps the daemon verified.
 func (p *prober) strangerRefused() {
@@ -594,8 +596,8 @@ func (p *prober) strangerRefused() {
 	case gerr == nil:
 		p.res.Err = &Error{Kind: AnonymousAccess, Message: fmt.Sprintf("the daemon refused a client without a certificate, but let "+
 			"one in that presented a certificate no CA signed, and answered its GET /_ping with %s: anyone who can reach the port "+
-			"and make a certificate has the Docker API, which is root on the host. It asks for a certificate without naming the "+
-			"CAs it accepts: make the daemon (or the proxy in front of it) verify client certificates against the CA", a.statusLine)}
+			"and make a certificate has the Docker API, which is root on the host. Make the daemon (or the proxy in front of it) "+
+			"verify client certificates against the CA", a.statusLine)}
 	case refused(gerr, c.hs):
 		p.res.AnonymousRefused = true
 	case p.res.Err == nil:

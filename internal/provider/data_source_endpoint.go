@@ -104,8 +104,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"CAs), whether it refuses a client that presents no certificate, and the daemon's version from `GET /_ping` and " +
 			"`GET /version`. The served certificate is reported even when it fails verification, but no request is ever sent " +
 			"over a connection that was not verified, and the connection without a client certificate sends `GET /_ping` " +
-			"alone (as does, to a daemon that asks for a certificate without naming any CA, one that presents a " +
-			"certificate no CA signed). A daemon that cannot be reached, refuses the client or serves anyone is not an error unless " +
+			"alone (as does, to a daemon that asks for a certificate, one that presents a certificate no CA signed). A daemon that cannot be reached, refuses the client or serves anyone is not an error unless " +
 			"`fail_on_error` is set: `verified` is false, and `error` and `error_kind` say why, so plans work before the " +
 			"machine exists and `check` blocks can warn.",
 		Attributes: map[string]schema.Attribute{
@@ -154,7 +153,8 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 			"verified": schema.BoolAttribute{
 				MarkdownDescription: "The daemon is what a `docker --tlsverify` client takes it to be: its certificate verified " +
-					"(`server_cert_verified`) and it refused a client that presented no certificate. False for a daemon that " +
+					"(`server_cert_verified`) and it refused a client that presented no certificate (and, if it asked for one, a " +
+					"client that presented a certificate no CA signed). False for a daemon that " +
 					"serves anyone (`error_kind` `anonymous_access`: `tlsverify` off, or a proxy that admits any certificate), and whenever the probe could not see that " +
 					"refusal (a timeout, a connection reset): a `check` block that asserts it fails closed. It can be true while " +
 					"`error` is set, when the daemon refused the client certificate.",
