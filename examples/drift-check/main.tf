@@ -58,7 +58,7 @@ check "daemon_serves_current_certificate" {
   # The daemon's ca.pem (its tlscacert) names no CA beyond this one: another
   # CA there, a public bundle say, admits whoever that CA certifies.
   assert {
-    condition     = data.dockertls_endpoint.host.accepted_client_ca_match != "beyond"
-    error_message = "docker.example.com:2376 admits client certificates from CAs beyond this one (it accepts ${join(", ", coalesce(data.dockertls_endpoint.host.accepted_client_ca_subjects, []))}): deploy dockertls_ca.docker's cert_pem alone as its ca.pem and restart dockerd."
+    condition     = data.dockertls_endpoint.host.accepted_client_ca_match != "beyond" && data.dockertls_endpoint.host.accepted_client_ca_match != "unlisted"
+    error_message = "docker.example.com:2376 admits client certificates from CAs beyond this one, or does not say which (it accepts ${join(", ", coalesce(data.dockertls_endpoint.host.accepted_client_ca_subjects, []))}): deploy dockertls_ca.docker's cert_pem alone as its ca.pem and restart dockerd."
   }
 }

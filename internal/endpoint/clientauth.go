@@ -64,7 +64,9 @@ var CAMatches = []CAMatchInfo{
 	{CAsWithin, "it names some of them and no other CA (halfway through a CA rotation, for instance)"},
 	{CAsBeyond, "it names a CA that is neither given nor the client certificate's issuer: whoever that CA certifies can use " +
 		"the daemon, which is root on the host (a public bundle, or a forgotten CA, in the daemon's tlscacert)"},
-	{CAsUnlisted, "it asks for a certificate without naming any CA, so which CAs it accepts cannot be seen"},
+	{CAsUnlisted, "it asks for a certificate without naming any CA, so which CAs it accepts cannot be seen (dockerd always " +
+		"names its tlscacert's; a proxy may not): it may admit what another CA, a public one for instance, signed; warn on it " +
+		"as on `beyond`"},
 }
 
 // Bounds on what is reported of the names a daemon lists: they are stored

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -153,8 +154,9 @@ func TestProbe_ClientIssuerNotAccepted(t *testing.T) {
 			if msg := res.Err.Message; !strings.Contains(msg, `issued by "CN=Another Team CA"`) || !strings.Contains(msg, `issuer ("CN=test CA")`) {
 				t.Errorf("message %q", msg)
 			}
-			if n := d.Connections(); n != 1 {
-				t.Errorf("%d connections; want one, which was itself the check without a certificate", n)
+			if n := d.Connections(); n != 2 {
+				t.Errorf("%d connections; want two: one that was itself the check without a certificate, and the check with "+
+					"a certificate no CA signed", n)
 			}
 		})
 	}
@@ -300,5 +302,94 @@ func TestMatch(t *testing.T) {
 		if got := match(tc.listed, tc.ours); got != tc.want {
 			t.Errorf("match(%q, %q) = %s; want %s", tc.listed, tc.ours, got, tc.want)
 		}
+	}
+}
+
+// A daemon (or a proxy in front of it) that requires a client certificate
+// but admits any certificate at all refuses a client without one, yet
+// anyone can walk in with a certificate they made themselves: an open
+// door, not a verified daemon. It names no CA, so the match is unlisted,
+// and the probe presents a certificate that no CA signed. A daemon that
+// names no CA and verifies what it gets is still verified.
+func TestProbe_AdmitsAnyCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAnyClientCert, MaxVersion: v})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Verified() {
+				t.Errorf("verified, with client authentication %+v; want an open door", res.ClientAuth)
+			}
+			if res.Err == nil || res.Err.Kind != AnonymousAccess || !strings.Contains(res.Err.Message, "no CA signed") {
+				t.Fatalf("error %+v; want %s about a certificate no CA signed", res.Err, AnonymousAccess)
+			}
+			if res.ClientAuth == nil || res.ClientAuth.Match != CAsUnlisted {
+				t.Errorf("client authentication %+v; want %s", res.ClientAuth, CAsUnlisted)
+			}
+			// /_ping and /version with the client certificate, then /_ping
+			// alone with the certificate no CA signed.
+			if all, anonymous := d.Requests(), d.AnonymousRequests(); all != 3 || anonymous != 0 {
+				t.Errorf("the daemon read %d requests, %d without a certificate; want 3 and 0", all, anonymous)
+			}
+		})
+	}
+}
+
+func TestProbe_NamesNoCAButVerifies(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			roots := x509.NewCertPool()
+			roots.AddCert(p.ca.Cert)
+			addr := startTLSServer(t, p, func(cfg *tls.Config) {
+				cfg.MaxVersion = v
+				cfg.ClientAuth = tls.RequireAnyClientCert
+				cfg.ClientCAs = nil
+				cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+					if len(cs.PeerCertificates) == 0 {
+						return errors.New("no client certificate")
+					}
+					_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+					return err
+				}
+			}, func(c *tls.Conn) { answerPings(c, nil) })
+			res := Probe(context.Background(), target(t, addr, p.ca, p.client))
+			if res.Err != nil || !res.Verified() {
+				t.Fatalf("verified %v, error %+v", res.Verified(), res.Err)
+			}
+			if res.ClientAuth == nil || res.ClientAuth.Match != CAsUnlisted {
+				t.Errorf("client authentication %+v; want %s", res.ClientAuth, CAsUnlisted)
+			}
+		})
+	}
+}
+
+// A server that names the CA given, so that the client presents its
+// certificate and the match is exact, may still admit any certificate (a
+// proxy that lists CAs and verifies nothing): the names it lists prove
+// nothing of what it admits, and the probe presents a certificate that no
+// CA signed to every daemon that asks for one.
+func TestProbe_NamesOurCAButAdmitsAnyCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t, time.Now(), 0)
+	for name, v := range tlsVersions {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := acctest.StartFakeDaemonWith(t, p.server, acctest.FakeDaemonOptions{ClientAuth: tls.RequireAnyClientCert,
+				ClientCAs: []*x509.Certificate{p.ca.Cert}, MaxVersion: v})
+			res := Probe(context.Background(), target(t, d.Addr, p.ca, p.client))
+			if res.Verified() {
+				t.Errorf("verified, with client authentication %+v; want an open door", res.ClientAuth)
+			}
+			if res.Err == nil || res.Err.Kind != AnonymousAccess || !strings.Contains(res.Err.Message, "no CA signed") {
+				t.Fatalf("error %+v; want %s about a certificate no CA signed", res.Err, AnonymousAccess)
+			}
+			wantClientAuth(t, res, ClientAuth{Requested: true, Presented: true, AcceptedCASubjects: []string{"CN=test CA"},
+				AcceptedCAs: 1, Match: CAsExact})
+		})
 	}
 }

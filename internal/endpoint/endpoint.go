@@ -13,19 +13,26 @@
 // serverAuth, the dialled host name or IP address) after recording the
 // served certificate, so a refused certificate is still reported. No HTTP
 // request is ever written to a connection whose server was not verified,
-// and a client without a certificate sends one request only: GET /_ping.
+// and a client without a certificate sends one request only: GET /_ping
+// (as does, to a daemon that asks for a certificate, a client with a
+// certificate that no CA signed).
 package endpoint
 
 import (
 	"bufio"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"strconv"
@@ -70,7 +77,8 @@ var Kinds = []KindInfo{
 	{ClientCertificateRefused, "the daemon refused the client certificate (not signed by the CA it trusts, expired, or without clientAuth)"},
 	{AnonymousAccess, "the daemon let a client that presented no certificate finish the TLS handshake and answered its GET /_ping: " +
 		"anyone who reaches the port has the Docker API, which is root on the host (`tlsverify` is off, or a proxy in front of the " +
-		"daemon does not require client certificates)"},
+		"daemon does not require client certificates); or it admitted a certificate that no CA signed (a proxy that requires a " +
+		"certificate and verifies none)"},
 	{Other, "anything else: a name that does not resolve, a handshake failure, a server that is not a Docker daemon, ..."},
 }
 
@@ -110,8 +118,10 @@ type Result struct {
 	// handshake of the probe.
 	ServerCertVerified bool
 	// AnonymousRefused: a client that presented no certificate was refused
-	// with a TLS certificate alert, as dockerd --tlsverify refuses it. False
-	// when such a client was served, and when the probe could not tell.
+	// with a TLS certificate alert, as dockerd --tlsverify refuses it, and so
+	// was, if the daemon asked for a certificate, a client that presented one
+	// that no CA signed. False when either was served, and when the probe
+	// could not tell.
 	AnonymousRefused bool
 	// ServerCert is the certificate the daemon presented, verified or not
 	// (the one that failed, if any did); nil when no handshake got that far.
@@ -217,6 +227,9 @@ func probe(ctx context.Context, t Target) Result {
 		p.roots.AddCert(ca)
 	}
 	p.run()
+	if a := p.res.ClientAuth; p.res.AnonymousRefused && a != nil && a.Requested {
+		p.strangerRefused()
+	}
 	return p.res
 }
 
@@ -228,7 +241,7 @@ func probe(ctx context.Context, t Target) Result {
 // presents none and is itself that second one: it asks GET /_ping and
 // nothing more.
 func (p *prober) run() {
-	c, hs, err := p.connect(true)
+	c, hs, err := p.connect(true, nil)
 	if c == nil {
 		p.res.Err = err
 		if hs == nil || !hs.verified {
@@ -267,11 +280,12 @@ type handshake struct {
 
 // connect dials the host and completes a TLS handshake that verifies the
 // server, presenting the client certificate if withClient and the server
-// accepts its issuer, as Go's client (and so the docker CLI) decides. It
+// accepts its issuer, as Go's client (and so the docker CLI) decides, or
+// stranger, when given, whatever the server asks for. It
 // returns the connection only when the handshake completed; the handshake
 // is nil when none began. It records the first handshake in the result,
 // and any that fails verification.
-func (p *prober) connect(withClient bool) (*apiConn, *handshake, *Error) {
+func (p *prober) connect(withClient bool, stranger *tls.Certificate) (*apiConn, *handshake, *Error) {
 	raw, err := (&net.Dialer{}).DialContext(p.ctx, "tcp", p.addr)
 	if err != nil {
 		return nil, nil, p.classifyDial(err)
@@ -294,6 +308,9 @@ func (p *prober) connect(withClient bool) (*apiConn, *handshake, *Error) {
 	// presented is what the docker CLI would present.
 	cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 		hs.requested, hs.acceptable = true, cri.AcceptableCAs
+		if stranger != nil {
+			return stranger, nil
+		}
 		if withClient && p.t.Client.Certificate != nil && cri.SupportsCertificate(&p.t.Client) == nil {
 			hs.presented = true
 			return &p.t.Client, nil
@@ -332,7 +349,10 @@ func (p *prober) connect(withClient bool) (*apiConn, *handshake, *Error) {
 	err = conn.HandshakeContext(p.ctx)
 	p.record(hs, withClient, err == nil)
 	stage := "during the TLS handshake"
-	if !withClient {
+	switch {
+	case stranger != nil:
+		stage = "during the TLS handshake with a certificate no CA signed"
+	case !withClient:
 		stage = "during the TLS handshake without a client certificate"
 	}
 	switch {
@@ -449,7 +469,7 @@ func (p *prober) ask(c **apiConn, path string) ([]byte, bool) {
 func (p *prober) redial(c **apiConn, stage string) bool {
 	(*c).close()
 	*c = nil
-	next, hs, err := p.connect(true)
+	next, hs, err := p.connect(true, nil)
 	if err != nil {
 		p.res.Err = err
 		return false
@@ -477,7 +497,7 @@ func (p *prober) anonymous() {
 		}
 		return
 	}
-	c, hs, err := p.connect(false)
+	c, hs, err := p.connect(false, nil)
 	if c == nil {
 		switch {
 		case refused(err, hs):
@@ -534,6 +554,77 @@ func (p *prober) anonymousAnswered(a answer) {
 			"finish the TLS handshake and answered its GET /_ping with %s: dockerd with tlsverify refuses such a client "+
 			"at the TLS layer; make the daemon (or the proxy in front of it) require client certificates", a.statusLine)}
 	}
+}
+
+// strangerRefused checks a daemon that refused a client without a
+// certificate and asked for one: asking, and naming CAs, is not verifying.
+// One that admits any certificate at all (a proxy that requires one and
+// verifies nothing) is an open door to whoever makes a certificate, and
+// refuses a client without one as dockerd does. It presents a certificate
+// made for the occasion, which no CA signed, and sends GET /_ping alone; only
+// a certificate alert keeps the daemon verified.
+func (p *prober) strangerRefused() {
+	p.res.AnonymousRefused = false
+	if err := p.ctx.Err(); err != nil {
+		if p.res.Err == nil {
+			p.res.Err = inconclusive(p.classifyExchange("before the check with a certificate no CA signed", err, nil))
+		}
+		return
+	}
+	stranger, err := strangerCertificate(p.now())
+	if err != nil {
+		if p.res.Err == nil {
+			p.res.Err = inconclusive(&Error{Kind: Other, Err: err, Message: fmt.Sprintf("cannot make a certificate for the check with a certificate no CA signed: %v", err)})
+		}
+		return
+	}
+	c, hs, cerr := p.connect(false, stranger)
+	if c == nil {
+		switch {
+		case refused(cerr, hs):
+			p.res.AnonymousRefused = true
+		case hs != nil && !hs.verified:
+			p.res.Err = cerr
+		case p.res.Err == nil:
+			p.res.Err = inconclusive(cerr)
+		}
+		return
+	}
+	defer c.close()
+	a, gerr := c.get("/_ping")
+	switch {
+	case gerr == nil:
+		p.res.Err = &Error{Kind: AnonymousAccess, Message: fmt.Sprintf("the daemon refused a client without a certificate, but let "+
+			"one in that presented a certificate no CA signed, and answered its GET /_ping with %s: anyone who can reach the port "+
+			"and make a certificate has the Docker API, which is root on the host. Make the daemon (or the proxy in front of it) "+
+			"verify client certificates against the CA", a.statusLine)}
+	case refused(gerr, c.hs):
+		p.res.AnonymousRefused = true
+	case p.res.Err == nil:
+		p.res.Err = inconclusive(p.classifyExchange("answering GET /_ping with a certificate no CA signed", gerr, c.hs))
+	}
+}
+
+// strangerCertificate is a self-signed client certificate with a key made
+// for the occasion, which no CA signed and nobody trusts.
+func strangerCertificate(now time.Time) (*tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "dockertls probe: a certificate no CA signed"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 // inconclusive says that the check without a client certificate could not

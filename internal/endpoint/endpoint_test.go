@@ -136,9 +136,10 @@ func TestProbe_VerifiedDaemon(t *testing.T) {
 			if n := d.Requests(); n != 2 {
 				t.Errorf("the daemon read %d requests; want 2 (/_ping, /version)", n)
 			}
-			// The second connection presented no certificate and was refused.
-			if n := d.Connections(); n != 2 || !res.AnonymousRefused {
-				t.Errorf("%d connections, a client without a certificate refused: %v; want 2 and refused", n, res.AnonymousRefused)
+			// The second connection presented no certificate and was refused;
+			// the third presented one that no CA signed, and was refused.
+			if n := d.Connections(); n != 3 || !res.AnonymousRefused {
+				t.Errorf("%d connections, a client without a certificate refused: %v; want 3 and refused", n, res.AnonymousRefused)
 			}
 			wantClientAuth(t, res, ClientAuth{Requested: true, Presented: true, AcceptedCASubjects: []string{"CN=test CA"},
 				AcceptedCAs: 1, Match: CAsExact})

@@ -206,3 +206,31 @@ func TestBulkCerts_SharedNamesWarn(t *testing.T) {
 		t.Errorf("with every name on one host, the plan warns %q", got)
 	}
 }
+
+// TestBulkCerts_WildcardCoveringAnotherHostWarns: a wildcard in one host's
+// certificate covers a name in another's (Go's clients match "*.example"
+// against "b.example"): a client that dials b.example accepts either
+// daemon, as with a name both list.
+func TestBulkCerts_WildcardCoveringAnotherHostWarns(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w.SetConfig(bulkConfig(`{
+    a = { dns_names = ["*.Example"] }
+    b = { dns_names = ["b.example"] }
+    c = { dns_names = ["c.d.example"] }
+  }`, `{ a = {} }`, ""))
+	w.Init()
+	plan := w.Run("plan", "-json")
+	if plan.ExitCode != 0 {
+		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
+	}
+	want := `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: ` +
+		`b.example (hosts "a" and "b"). A client that dials such a name accepts`
+	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
+	}
+}

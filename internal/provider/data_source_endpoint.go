@@ -104,7 +104,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"CAs), whether it refuses a client that presents no certificate, and the daemon's version from `GET /_ping` and " +
 			"`GET /version`. The served certificate is reported even when it fails verification, but no request is ever sent " +
 			"over a connection that was not verified, and the connection without a client certificate sends `GET /_ping` " +
-			"alone. A daemon that cannot be reached, refuses the client or serves anyone is not an error unless " +
+			"alone (as does, to a daemon that asks for a certificate, one that presents a certificate no CA signed). A daemon that cannot be reached, refuses the client or serves anyone is not an error unless " +
 			"`fail_on_error` is set: `verified` is false, and `error` and `error_kind` say why, so plans work before the " +
 			"machine exists and `check` blocks can warn.",
 		Attributes: map[string]schema.Attribute{
@@ -153,8 +153,9 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 			"verified": schema.BoolAttribute{
 				MarkdownDescription: "The daemon is what a `docker --tlsverify` client takes it to be: its certificate verified " +
-					"(`server_cert_verified`) and it refused a client that presented no certificate. False for a daemon that " +
-					"serves anyone (`error_kind` `anonymous_access`: `tlsverify` off), and whenever the probe could not see that " +
+					"(`server_cert_verified`) and it refused a client that presented no certificate (and, if it asked for one, a " +
+					"client that presented a certificate no CA signed). False for a daemon that " +
+					"serves anyone (`error_kind` `anonymous_access`: `tlsverify` off, or a proxy that admits any certificate), and whenever the probe could not see that " +
 					"refusal (a timeout, a connection reset): a `check` block that asserts it fails closed. It can be true while " +
 					"`error` is set, when the daemon refused the client certificate.",
 				Computed: true,
@@ -191,7 +192,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"accepted_client_ca_match": str("How the CAs the daemon accepts for client certificates compare with the CAs in " +
 				"`ca_cert_pem` and the issuer of `client_cert_pem`, by subject name (the handshake carries names only, so two CAs " +
 				"with the same name count as one); null when the daemon asked for no client certificate. One of: " +
-				caMatchesMarkdown() + ". `beyond` is not an `error`: warn on it in a `check` block."),
+				caMatchesMarkdown() + ". `beyond` and `unlisted` are not an `error`: warn on them in a `check` block."),
 			"docker_version": str("The daemon's version (`Version` of `GET /version`, at most 128 bytes); null unless the daemon " +
 				"answered it over a verified connection that presented the client certificate."),
 			"api_version": str("The daemon's Engine API version (`ApiVersion` of `GET /version`, at most 128 bytes); null unless " +

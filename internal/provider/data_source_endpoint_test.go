@@ -665,3 +665,30 @@ func TestEndpoint_TimeoutBoundsTheRead(t *testing.T) {
 		}},
 	})
 }
+
+// TestEndpoint_AdmitsAnyCertificate reads a daemon (a proxy, in practice:
+// dockerd always names its CAs) that refuses a client without a certificate
+// but admits any certificate at all: whoever makes one has the Docker API,
+// so it is not verified, and a check block that asserts verified warns.
+func TestEndpoint_AdmitsAnyCertificate(t *testing.T) {
+	t.Parallel()
+	p := newGoPKI(t)
+	d := acctest.StartFakeDaemonWith(t, p.serverPair(), acctest.FakeDaemonOptions{ClientAuth: tls.RequireAnyClientCert})
+	at := tfjsonpathOf
+	env := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps: []resource.TestStep{{
+			Config:          endpointVarsConfig,
+			ConfigVariables: endpointVars("tcp://"+d.Addr, p.ca, p.client),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(endpointData, at("verified"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(endpointData, at("server_cert_verified"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(endpointData, at("client_cert_requested"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(endpointData, at("accepted_client_ca_match"), knownvalue.StringExact(string(endpoint.CAsUnlisted))),
+				statecheck.ExpectKnownValue(endpointData, at("error_kind"), knownvalue.StringExact(string(endpoint.AnonymousAccess))),
+				statecheck.ExpectKnownValue(endpointData, at("error"), knownvalue.StringRegexp(errorPattern("a certificate no CA signed"))),
+			},
+		}},
+	})
+}

@@ -130,9 +130,9 @@ func (serverCertsKind) entryRequest(_ string, attrs map[string]tftypes.Value, at
 // a client that dials it accepts whichever of those daemons answers, which
 // is right behind a load balancer and a copy-paste mistake anywhere else.
 // Names are compared as clients compare them: DNS names without regard to
-// case, IP addresses by value.
+// case and a wildcard as covering one label, IP addresses by value.
 func (serverCertsKind) checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics) {
-	holders := map[string][]string{}
+	holders, dns := map[string][]string{}, map[string]bool{}
 	for _, name := range sortedKeys(entries) {
 		attrs, ok := objectAttrs(entries[name])
 		if !ok {
@@ -144,7 +144,23 @@ func (serverCertsKind) checkEntries(entries map[string]tftypes.Value, diags *dia
 				holders[san] = append(h, name)
 			}
 		}
+		for _, n := range sanKeys(dnsNames, nil) {
+			if !strings.HasPrefix(n, "*.") {
+				dns[n] = true
+			}
+		}
 	}
+	// A wildcard covers one label, as clients match it: "*.example" is
+	// in a certificate for b.example too.
+	covered := map[string][]string{}
+	for n := range dns {
+		if _, parent, ok := strings.Cut(n, "."); ok {
+			if w := holders["*."+parent]; len(w) > 0 {
+				covered[n] = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(holders[n]), w...))))
+			}
+		}
+	}
+	maps.Copy(holders, covered)
 	var shared []string
 	for _, san := range slices.Sorted(maps.Keys(holders)) {
 		if len(holders[san]) > 1 {

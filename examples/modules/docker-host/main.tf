@@ -102,7 +102,7 @@ check "docker_host" {
   }
 
   assert {
-    condition     = data.dockertls_endpoint.check.accepted_client_ca_match != "beyond"
-    error_message = "${local.client_host} admits client certificates from a CA beyond trusted_ca_pem (${join(", ", coalesce(data.dockertls_endpoint.check.accepted_client_ca_subjects, []))}): give the host the new cloud_init (or its ca.pem) and restart dockerd."
+    condition     = data.dockertls_endpoint.check.accepted_client_ca_match != "beyond" && data.dockertls_endpoint.check.accepted_client_ca_match != "unlisted"
+    error_message = "${local.client_host} admits client certificates from a CA beyond trusted_ca_pem, or does not say which (${join(", ", coalesce(data.dockertls_endpoint.check.accepted_client_ca_subjects, []))}): give the host the new cloud_init (or its ca.pem) and restart dockerd."
   }
 }
