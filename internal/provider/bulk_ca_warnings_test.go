@@ -99,10 +99,7 @@ func TestBulkCerts_NewCAWarns(t *testing.T) {
 func TestBulkCerts_DamagedStateEntriesWarn(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	w.SetConfig(bulkConfig(`{
     a = { dns_names = ["a.example"] }
     b = { dns_names = ["b.example"] }
@@ -178,10 +175,7 @@ func editState(t *testing.T, w *acctest.Workdir, edit func(resource map[string]a
 func TestBulkCerts_SharedNamesWarn(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	w.SetConfig(bulkConfig(`{
     a = { dns_names = ["docker.example", "a.example"], ip_addresses = ["2001:db8::1"] }
     b = { dns_names = ["Docker.Example"], ip_addresses = ["2001:db8:0::1"] }
@@ -214,10 +208,7 @@ func TestBulkCerts_SharedNamesWarn(t *testing.T) {
 func TestBulkCerts_WildcardCoveringAnotherHostWarns(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	ca := testCA(t, env.clock.Now(), 100000*time.Hour)
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	w.SetConfig(bulkConfig(`{
     a = { dns_names = ["*.Example"] }
     b = { dns_names = ["b.example"] }

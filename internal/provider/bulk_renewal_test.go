@@ -12,8 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 )
 
 // certAttr is the path of one attribute of an entry of certs.
@@ -145,10 +143,7 @@ func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	var hosts, clientsHCL []string
 	var due []string
 	for i := 11; i >= 0; i-- { // out of order: the warning sorts
@@ -206,10 +201,7 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	hostsAB := `{
     a = { dns_names = ["a.example"] }
     b = { dns_names = ["b.example"] }
@@ -267,10 +259,7 @@ func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
 func TestBulkCerts_SavedPlanAcrossRenewalTimeUnderNewWindow(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdir(t, env)
 	hostsAB := `{
     a = { dns_names = ["a.example"] }
     b = { dns_names = ["b.example"] }

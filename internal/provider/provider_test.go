@@ -112,3 +112,15 @@ func TestNewServesTheBulkFastPath(t *testing.T) {
 		}
 	}
 }
+
+// caWorkdir is a terraform working directory whose configuration gets, as
+// var.ca_cert and var.ca_key, a CA that outlives every test's clock and
+// every leaf's default validity.
+func caWorkdir(t *testing.T, env *testEnv) *acctest.Workdir {
+	t.Helper()
+	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
+	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	return w
+}

@@ -319,17 +319,6 @@ func (k renewalKind) config(settings string) string {
 	return caVariables + fmt.Sprintf(k.block, settings)
 }
 
-// renewalWorkdir is a terraform working directory for k with a CA that
-// outlives every test's clock, already initialised.
-func renewalWorkdir(t *testing.T, env *testEnv) *acctest.Workdir {
-	t.Helper()
-	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
-	return w
-}
-
 // stateString reads one string attribute of a resource from the state.
 func stateString(t *testing.T, w *acctest.Workdir, address, attr string) string {
 	t.Helper()
@@ -396,7 +385,7 @@ func TestRenewal_SavedPlanAcrossRenewalTime(t *testing.T) {
 			t.Run(tc.name+"/"+k.name(), func(t *testing.T) {
 				t.Parallel()
 				env := newTestEnv(t)
-				w := renewalWorkdir(t, env)
+				w := caWorkdir(t, env)
 				w.SetConfig(k.config(shortLived))
 				w.Init()
 				w.Apply()
