@@ -295,7 +295,7 @@ func (w *Workdir) serve() (string, func()) {
 	)
 	serveErr := make(chan error, 1)
 	go func() {
-		serveErr <- tf6server.Serve("registry.terraform.io/"+w.name+"/"+w.name, func() tfprotov6.ProviderServer {
+		serveErr <- tf6server.Serve(providerHost()+"/"+w.name+"/"+w.name, func() tfprotov6.ProviderServer {
 			srv, err := w.factory()
 			if err != nil {
 				mu.Lock()
@@ -344,7 +344,7 @@ func (w *Workdir) serve() (string, func()) {
 	}
 	all := map[string]reattach{}
 	for _, ns := range []string{"hashicorp", w.name} {
-		all["registry.terraform.io/"+ns+"/"+w.name] = entry
+		all[providerHost()+"/"+ns+"/"+w.name] = entry
 	}
 	b, err := json.Marshal(all)
 	if err != nil {
@@ -408,4 +408,14 @@ func withAutomationFlags(args []string) []string {
 	}
 	out := append([]string{args[0]}, extra...)
 	return append(out, args[1:]...)
+}
+
+// providerHost is the registry host that configurations' provider sources
+// imply: registry.terraform.io for Terraform, registry.opentofu.org for
+// OpenTofu, which terraform-plugin-testing is told with TF_ACC_PROVIDER_HOST.
+func providerHost() string {
+	if h := os.Getenv("TF_ACC_PROVIDER_HOST"); h != "" {
+		return h
+	}
+	return "registry.terraform.io"
 }

@@ -152,10 +152,12 @@ check "s_is_b" {
 	}
 }
 
-// TestRefreshOnlyExitCode pins what Terraform (1.11) reports from `plan
+// TestRefreshOnlyExitCode pins what Terraform 1.11 reports from `plan
 // -refresh-only -detailed-exitcode` for a provider's resource that has not
 // changed: 0 only while no number attribute has a value and the schema has at
-// most one sensitive attribute. Terraform exits 2 when the plan is
+// most one sensitive attribute. Terraform 1.15 and OpenTofu 1.11 exit 0 for all
+// of them (the Terraform versions in between were not measured; see
+// refreshOnlyExitCodeIsSpurious). Terraform exits 2 when the plan is
 // "applyable", which in refresh-only mode means the refreshed state is not
 // reflect.DeepEqual to the prior one (states.ManagedResourcesEqual), and two
 // things differ on every refresh though the values are equal:
@@ -169,11 +171,15 @@ check "s_is_b" {
 //     order, so with two or more it differs from run to run.
 //
 // Meanwhile `-json` lists no resource_drift, which is the signal a drift job
-// can rely on; it appears when the remote object does change. If this test
-// starts failing on "want 2", Terraform fixed the exit code: update the
-// guide "Detecting certificate drift".
+// can rely on; it appears when the remote object does change. A version
+// not in refreshOnlyExitCodeIsSpurious fails the test: measure it, pin it,
+// and update the guide "Detecting certificate drift".
 func TestRefreshOnlyExitCode(t *testing.T) {
 	t.Parallel()
+	spurious, measured := refreshOnlyExitCodeIsSpurious[terraformRelease(t)]
+	if !measured {
+		t.Fatalf("%s: its refresh-only exit code was never measured: pin it in refreshOnlyExitCodeIsSpurious", terraformRelease(t))
+	}
 	for _, tc := range []struct {
 		kind, body string
 		want       int
@@ -205,8 +211,12 @@ func TestRefreshOnlyExitCode(t *testing.T) {
 				codes[res.ExitCode]++
 			}
 			t.Logf("%s: %v", addr, codes)
-			if tc.want == 0 && codes[2] != 0 || tc.want == 2 && codes[2] == 0 {
-				t.Errorf("refresh-only exit codes over 10 runs %v, want %d", codes, tc.want)
+			want := tc.want
+			if !spurious {
+				want = 0
+			}
+			if want == 0 && codes[2] != 0 || want == 2 && codes[2] == 0 {
+				t.Errorf("refresh-only exit codes over 20 runs %v, want %d", codes, want)
 			}
 			if d := w.MustRun("plan", "-refresh-only", "-json").Drift(); len(d) != 0 {
 				t.Errorf("unchanged object: resource_drift %+v, want none", d)
@@ -222,4 +232,33 @@ func TestRefreshOnlyExitCode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refreshOnlyExitCodeIsSpurious says, per release (terraformRelease), whether
+// `plan -refresh-only -detailed-exitcode` exits 2 for an unchanged resource
+// with a number or two sensitive attributes (hashicorp/terraform#36403).
+var refreshOnlyExitCodeIsSpurious = map[string]bool{
+	"terraform 1.11": true,
+	"terraform 1.15": false,
+	"tofu 1.11":      false,
+}
+
+// terraformRelease names the binary the tests run, "terraform 1.11" or
+// "tofu 1.11": its program and minor version, from the first line of its
+// `version` ("Terraform v1.11.4", "OpenTofu v1.11.14").
+func terraformRelease(t *testing.T) string {
+	t.Helper()
+	w := NewWorkdir(t, "probe", (&remote{observed: "v1"}).factory())
+	res := w.MustRun("version")
+	first, _, _ := strings.Cut(res.Stdout, "\n")
+	program, version, ok := strings.Cut(first, " v")
+	parts := strings.SplitN(version, ".", 3)
+	if !ok || len(parts) < 2 {
+		t.Fatalf("cannot read the version from %q", first)
+	}
+	names := map[string]string{"Terraform": "terraform", "OpenTofu": "tofu"}
+	if names[program] == "" {
+		t.Fatalf("unknown program %q in %q", program, first)
+	}
+	return names[program] + " " + parts[0] + "." + parts[1]
 }
