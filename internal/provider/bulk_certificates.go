@@ -144,8 +144,7 @@ type bulkPlan struct {
 	renew       []string // entries issued again because they are due for renewal
 	unreadable  []string // entries whose stored expiry does not parse
 	missing     []string // unchanged entries whose certificate or key the state lacks
-	newCA       bool     // the CA is not the one that signed the stored certificates
-	reissued    []string // stored entries issued again because of newCA
+	reissued    []string // stored entries issued again because another CA signs them
 }
 
 func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {

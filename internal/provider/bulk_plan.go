@@ -28,8 +28,8 @@ func (m *bulkModel) nullWriteOnly() {
 func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value) bulkPlan {
 	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
 	var priorCerts, priorKeys map[string]tftypes.Value
-	p.newCA = prior != nil && m.caChanged(&prior.leafCA)
-	reissueAll := prior == nil || p.newCA ||
+	newCA := prior != nil && m.caChanged(&prior.leafCA)
+	reissueAll := prior == nil || newCA ||
 		!m.KeyAlgorithm.Equal(prior.KeyAlgorithm) || !m.ValidityPeriodHours.Equal(prior.ValidityPeriodHours)
 	if !reissueAll {
 		priorCerts, _ = mapEntries(prior.Certs)
@@ -42,7 +42,7 @@ func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[str
 		if reissueAll || !existed || !entries[name].Equal(before) {
 			p.certs[name], p.keys[name] = unknownCert, unknownKey
 			p.issue = append(p.issue, name)
-			if p.newCA && existed {
+			if newCA && existed {
 				p.reissued = append(p.reissued, name)
 			}
 			continue
