@@ -139,12 +139,13 @@ func (serverCertsKind) checkEntries(entries map[string]tftypes.Value, diags *dia
 			continue
 		}
 		dnsNames, ips, _, _, _ := hostNames(attrs)
-		for _, san := range sanKeys(dnsNames, ips) {
+		dnsKeys := sanKeys(dnsNames, nil)
+		for _, san := range append(dnsKeys, sanKeys(nil, ips)...) {
 			if h := holders[san]; len(h) == 0 || h[len(h)-1] != name {
 				holders[san] = append(h, name)
 			}
 		}
-		for _, n := range sanKeys(dnsNames, nil) {
+		for _, n := range dnsKeys {
 			if !strings.HasPrefix(n, "*.") {
 				dns[n] = true
 			}
