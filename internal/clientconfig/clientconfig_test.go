@@ -25,10 +25,10 @@ func issue(t testing.TB, r pki.Request, ca *pki.Certificate, at time.Time) *pki.
 	if r.Validity == 0 {
 		r.Validity = 100 * time.Hour
 	}
-	var iss *pki.Issuer
+	var iss *pki.SigningCA
 	if ca != nil {
 		var err error
-		if iss, err = ca.Issuer(); err != nil {
+		if iss, err = ca.SigningCA(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -216,10 +216,10 @@ func TestCheck_Trust(t *testing.T) {
 		if r.Validity == 0 {
 			r.Validity = 100 * time.Hour
 		}
-		var iss *pki.Issuer
+		var iss *pki.SigningCA
 		if ca != nil {
 			var err error
-			if iss, err = ca.Issuer(); err != nil {
+			if iss, err = ca.SigningCA(); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -39,10 +39,10 @@ type testPKI struct {
 
 func issue(t *testing.T, req pki.Request, issuer *pki.Certificate, now time.Time) *pki.Certificate {
 	t.Helper()
-	var iss *pki.Issuer
+	var iss *pki.SigningCA
 	if issuer != nil {
 		var err error
-		if iss, err = issuer.Issuer(); err != nil {
+		if iss, err = issuer.SigningCA(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// IssueAll issues every request, signed by issuer, at the same time now, on
+// IssueAll issues every request, signed by ca, at the same time now, on
 // as many goroutines as GOMAXPROCS allows: key generation, above all RSA's,
 // is the bulk of issuing and needs no lock, so a batch uses every core.
 // certs[i] and errs[i] belong to reqs[i]; one failed request does not stop
 // the others.
-func IssueAll(reqs []Request, issuer *Issuer, now time.Time) (certs []*Certificate, errs []error) {
-	return issueAll(reqs, issuer, now, runtime.GOMAXPROCS(0))
+func IssueAll(reqs []Request, ca *SigningCA, now time.Time) (certs []*Certificate, errs []error) {
+	return issueAll(reqs, ca, now, runtime.GOMAXPROCS(0))
 }
 
-func issueAll(reqs []Request, issuer *Issuer, now time.Time, workers int) ([]*Certificate, []error) {
+func issueAll(reqs []Request, ca *SigningCA, now time.Time, workers int) ([]*Certificate, []error) {
 	certs := make([]*Certificate, len(reqs))
 	errs := make([]error, len(reqs))
 	workers = max(1, min(workers, len(reqs)))
@@ -29,7 +29,7 @@ func issueAll(reqs []Request, issuer *Issuer, now time.Time, workers int) ([]*Ce
 				if i >= len(reqs) {
 					return
 				}
-				certs[i], errs[i] = Issue(reqs[i], issuer, now)
+				certs[i], errs[i] = Issue(reqs[i], ca, now)
 			}
 		})
 	}

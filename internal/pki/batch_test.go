@@ -16,7 +16,7 @@ func TestIssueAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := ca.Issuer()
+	iss, err := ca.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

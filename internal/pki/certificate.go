@@ -82,20 +82,20 @@ type Certificate struct {
 	PrivateKeyPEM string
 }
 
-// Issuer lets an issued CA sign leaves without a round trip through PEM.
-func (c *Certificate) Issuer() (*Issuer, error) {
-	return NewIssuer(c.Cert, c.Key)
+// SigningCA lets an issued CA sign leaves without a round trip through PEM.
+func (c *Certificate) SigningCA() (*SigningCA, error) {
+	return NewSigningCA(c.Cert, c.Key)
 }
 
 // Validate checks a request before any key is generated.
-func (r Request) Validate(issuer *Issuer) error {
+func (r Request) Validate(ca *SigningCA) error {
 	switch r.Profile {
 	case ProfileCA:
-		if issuer != nil {
+		if ca != nil {
 			return errors.New("a CA is self-signed here: intermediate CAs are not supported")
 		}
 	case ProfileServer, ProfileClient:
-		if issuer == nil {
+		if ca == nil {
 			return fmt.Errorf("a %s certificate needs a CA to sign it", r.Profile)
 		}
 	default:
@@ -125,18 +125,18 @@ func (r Request) Validate(issuer *Issuer) error {
 var ErrNoSubjectAltNames = errors.New("a server certificate needs at least one DNS name or IP address: " +
 	"Docker clients check the address they dial (DOCKER_HOST=tcp://NAME:2376) against the certificate's subjectAltNames and ignore its common name")
 
-// Issue generates a key and a certificate for r, signed by issuer (nil for a
+// Issue generates a key and a certificate for r, signed by ca (nil for a
 // self-signed CA). now is the issuing time: NotBefore is now minus
 // ClockSkewAllowance, NotAfter is now plus r.Validity.
-func Issue(r Request, issuer *Issuer, now time.Time) (*Certificate, error) {
-	if err := r.Validate(issuer); err != nil {
+func Issue(r Request, ca *SigningCA, now time.Time) (*Certificate, error) {
+	if err := r.Validate(ca); err != nil {
 		return nil, err
 	}
-	if issuer != nil {
-		if err := CheckPurpose(issuer.Cert, r.Profile); err != nil {
+	if ca != nil {
+		if err := CheckPurpose(ca.Cert, r.Profile); err != nil {
 			return nil, err
 		}
-		if err := issuer.CheckValidAt(now); err != nil {
+		if err := ca.CheckValidAt(now); err != nil {
 			return nil, err
 		}
 	}
@@ -149,10 +149,10 @@ func Issue(r Request, issuer *Issuer, now time.Time) (*Certificate, error) {
 		return nil, err
 	}
 	parent, signer := template, key
-	if issuer != nil {
-		parent, signer = issuer.Cert, issuer.Key
+	if ca != nil {
+		parent, signer = ca.Cert, ca.Key
 	}
-	template.AuthorityKeyId = authorityKeyID(template, issuer)
+	template.AuthorityKeyId = authorityKeyID(template, ca)
 	if template.SignatureAlgorithm, err = signatureAlgorithmFor(signer.Public()); err != nil {
 		return nil, err
 	}
@@ -236,11 +236,11 @@ func newSerialNumber() (*big.Int, error) {
 // self-signed CA. An issuer made by another tool may have none: the leaf then
 // carries no authority key identifier, since one derived here might follow
 // another method than the issuer's tool and would then match nothing.
-func authorityKeyID(template *x509.Certificate, issuer *Issuer) []byte {
-	if issuer == nil {
+func authorityKeyID(template *x509.Certificate, ca *SigningCA) []byte {
+	if ca == nil {
 		return template.SubjectKeyId
 	}
-	return issuer.Cert.SubjectKeyId
+	return ca.Cert.SubjectKeyId
 }
 
 // publicKeyIdentifier is RFC 7093 method 1: the leftmost 160 bits of the

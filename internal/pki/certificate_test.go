@@ -13,9 +13,9 @@ import (
 
 var issuedAt = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 
-func mustIssuer(t *testing.T, ca *pki.Certificate) *pki.Issuer {
+func mustSigningCA(t *testing.T, ca *pki.Certificate) *pki.SigningCA {
 	t.Helper()
-	iss, err := ca.Issuer()
+	iss, err := ca.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestIssueFollowsDockerProfile(t *testing.T) {
 			}); err != nil {
 				t.Errorf("CA profile:\n%v", err)
 			}
-			iss := mustIssuer(t, ca)
+			iss := mustSigningCA(t, ca)
 
 			server, err := pki.Issue(pki.Request{
 				Profile: pki.ProfileServer, KeyAlgorithm: alg, CommonName: "docker.example.com", Validity: 100 * time.Hour,
@@ -115,7 +115,7 @@ func TestChainRefusesWrongPurpose(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
 	other := issueCA(t, pki.ECDSAP256)
-	iss := mustIssuer(t, ca)
+	iss := mustSigningCA(t, ca)
 	server, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, CommonName: "s", Validity: time.Hour, DNSNames: []string{"docker.example.com"}}, iss, issuedAt)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestFingerprintMatchesOpenSSL(t *testing.T) {
 func TestSerialNumbersAreRandom128Bit(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
-	iss := mustIssuer(t, ca)
+	iss := mustSigningCA(t, ca)
 	seen := map[string]bool{}
 	for range 20 {
 		c, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, issuedAt)
@@ -192,7 +192,7 @@ func TestSerialNumbersAreRandom128Bit(t *testing.T) {
 // probability 2^-63, so a failure means a bit is not random.
 func TestSerialNumberBitsVary(t *testing.T) {
 	t.Parallel()
-	iss := mustIssuer(t, issueCA(t, pki.ECDSAP256))
+	iss := mustSigningCA(t, issueCA(t, pki.ECDSAP256))
 	var ones, zeros [127]bool
 	for range 64 {
 		c, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, issuedAt)
@@ -214,10 +214,10 @@ func TestSerialNumberBitsVary(t *testing.T) {
 	}
 }
 
-// TestIssuerWithoutKeyIdentifier: a CA made by a tool that wrote no subject
+// TestSigningCAWithoutKeyIdentifier: a CA made by a tool that wrote no subject
 // key identifier signs leaves without an authority key identifier, since an
 // invented one would match nothing, and the chains still verify.
-func TestIssuerWithoutKeyIdentifier(t *testing.T) {
+func TestSigningCAWithoutKeyIdentifier(t *testing.T) {
 	t.Parallel()
 	now := time.Now().UTC().Truncate(time.Second)
 	certPEM, keyPEM := acctest.GoMadeCAWithoutKeyID(t, now)
@@ -229,7 +229,7 @@ func TestIssuerWithoutKeyIdentifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := pki.NewIssuer(caCert, caKey)
+	iss, err := pki.NewSigningCA(caCert, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,11 +252,11 @@ func TestIssuerWithoutKeyIdentifier(t *testing.T) {
 func TestIssueRefusesBadRequests(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
-	iss := mustIssuer(t, ca)
+	iss := mustSigningCA(t, ca)
 	cases := []struct {
 		name   string
 		req    pki.Request
-		issuer *pki.Issuer
+		issuer *pki.SigningCA
 		at     time.Time
 		want   string
 	}{
@@ -280,9 +280,9 @@ func TestIssueRefusesBadRequests(t *testing.T) {
 
 // A CA made moments ago by a tool that does not backdate NotBefore, seen
 // from a clock slightly behind, is within the skew allowance.
-func TestIssuerToleratesClockSkew(t *testing.T) {
+func TestSigningCAToleratesClockSkew(t *testing.T) {
 	t.Parallel()
-	iss := mustIssuer(t, issueCA(t, pki.ECDSAP256))
+	iss := mustSigningCA(t, issueCA(t, pki.ECDSAP256))
 	if err := iss.CheckValidAt(iss.Cert.NotBefore.Add(-pki.ClockSkewAllowance)); err != nil {
 		t.Errorf("within the allowance: %v", err)
 	}
@@ -326,7 +326,7 @@ func TestIssuedBy(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
 	sameName := issueCA(t, pki.ECDSAP256)
-	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, ca), issuedAt)
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustSigningCA(t, ca), issuedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestIssuedBy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noIDIssuer, err := pki.NewIssuer(noIDCert, noIDKey)
+	noIDIssuer, err := pki.NewSigningCA(noIDCert, noIDKey)
 	if err != nil {
 		t.Fatal(err)
 	}

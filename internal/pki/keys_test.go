@@ -91,7 +91,7 @@ func TestParsePrivateKeyRefusals(t *testing.T) {
 func TestParseCACertificateRefusals(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
-	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, ca), issuedAt)
+	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustSigningCA(t, ca), issuedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +116,12 @@ func TestNewIssuerRefusesMismatchedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pki.NewIssuer(a.Cert, key); !errors.Is(err, pki.ErrKeyMismatch) {
+	if _, err := pki.NewSigningCA(a.Cert, key); !errors.Is(err, pki.ErrKeyMismatch) {
 		t.Fatalf("got %v, want ErrKeyMismatch", err)
 	}
 }
 
-func issuerFromPEM(t *testing.T, certPEM, keyPEM string) *pki.Issuer {
+func issuerFromPEM(t *testing.T, certPEM, keyPEM string) *pki.SigningCA {
 	t.Helper()
 	cert, err := pki.ParseCACertificatePEM(certPEM)
 	if err != nil {
@@ -131,7 +131,7 @@ func issuerFromPEM(t *testing.T, certPEM, keyPEM string) *pki.Issuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := pki.NewIssuer(cert, key)
+	iss, err := pki.NewSigningCA(cert, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func issueCAAt(t *testing.T, name string, at time.Time, validity time.Duration) 
 func TestParseTrust_BundleOfCAs(t *testing.T) {
 	t.Parallel()
 	current, next := issueCA(t, pki.ECDSAP256), issueCA(t, pki.ED25519)
-	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "alice", Validity: time.Hour}, mustIssuer(t, current), issuedAt)
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "alice", Validity: time.Hour}, mustSigningCA(t, current), issuedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestParseTrust_BundleOfCAs(t *testing.T) {
 func TestSignerOf(t *testing.T) {
 	t.Parallel()
 	current, next := issueCA(t, pki.ECDSAP256), issueCA(t, pki.ECDSAP256)
-	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, DNSNames: []string{"d.example"}, Validity: time.Hour}, mustIssuer(t, next), issuedAt)
+	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileServer, KeyAlgorithm: pki.ECDSAP256, DNSNames: []string{"d.example"}, Validity: time.Hour}, mustSigningCA(t, next), issuedAt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,7 +197,7 @@ func TestClientConfig_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca := testCA(t, now, 1000*time.Hour)
-	iss, err := ca.Issuer()
+	iss, err := ca.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestClientConfig_BadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherIss, err := testCA(t, now, 1000*time.Hour).Issuer()
+	otherIss, err := testCA(t, now, 1000*time.Hour).SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca := testCA(t, now, 1000*time.Hour)
-	iss, err := ca.Issuer()
+	iss, err := ca.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -549,7 +549,7 @@ func TestEphemeralClientCert_BadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	weakCert, weakKey := acctest.CAForKey(t, rsa1024, now)
-	goodIssuer, err := good.Issuer()
+	goodIssuer, err := good.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

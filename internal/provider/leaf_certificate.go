@@ -208,7 +208,7 @@ func isSet(v types.String) bool { return !v.IsUnknown() && !v.IsNull() }
 // the issuer itself is returned only when both are known and belong
 // together. Diagnostics name the attribute and never repeat key material: the
 // pki errors are written never to contain it.
-func (s caSource) issuer(profile pki.Profile) (*pki.Issuer, diag.Diagnostics) {
+func (s caSource) issuer(profile pki.Profile) (*pki.SigningCA, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var caCert *x509.Certificate
 	if isSet(s.cert) {
@@ -229,7 +229,7 @@ func (s caSource) issuer(profile pki.Profile) (*pki.Issuer, diag.Diagnostics) {
 	if diags.HasError() || caCert == nil || caKey == nil {
 		return nil, diags
 	}
-	iss, err := pki.NewIssuer(caCert, caKey)
+	iss, err := pki.NewSigningCA(caCert, caKey)
 	if err != nil {
 		diags.AddAttributeError(s.keyPath, "CA private key does not match the CA certificate", err.Error())
 		return nil, diags
@@ -444,7 +444,7 @@ func (s caSource) issueLeaf(req pki.Request, now time.Time, diags *diag.Diagnost
 }
 
 // issueOrDiagnose calls pki.Issue and turns its error into a diagnostic.
-func issueOrDiagnose(req pki.Request, iss *pki.Issuer, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func issueOrDiagnose(req pki.Request, iss *pki.SigningCA, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	cert, err := pki.Issue(req, iss, now)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Could not issue the %s certificate", req.Profile), err.Error())

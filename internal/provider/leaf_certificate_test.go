@@ -146,7 +146,7 @@ func TestLeafBadInputs(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	good, other := testCA(t, now, 1000*time.Hour), testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	goodIssuer, err := good.Issuer()
+	goodIssuer, err := good.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ resource "dockertls_client_cert" "test" {
 // existingLeaf is a stored leaf signed by iss, valid for validity from now.
 func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity time.Duration) *leafModel {
 	t.Helper()
-	iss, err := ca.Issuer()
+	iss, err := ca.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestBadInputIsRefusedAtPlanTime(t *testing.T) {
 	good := testCA(t, now, 1000*time.Hour)
 	other := testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	goodIssuer, err := good.Issuer()
+	goodIssuer, err := good.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ resource "dockertls_client_cert" "test" {
 	runBadInputs(t, cases)
 }
 
-func issueClient(t *testing.T, iss *pki.Issuer, now time.Time) *pki.Certificate {
+func issueClient(t *testing.T, iss *pki.SigningCA, now time.Time) *pki.Certificate {
 	t.Helper()
 	c, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, iss, now)
 	if err != nil {

@@ -292,7 +292,7 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 	now := time.Now()
 	good := testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	iss, err := good.Issuer()
+	iss, err := good.SigningCA()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func TestParsePrivateKey_NamesWhatIsWrong(t *testing.T) {
 func TestErrorsSpeakPlainGo(t *testing.T) {
 	t.Parallel()
 	ca := issueCA(t, pki.ECDSAP256)
-	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustIssuer(t, ca), issuedAt)
+	client, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: time.Hour}, mustSigningCA(t, ca), issuedAt)
 	if err != nil {
 		t.Fatal(err)
 	}

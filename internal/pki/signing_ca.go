@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Issuer is a CA that signs leaf certificates.
-type Issuer struct {
+// SigningCA is a CA that signs leaf certificates.
+type SigningCA struct {
 	Cert *x509.Certificate
 	Key  crypto.Signer
 }
@@ -91,13 +91,13 @@ func checkCA(cert *x509.Certificate) error {
 // ErrKeyMismatch says the CA key does not belong to the CA certificate.
 var ErrKeyMismatch = errors.New("the private key does not belong to the CA certificate (their public keys differ): pass the key that was generated with that CA")
 
-// NewIssuer pairs a CA certificate with its private key, refusing a key that
+// NewSigningCA pairs a CA certificate with its private key, refusing a key that
 // does not match, since every certificate it signed would fail to verify.
-func NewIssuer(cert *x509.Certificate, key crypto.Signer) (*Issuer, error) {
+func NewSigningCA(cert *x509.Certificate, key crypto.Signer) (*SigningCA, error) {
 	if !publicKeysEqual(cert.PublicKey, key.Public()) {
 		return nil, ErrKeyMismatch
 	}
-	return &Issuer{Cert: cert, Key: key}, nil
+	return &SigningCA{Cert: cert, Key: key}, nil
 }
 
 // CheckPurpose reports whether leaves of profile p that the CA certificate
@@ -123,7 +123,7 @@ func CheckPurpose(ca *x509.Certificate, p Profile) error {
 // starts more than ClockSkewAllowance after now. A CA made moments ago by a
 // tool that does not backdate (openssl) is accepted, as its leaves verify
 // once its start has passed, the same allowance given to our own certificates.
-func (iss *Issuer) CheckValidAt(now time.Time) error {
+func (iss *SigningCA) CheckValidAt(now time.Time) error {
 	switch {
 	case now.After(iss.Cert.NotAfter):
 		return fmt.Errorf("the CA certificate %q expired at %s: renew the CA before issuing from it", iss.Cert.Subject.CommonName, iss.Cert.NotAfter.UTC().Format(time.RFC3339))
