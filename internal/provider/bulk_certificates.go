@@ -52,12 +52,13 @@ type bulkKind interface {
 // bulkModel holds the attributes both bulk resources share. Resource models
 // embed it and add their map of entries.
 type bulkModel struct {
-	leafCA
-	KeyAlgorithm        types.String  `tfsdk:"key_algorithm"`
-	ValidityPeriodHours types.Number  `tfsdk:"validity_period_hours"`
-	EarlyRenewalHours   types.Number  `tfsdk:"early_renewal_hours"`
-	Certs               tftypes.Value `tfsdk:"certs"`
-	PrivateKeys         tftypes.Value `tfsdk:"private_keys"`
+	signingCA
+	CACertFingerprintSHA256 types.String  `tfsdk:"ca_cert_fingerprint_sha256"`
+	KeyAlgorithm            types.String  `tfsdk:"key_algorithm"`
+	ValidityPeriodHours     types.Number  `tfsdk:"validity_period_hours"`
+	EarlyRenewalHours       types.Number  `tfsdk:"early_renewal_hours"`
+	Certs                   tftypes.Value `tfsdk:"certs"`
+	PrivateKeys             tftypes.Value `tfsdk:"private_keys"`
 }
 
 // bulkModelPtr is a pointer to a bulk resource model.
@@ -112,7 +113,7 @@ func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.Va
 	}
 	m := P(&config).bulk()
 	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &resp.Diagnostics)
-	m.validateIssuer(r.kind.profile(), &resp.Diagnostics)
+	m.validateManaged(r.kind.profile(), &resp.Diagnostics)
 	entries, known := mapEntries(P(&config).entries())
 	if !known {
 		return
@@ -181,9 +182,8 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	}
 	now := r.now()
 	m := P(&plan).bulk()
-	ca := m.withConfig(&P(&config).bulk().leafCA)
-	src := ca.source()
-	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	ca := m.withWriteOnly(&P(&config).bulk().signingCA)
+	m.CACertFingerprintSHA256 = ca.fingerprint()
 	m.nullWriteOnly()
 
 	entries, known := mapEntries(P(&plan).entries())
@@ -192,7 +192,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		// about them.
 		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
 		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
-		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		ca.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
 		v := r.value(ctx, &plan, &diags)
 		return v, diags
 	}
@@ -210,10 +210,10 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
 
 	if len(decided.issue) > 0 {
-		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		ca.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
 	}
 	if len(decided.kept) > 0 {
-		checkKeptLeaves(src, decided.kept, decided.certs, now, &diags)
+		warnCAExpiry(&ca, keptCertificates(decided.kept, decided.certs), now, &diags)
 	}
 	certsPath := path.Root("certs")
 	if len(decided.renew) > 0 {
@@ -223,11 +223,12 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 				countCertificates(len(decided.renew)), listNames(decided.renew)))
 	}
 	if len(decided.reissued) > 0 {
-		diags.AddAttributeWarning(src.certPath, "Another CA: issuing every certificate again",
+		_, certPath := ca.cert()
+		diags.AddAttributeWarning(certPath, "Another CA: issuing every certificate again",
 			fmt.Sprintf("%s: this plan issues a new certificate and key for every entry that has one: %s. Daemons and "+
 				"clients that still trust only the old CA refuse the new certificates, and those given only the new CA refuse "+
 				"the old ones, until every host and client is redeployed. To move over without locking anyone out, don't apply "+
-				"this plan; follow %s: trust both CAs first.", newCASentence(src.cert), listNames(decided.reissued), rotationGuide))
+				"this plan; follow %s: trust both CAs first.", newCASentence(ca), listNames(decided.reissued), rotationGuide))
 	}
 	if len(decided.missing) > 0 {
 		diags.AddAttributeWarning(certsPath, "Certificates missing from the state: issuing them again",
@@ -284,9 +285,8 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 	}
 	now := r.now()
 	m := P(&plan).bulk()
-	ca := m.withConfig(&P(&config).bulk().leafCA)
-	src := ca.source()
-	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
+	ca := m.withWriteOnly(&P(&config).bulk().signingCA)
+	m.CACertFingerprintSHA256 = ca.fingerprint()
 	m.nullWriteOnly()
 	entries, known := mapEntries(P(&plan).entries())
 	if !known {
@@ -335,16 +335,18 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 		return tftypes.Value{}
 	}
 	if len(reqs) > 0 {
-		iss, d := src.issuer(r.kind.profile())
+		parsed, d := ca.parse(r.kind.profile())
 		if diags.Append(d...); diags.HasError() {
 			return tftypes.Value{}
 		}
-		if iss == nil {
+		if parsed == nil {
+			_, certPath := ca.cert()
+			_, keyPath := ca.key()
 			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
-				src.certPath, src.keyPath))
+				certPath, keyPath))
 			return tftypes.Value{}
 		}
-		issued, errs := pki.IssueAll(reqs, iss, now)
+		issued, errs := pki.IssueAll(reqs, parsed, now)
 		for i, name := range names {
 			if errs[i] != nil {
 				at := r.kind.entriesPath().AtMapKey(name)
@@ -370,7 +372,8 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 
 // newCASentence says which CA the entries move to, for the warning that
 // they are all issued again.
-func newCASentence(certPEM types.String) string {
+func newCASentence(ca signingCA) string {
+	certPEM, _ := ca.cert()
 	if !isSet(certPEM) {
 		return "The CA certificate is known only at apply, so nothing shows that it signed the stored certificates"
 	}

@@ -21,7 +21,7 @@ const changeReissuesAll = " Changing it issues every entry's certificate and key
 // the map of entries (entriesName) and the two output maps.
 func bulkSchema(description, entriesName string, entries schema.MapNestedAttribute) schema.Schema {
 	d := leafDefaults
-	attrs := issuerAttributes()
+	attrs := signingCAAttributes()
 	caCert := attrs["ca_cert_pem"].(schema.StringAttribute)
 	caCert.MarkdownDescription = "PEM certificate of the signing CA: `dockertls_ca`'s `cert_pem`, or any CA certificate " +
 		"(basicConstraints CA:TRUE) made by another tool. It must hold that one certificate: a chain or bundle " +

@@ -1,15 +1,11 @@
 package provider
 
 import (
-	"fmt"
 	"maps"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-
-	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // The per-entry decisions of a bulk resource's plan: which entries keep
@@ -28,7 +24,7 @@ func (m *bulkModel) nullWriteOnly() {
 func planEntries(t bulkTypes, m, prior *bulkModel, entries, priorEntries map[string]tftypes.Value) bulkPlan {
 	p := bulkPlan{certs: make(map[string]tftypes.Value, len(entries)), keys: make(map[string]tftypes.Value, len(entries))}
 	var priorCerts, priorKeys map[string]tftypes.Value
-	newCA := prior != nil && m.caChanged(&prior.leafCA)
+	newCA := prior != nil && caChanged(m.CACertFingerprintSHA256, prior.CACertFingerprintSHA256, &prior.signingCA)
 	reissueAll := prior == nil || newCA ||
 		!m.KeyAlgorithm.Equal(prior.KeyAlgorithm) || !m.ValidityPeriodHours.Equal(prior.ValidityPeriodHours)
 	if !reissueAll {
@@ -133,38 +129,15 @@ func withReadyForRenewal(t bulkTypes, cert, ready tftypes.Value) tftypes.Value {
 	return tftypes.NewValue(t.cert, attrs)
 }
 
-// checkKeptLeaves warns, at every plan, about kept certificates whose CA has
-// expired or expires before they do: from then on Docker clients and
-// daemons refuse the chain. Kept certificates were signed by this CA (its
-// fingerprint is the stored one), so no signature needs checking; each
-// warning lists the entries instead of repeating itself per entry.
-func checkKeptLeaves(src caSource, kept []string, certs map[string]tftypes.Value, now time.Time, diags *diag.Diagnostics) {
-	if !isSet(src.cert) {
-		return
-	}
-	caCert, err := pki.ParseCACertificatePEM(src.cert.ValueString())
-	if err != nil {
-		return // validation reports it
-	}
-	if now.After(caCert.NotAfter) {
-		diags.AddAttributeWarning(src.certPath, "CA certificate has expired",
-			fmt.Sprintf("The CA certificate %q expired at %s: Docker clients and daemons refuse every certificate it signed, "+
-				"the %d kept by this resource included. Renew the CA: replace dockertls_ca, or pass a new CA certificate and key "+
-				"made elsewhere; every entry is then issued again in the same plan.",
-				caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), len(kept)))
-		return
-	}
-	var outliving []string
+// keptCertificates are the kept entries' certificates, as warnCAExpiry
+// takes them. Kept certificates were signed by the planned CA (its
+// fingerprint is the stored one), so no signature needs checking.
+func keptCertificates(kept []string, certs map[string]tftypes.Value) []heldCertificate {
+	held := make([]heldCertificate, 0, len(kept))
 	for _, name := range kept {
-		if notAfter, ok := certNotAfter(certs[name]); ok && notAfter.After(caCert.NotAfter) {
-			outliving = append(outliving, name)
+		if notAfter, ok := certNotAfter(certs[name]); ok {
+			held = append(held, heldCertificate{name: name, notAfter: notAfter})
 		}
 	}
-	if len(outliving) > 0 {
-		diags.AddAttributeWarning(src.certPath, "Certificates outlive their CA",
-			fmt.Sprintf("The certificates of %s are valid beyond the expiry of their CA certificate %q at %s. From that date "+
-				"Docker clients and daemons refuse the chain (\"certificate has expired or is not yet valid\"). Rotate the CA "+
-				"before then, as %s shows, so daemons and clients move to the next CA without a flag day.",
-				listNames(outliving), caCert.Subject.CommonName, caCert.NotAfter.UTC().Format(time.RFC3339), rotationGuide))
-	}
+	return held
 }

@@ -11,9 +11,15 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
+// The attributes every certificate holds. The request (subject, key,
+// validity) and its outputs are shared by the resources and the ephemeral
+// resource; certificateModel adds the managed life cycle around them
+// (renewal) for the resources. Their schemas are built in
+// certificate_schema.go.
+
 // certificateModel holds the attributes every certificate resource shares:
-// the request and its outputs, and the managed life cycle around them
-// (renewal). Resource models embed it by value.
+// the request and its outputs, and renewal. Resource models embed it by
+// value.
 type certificateModel struct {
 	certificateRequest
 	certificateOutputs
@@ -101,4 +107,57 @@ func (m *certificateModel) notAfter() (time.Time, error) {
 			"certificate's expiry cannot be read", m.ValidityEndTime.ValueString())
 	}
 	return notAfter, nil
+}
+
+// certificateRequest holds the subject, key and validity attributes. Models
+// embed it by value.
+type certificateRequest struct {
+	KeyAlgorithm        types.String `tfsdk:"key_algorithm"`
+	ValidityPeriodHours types.Number `tfsdk:"validity_period_hours"`
+	CommonName          types.String `tfsdk:"common_name"`
+	Organization        types.String `tfsdk:"organization"`
+}
+
+// request turns the attributes into a pki request of the given profile.
+func (m *certificateRequest) request(profile pki.Profile) pki.Request {
+	return pki.Request{
+		Profile:      profile,
+		KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
+		CommonName:   m.CommonName.ValueString(),
+		Organization: m.Organization.ValueString(),
+		Validity:     hoursToDuration(m.ValidityPeriodHours),
+	}
+}
+
+// certificateOutputs holds what issuing yields.
+type certificateOutputs struct {
+	CertPEM               types.String `tfsdk:"cert_pem"`
+	PrivateKeyPEM         types.String `tfsdk:"private_key_pem"`
+	SerialNumber          types.String `tfsdk:"serial_number"`
+	CertFingerprintSHA256 types.String `tfsdk:"cert_fingerprint_sha256"`
+	ValidityStartTime     types.String `tfsdk:"validity_start_time"`
+	ValidityEndTime       types.String `tfsdk:"validity_end_time"`
+}
+
+// setOutputs records a freshly issued certificate.
+func (o *certificateOutputs) setOutputs(c *pki.Certificate) {
+	o.SerialNumber = types.StringValue(c.Cert.SerialNumber.String())
+	o.CertPEM = types.StringValue(c.CertPEM)
+	o.PrivateKeyPEM = types.StringValue(c.PrivateKeyPEM)
+	o.CertFingerprintSHA256 = types.StringValue(pki.Fingerprint(c.Cert))
+	o.ValidityStartTime = types.StringValue(c.Cert.NotBefore.UTC().Format(time.RFC3339))
+	o.ValidityEndTime = types.StringValue(c.Cert.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// maxValidityHours keeps hour counts inside time.Duration (about 292 years).
+const maxValidityHours = 100 * 365 * 24
+
+// hoursToDuration converts a validated hour count; validation keeps it a
+// whole number small enough for time.Duration.
+func hoursToDuration(v types.Number) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return 0
+	}
+	n, _ := v.ValueBigFloat().Int64()
+	return time.Duration(n) * time.Hour
 }

@@ -114,3 +114,53 @@ func markdownList(values []string) string {
 	}
 	return strings.Join(quoted, ", ")
 }
+
+// Descriptions and validators of the request attributes, for every schema
+// that offers them. The resources append what changing a value does
+// (changeReplaces); the ephemeral resource has no such thing.
+
+const changeReplaces = " Changing it issues a new certificate."
+
+func keyAlgorithmDescription() string {
+	return fmt.Sprintf("Algorithm of the generated private key: %s. Defaults to `%s`. "+
+		"(P-224 is not offered: Go refuses it in TLS 1.3.)",
+		markdownList(pki.KeyAlgorithmNames()), pki.DefaultKeyAlgorithm)
+}
+
+func keyAlgorithmValidators() []validator.String {
+	return []validator.String{stringvalidator.OneOf(pki.KeyAlgorithmNames()...)}
+}
+
+func validityDescription(defaultHours int64) string {
+	return fmt.Sprintf("Hours the certificate stays valid after it is issued: a whole number from 1 to %d "+
+		"(100 years). Defaults to `%d`.", maxValidityHours, defaultHours)
+}
+
+func validityValidators() []validator.Number {
+	return []validator.Number{wholeHours(1, maxValidityHours)}
+}
+
+func commonNameDescription(def string) string {
+	return fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d %s. Defaults to `%q`.", maxSubjectText, visibleCharacters, def)
+}
+
+// visibleCharacters is what a subject attribute may hold, as the
+// descriptions say it.
+const visibleCharacters = "visible characters (no control characters, and no invisible ones such as bidirectional overrides or " +
+	"zero-width spaces)"
+
+const organizationDescription = "Organization (O) of the certificate's subject: 1 to 64 " + visibleCharacters + ". " +
+	"Omitted when not set."
+
+// Descriptions of the outputs. The private key's adds where it is kept.
+const (
+	certPEMDescription      = "The certificate, PEM-encoded."
+	serialNumberDescription = "The certificate's serial number: a random positive 128-bit integer, in decimal."
+	fingerprintDescription  = "SHA-256 fingerprint of the certificate: upper-case hex pairs " +
+		"joined by colons, exactly as `openssl x509 -noout -fingerprint -sha256` prints it after `=`."
+	validityStartDescription = "Start of validity (NotBefore), RFC 3339 in UTC: the issuing time " +
+		"minus 5 minutes, so hosts whose clocks run a little behind accept the certificate."
+	validityEndDescription = "End of validity (NotAfter), RFC 3339 in UTC."
+	privateKeyDescription  = "The private key, PEM-encoded as unencrypted PKCS#8 (`-----BEGIN PRIVATE KEY-----`): " +
+		"Docker refuses encrypted keys."
+)

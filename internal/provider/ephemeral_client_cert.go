@@ -27,14 +27,14 @@ var ephemeralClientDefaults = certificateDefaults{validityHours: 1, commonName: 
 // cycle: Terraform keeps it in memory for one run and stores none of it.
 type ephemeralClientCertModel struct {
 	certificateRequest
-	caInputs
+	signingCA
 	certificateOutputs
 }
 
 // ephemeralCACertWording and ephemeralCAKeyWording: in an ephemeral
 // resource nothing is stored, so the two attributes of each pair are one
 // argument under two names.
-var ephemeralCACertWording = oneOfWording{
+var ephemeralCACertWording = pairWording{
 	noun: "CA certificate",
 	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
 		"stored in the plan or the state; both are accepted so that a dockertls_client_cert block moves here unchanged.",
@@ -42,7 +42,7 @@ var ephemeralCACertWording = oneOfWording{
 		"argument here: neither is stored in the plan or the state), for example to dockertls_ca's cert_pem.",
 }
 
-var ephemeralCAKeyWording = oneOfWording{
+var ephemeralCAKeyWording = pairWording{
 	noun: "CA key",
 	both: "Set exactly one of them. In this ephemeral resource they are the same argument under two names, neither " +
 		"stored in the plan or the state; both are accepted so that a dockertls_client_cert block moves here unchanged.",
@@ -152,7 +152,7 @@ func (r *clientCertEphemeral) ValidateConfig(ctx context.Context, req ephemeral.
 		return
 	}
 	var diags diag.Diagnostics
-	m.validateIssuer(pki.ProfileClient, ephemeralCACertWording, ephemeralCAKeyWording, &diags)
+	m.validate(pki.ProfileClient, ephemeralCACertWording, ephemeralCAKeyWording, &diags)
 	resp.Diagnostics.Append(locatedInEphemeral(diags)...)
 }
 
@@ -181,12 +181,11 @@ func (r *clientCertEphemeral) Open(ctx context.Context, req ephemeral.OpenReques
 	}
 	m.setDefaults()
 	now := r.now()
-	ca := m.source()
-	ca.checkNewLeaf(pki.ProfileClient, m.ValidityPeriodHours, now, &resp.Diagnostics)
+	m.checkNewLeaf(pki.ProfileClient, m.ValidityPeriodHours, now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	issued := ca.issueLeaf(m.request(pki.ProfileClient), now, &resp.Diagnostics)
+	issued := m.issue(m.request(pki.ProfileClient), now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

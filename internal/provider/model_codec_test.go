@@ -24,9 +24,9 @@ func TestModelCodecMatchesFramework(t *testing.T) {
 	server := f.leaf("dockertls_server_cert")
 	client := f.leaf("dockertls_client_cert")
 
-	checkCodec[caModel](t, caKind{}.schema(), f, ca)
-	checkCodec[serverCertModel](t, serverCertKind{}.schema(), f, server)
-	checkCodec[clientCertModel](t, clientCertKind{}.schema(), f, client)
+	checkCodec[caModel](t, caSpec{}.schema(), f, ca)
+	checkCodec[serverCertModel](t, serverCertSpec{}.schema(), f, server)
+	checkCodec[clientCertModel](t, clientCertSpec{}.schema(), f, client)
 }
 
 func checkCodec[M any](t *testing.T, s schema.Schema, f *rpcFixture, in rpcInstance) {
@@ -216,8 +216,8 @@ func (f *fixedSchema) schema() schema.Schema { return f.s }
 // after one that fits was cached for the same model type.
 func TestCodecCacheKeepsSchemasApart(t *testing.T) {
 	t.Parallel()
-	fits := caKind{}.schema()
-	extra := caKind{}.schema()
+	fits := caSpec{}.schema()
+	extra := caSpec{}.schema()
 	extra.Attributes = maps.Clone(extra.Attributes)
 	extra.Attributes["not_in_the_model"] = schema.StringAttribute{Computed: true}
 	if _, err := codecFor[caModel](&fixedSchema{fits}); err != nil {

@@ -23,22 +23,29 @@ var (
 // means redeploying every daemon's and client's certificates.
 var caDefaults = certificateDefaults{validityHours: 87600, earlyRenewalHours: 8760, commonName: "Docker daemon CA"}
 
+// dockertls_ca: a self-signed CA. It has the attributes and life cycle
+// every certificate resource shares (certificate_lifecycle.go) and nothing
+// else, except that its renewal replaces every certificate it signed, which
+// the plan says (renewalNotice).
+
 type caModel struct {
 	certificateModel
 }
 
-type caKind struct{}
+// caSpec is what a CA adds to the shared life cycle: nothing but its
+// defaults and its renewal notice.
+type caSpec struct{}
 
 // NewCAResource is the dockertls_ca resource.
 func NewCAResource() resource.Resource {
-	return &certificateResource[caModel, *caModel]{kind: caKind{}}
+	return &certificateResource[caModel, *caModel]{spec: caSpec{}}
 }
 
-func (caKind) typeNameSuffix() string                                      { return "_ca" }
-func (caKind) defaults() certificateDefaults                               { return caDefaults }
-func (caKind) validateConfig(context.Context, *caModel, *diag.Diagnostics) {}
+func (caSpec) typeNameSuffix() string                                      { return "_ca" }
+func (caSpec) defaults() certificateDefaults                               { return caDefaults }
+func (caSpec) validateConfig(context.Context, *caModel, *diag.Diagnostics) {}
 
-func (caKind) schema() schema.Schema {
+func (caSpec) schema() schema.Schema {
 	return certificateSchema(
 		"A self-signed certificate authority for a Docker daemon's mutual TLS. Daemons trust the clients it signs, "+
 			"and clients trust the daemons it signs. **Its private key admits any client it signs to every daemon "+
@@ -47,15 +54,15 @@ func (caKind) schema() schema.Schema {
 		caDefaults, staticCommonName(caDefaults.commonName), nil)
 }
 
-func (caKind) modifyPlan(context.Context, *caModel, *caModel, *caModel, time.Time, *diag.Diagnostics) []path.Path {
+func (caSpec) modifyPlan(context.Context, *caModel, *caModel, *caModel, time.Time, *diag.Diagnostics) []path.Path {
 	return nil
 }
 
-func (caKind) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (caSpec) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)
 }
 
-// renewalNoticer is a kind whose renewal needs more than a new certificate,
+// renewalNoticer is a resource whose renewal needs more than a new certificate,
 // which the plan that renews it says.
 type renewalNoticer interface {
 	renewalNotice(stored *certificateModel, now time.Time) (summary, detail string)
@@ -69,7 +76,7 @@ const rotationGuide = `the guide "Rotating the CA without locking anyone out" (d
 // the same apply, and every daemon and client must get the new ca.pem at
 // the same moment as its new certificate, which never happens across a
 // fleet. The plan says so, and how to rotate instead.
-func (caKind) renewalNotice(stored *certificateModel, now time.Time) (string, string) {
+func (caSpec) renewalNotice(stored *certificateModel, now time.Time) (string, string) {
 	name, end := stored.CommonName.ValueString(), stored.ValidityEndTime.ValueString()
 	if notAfter, err := time.Parse(time.RFC3339, end); err == nil && now.After(notAfter) {
 		return "CA expired: replacing it and every certificate it signed",

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
@@ -24,40 +25,50 @@ var clientDefaults = certificateDefaults{
 	commonName:        "client",
 }
 
+// dockertls_client_cert: a client certificate for the docker CLI or any
+// Engine API client, signed by a CA the daemons trust. It is a managed leaf
+// like dockertls_server_cert (see that file for the story) without names:
+// its subject is all it adds.
+
 type clientCertModel struct {
-	leafModel
+	certificateModel
+	signingCA
+	CACertFingerprintSHA256 types.String `tfsdk:"ca_cert_fingerprint_sha256"`
 }
 
-type clientCertKind struct{}
+func (m *clientCertModel) caFingerprint() *types.String { return &m.CACertFingerprintSHA256 }
+
+// clientCertSpec is what a client certificate adds to the shared life cycle.
+type clientCertSpec struct{}
 
 // NewClientCertResource is the dockertls_client_cert resource.
 func NewClientCertResource() resource.Resource {
-	return &certificateResource[clientCertModel, *clientCertModel]{kind: clientCertKind{}}
+	return &certificateResource[clientCertModel, *clientCertModel]{spec: clientCertSpec{}}
 }
 
-func (clientCertKind) typeNameSuffix() string        { return "_client_cert" }
-func (clientCertKind) defaults() certificateDefaults { return clientDefaults }
+func (clientCertSpec) typeNameSuffix() string        { return "_client_cert" }
+func (clientCertSpec) defaults() certificateDefaults { return clientDefaults }
 
-func (clientCertKind) schema() schema.Schema {
+func (clientCertSpec) schema() schema.Schema {
 	return certificateSchema(
 		"A client certificate (extendedKeyUsage clientAuth) for the docker CLI or any Engine API client, signed by "+
 			"a CA that the daemon trusts. The files Docker expects are `ca.pem`, `cert.pem` and `key.pem` in "+
 			"`~/.docker` or `$DOCKER_CERT_PATH`. Any client this CA signs is admitted as root: keep one CA per trust domain.",
-		clientDefaults, staticCommonName(clientDefaults.commonName), issuerAttributes())
+		clientDefaults, staticCommonName(clientDefaults.commonName), signingCAAttributes())
 }
 
-func (clientCertKind) validateConfig(_ context.Context, m *clientCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileClient, diags)
+func (clientCertSpec) validateConfig(_ context.Context, m *clientCertModel, diags *diag.Diagnostics) {
+	m.validateManaged(pki.ProfileClient, diags)
 }
 
-func (clientCertKind) modifyPlan(_ context.Context, m, config, state *clientCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
-	var prior *leafModel
-	if state != nil {
-		prior = &state.leafModel
+func (clientCertSpec) modifyPlan(_ context.Context, m, config, state *clientCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
+	if state == nil {
+		planNewLeaf(pki.ProfileClient, m, config, now, diags)
+		return nil
 	}
-	return m.planLeaf(pki.ProfileClient, &config.leafModel, prior, now, diags)
+	return planStoredLeaf(m, config, state, now, diags)
 }
 
-func (clientCertKind) issue(_ context.Context, m, config *clientCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
-	return m.issueLeaf(m.request(pki.ProfileClient), &config.leafModel, now, diags)
+func (clientCertSpec) issue(_ context.Context, m, config *clientCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+	return issueLeaf(m.request(pki.ProfileClient), m, config, now, diags)
 }

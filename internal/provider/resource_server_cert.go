@@ -23,6 +23,25 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
+// dockertls_server_cert: a server certificate for dockerd --tlsverify,
+// signed by a CA the clients trust. Its story, in the order Terraform tells
+// it:
+//   - schema: the attributes every certificate resource has
+//     (certificateSchema, certificate_schema.go), the signing CA's
+//     (signingCAAttributes, signing_ca.go), and the names below;
+//   - validate: the renewal window (the shared life cycle,
+//     certificate_lifecycle.go), the signing CA, and the names
+//     (validateConfig);
+//   - plan: the derived common name, the CA's fingerprint and expiry
+//     (planNewLeaf, planStoredLeaf: leaf.go, ca_expiry.go), and renewal
+//     (planRenewal, renewal.go) (modifyPlan);
+//   - create: the names and the CA make the request, the CA signs it
+//     (issue);
+//   - read and update: the shared life cycle re-judges ready_for_renewal;
+//     delete forgets.
+// dockertls_server_certs issues many of these and runs the same name checks
+// (checkServerNames, serverNamesRequest) on each entry.
+
 var (
 	_ resource.ResourceWithConfigure      = (*certificateResource[serverCertModel, *serverCertModel])(nil)
 	_ resource.ResourceWithModifyPlan     = (*certificateResource[serverCertModel, *serverCertModel])(nil)
@@ -30,22 +49,27 @@ var (
 )
 
 type serverCertModel struct {
-	leafModel
-	DNSNames    types.List `tfsdk:"dns_names"`
-	IPAddresses types.List `tfsdk:"ip_addresses"`
+	certificateModel
+	signingCA
+	CACertFingerprintSHA256 types.String `tfsdk:"ca_cert_fingerprint_sha256"`
+	DNSNames                types.List   `tfsdk:"dns_names"`
+	IPAddresses             types.List   `tfsdk:"ip_addresses"`
 }
 
-type serverCertKind struct{}
+func (m *serverCertModel) caFingerprint() *types.String { return &m.CACertFingerprintSHA256 }
+
+// serverCertSpec is what a server certificate adds to the shared life cycle.
+type serverCertSpec struct{}
 
 // NewServerCertResource is the dockertls_server_cert resource.
 func NewServerCertResource() resource.Resource {
-	return &certificateResource[serverCertModel, *serverCertModel]{kind: serverCertKind{}}
+	return &certificateResource[serverCertModel, *serverCertModel]{spec: serverCertSpec{}}
 }
 
-func (serverCertKind) typeNameSuffix() string        { return "_server_cert" }
-func (serverCertKind) defaults() certificateDefaults { return leafDefaults }
+func (serverCertSpec) typeNameSuffix() string        { return "_server_cert" }
+func (serverCertSpec) defaults() certificateDefaults { return leafDefaults }
 
-func (serverCertKind) schema() schema.Schema {
+func (serverCertSpec) schema() schema.Schema {
 	commonName := schema.StringAttribute{
 		MarkdownDescription: fmt.Sprintf("Common name (CN) of the certificate's subject: 1 to %d %s. Defaults to the first of `dns_names` that is at most %d characters long, else the first of "+
 			"`ip_addresses`; when every DNS name is longer and there is no IP address, set it. Removing it from the "+
@@ -87,7 +111,7 @@ func (serverCertKind) schema() schema.Schema {
 			PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 		},
 	}
-	maps.Copy(sans, issuerAttributes())
+	maps.Copy(sans, signingCAAttributes())
 	return certificateSchema(
 		"A server certificate (extendedKeyUsage serverAuth) for `dockerd --tlsverify`, signed by a CA that the clients "+
 			"trust. Its subjectAltNames must cover every name and address clients dial. The daemon's files are "+
@@ -120,8 +144,8 @@ func (m *serverCertModel) subjectAltNames(ctx context.Context) (dnsNames, ips []
 	return dnsNames, ips, true, diags
 }
 
-func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
-	m.validateIssuer(pki.ProfileServer, diags)
+func (serverCertSpec) validateConfig(ctx context.Context, m *serverCertModel, diags *diag.Diagnostics) {
+	m.validateManaged(pki.ProfileServer, diags)
 	if !m.DNSNames.IsUnknown() && !m.IPAddresses.IsUnknown() {
 		checkSANCount(len(m.DNSNames.Elements())+len(m.IPAddresses.Elements()), rootSANPaths, diags)
 	}
@@ -134,7 +158,7 @@ func (serverCertKind) validateConfig(ctx context.Context, m *serverCertModel, di
 
 // sanPaths are where a server certificate's names are configured: the
 // resource's own attributes, or one entry of dockertls_server_certs' hosts.
-// The checks below take plain values and these paths, so every kind runs
+// The checks below take plain values and these paths, so both resources run
 // the same checks and each diagnostic names the attribute at fault.
 type sanPaths struct{ dnsNames, ipAddresses, commonName path.Path }
 
@@ -223,8 +247,8 @@ func noCommonNameDetail(at sanPaths) string {
 
 // modifyPlan derives the common name whenever the configuration leaves it
 // out, so removing an explicit value plans the derived one again; the CA's
-// part is the same as any leaf's.
-func (serverCertKind) modifyPlan(ctx context.Context, m, config, state *serverCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
+// part is the same as any managed leaf's.
+func (serverCertSpec) modifyPlan(ctx context.Context, m, config, state *serverCertModel, now time.Time, diags *diag.Diagnostics) []path.Path {
 	if config.CommonName.IsNull() {
 		m.CommonName = types.StringUnknown()
 		dnsNames, ips, known, d := m.subjectAltNames(ctx)
@@ -233,19 +257,19 @@ func (serverCertKind) modifyPlan(ctx context.Context, m, config, state *serverCe
 			m.CommonName = types.StringValue(cn)
 		}
 	}
-	var prior *leafModel
-	if state != nil {
-		prior = &state.leafModel
+	if state == nil {
+		planNewLeaf(pki.ProfileServer, m, config, now, diags)
+		return nil
 	}
-	return m.planLeaf(pki.ProfileServer, &config.leafModel, prior, now, diags)
+	return planStoredLeaf(m, config, state, now, diags)
 }
 
-func (serverCertKind) issue(ctx context.Context, m, config *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+func (serverCertSpec) issue(ctx context.Context, m, config *serverCertModel, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	dnsNames, ips, _, d := m.subjectAltNames(ctx)
 	diags.Append(d...)
 	req := m.request(pki.ProfileServer)
 	if !serverNamesRequest(&req, dnsNames, ips, rootSANPaths, diags) {
 		return nil
 	}
-	return m.issueLeaf(req, &config.leafModel, now, diags)
+	return issueLeaf(req, m, config, now, diags)
 }

@@ -120,7 +120,7 @@ func TestServerCert_UnspecifiedAddressWarns(t *testing.T) {
 		}
 	}
 	// The schema wires the warning to ip_addresses.
-	s := serverCertKind{}.schema()
+	s := serverCertSpec{}.schema()
 	found := false
 	for _, v := range s.Attributes["ip_addresses"].(interface{ ListValidators() []validator.List }).ListValidators() {
 		found = found || strings.Contains(v.Description(context.Background()), "which no client dials")
@@ -220,7 +220,7 @@ func diagContains(diags diag.Diagnostics, s string) bool {
 func TestSANListValidatorsAreLinear(t *testing.T) {
 	t.Parallel()
 	const n = 80000
-	s := serverCertKind{}.schema()
+	s := serverCertSpec{}.schema()
 	for attrName, element := range map[string]func(int) string{
 		"dns_names":    func(i int) string { return fmt.Sprintf("h%d.example.com", i) },
 		"ip_addresses": func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255) },

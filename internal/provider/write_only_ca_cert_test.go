@@ -316,7 +316,7 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 				m.CACertPEM, m.CACertPEMWO = types.StringNull(), m.CACertPEM
 			}
 			var diags diag.Diagnostics
-			m.validateIssuer(pki.ProfileClient, &diags)
+			m.validateManaged(pki.ProfileClient, &diags)
 			m.checkNewLeaf(pki.ProfileClient, now, &diags)
 			if !diags.HasError() {
 				t.Errorf("%s through %s: accepted", tc.name, given)

@@ -17,15 +17,16 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// certificateKind is what one certificate resource (CA, server, client) adds
-// to the behaviour all of them share.
-type certificateKind[M any] interface {
+// certificateSpec is what one certificate resource (CA, server, client)
+// adds to the life cycle all of them share: its type name, schema and
+// defaults, and the hooks below. Each resource's file holds its spec.
+type certificateSpec[M any] interface {
 	typeNameSuffix() string
 	schema() schema.Schema
 	defaults() certificateDefaults
 	// validateConfig checks what is known of the configuration.
 	validateConfig(ctx context.Context, config *M, diags *diag.Diagnostics)
-	// modifyPlan fills kind-specific plan values. config carries the
+	// modifyPlan fills the resource's own plan values. config carries the
 	// write-only values, which are null in the plan; modifyPlan must not copy
 	// them into it. state is the prior state, nil when a new certificate will
 	// be issued. It returns the attributes whose planned change replaces the
@@ -43,20 +44,23 @@ type certificateModelPtr[M any] interface {
 	certificate() *certificateModel
 }
 
-// certificateResource implements the Terraform life cycle for every kind:
-// Create issues, Read re-evaluates renewal, Update only records the plan
-// (just early_renewal_hours can change in place), Delete forgets.
+// certificateResource is the Terraform life cycle every certificate resource
+// shares: ValidateConfig checks the renewal window and what the spec checks;
+// ModifyPlan plans renewal (renewal.go) and what the spec plans; Create
+// issues with the spec; Read re-evaluates ready_for_renewal; Update only
+// records the plan (just early_renewal_hours and the CA attributes' form
+// can change in place); Delete forgets.
 type certificateResource[M any, P certificateModelPtr[M]] struct {
-	kind certificateKind[M]
+	spec certificateSpec[M]
 	providerClock
 }
 
 func (r *certificateResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeNameSuffix()
+	resp.TypeName = req.ProviderTypeName + r.spec.typeNameSuffix()
 }
 
 func (r *certificateResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = r.kind.schema()
+	resp.Schema = r.spec.schema()
 }
 
 func (r *certificateResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -68,8 +72,8 @@ func (r *certificateResource[M, P]) ValidateConfig(ctx context.Context, req reso
 	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
 		return
 	}
-	P(&config).certificate().validateRenewalWindow(r.kind.defaults(), &resp.Diagnostics)
-	r.kind.validateConfig(ctx, &config, &resp.Diagnostics)
+	P(&config).certificate().validateRenewalWindow(r.spec.defaults(), &resp.Diagnostics)
+	r.spec.validateConfig(ctx, &config, &resp.Diagnostics)
 }
 
 func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -88,14 +92,14 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 	}
-	resp.RequiresReplace = append(resp.RequiresReplace, r.kind.modifyPlan(ctx, &plan, &config, state, now, &resp.Diagnostics)...)
+	resp.RequiresReplace = append(resp.RequiresReplace, r.spec.modifyPlan(ctx, &plan, &config, state, now, &resp.Diagnostics)...)
 
 	cert := P(&plan).certificate()
 	if state == nil {
 		cert.ReadyForRenewal = types.BoolValue(false)
 	} else {
 		stored := P(state).certificate()
-		// A computed common name (re-)derived by the kind replaces the
+		// A computed common name (re-)derived by the spec replaces the
 		// certificate when it differs from the stored one.
 		if !cert.CommonName.Equal(stored.CommonName) {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("common_name"))
@@ -114,7 +118,7 @@ func (r *certificateResource[M, P]) ModifyPlan(ctx context.Context, req resource
 			// resource and shows ready_for_renewal as the reason.
 			cert.ReadyForRenewal = types.BoolUnknown()
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_renewal"))
-			if n, ok := r.kind.(renewalNoticer); ok && unreadable == nil {
+			if n, ok := r.spec.(renewalNoticer); ok && unreadable == nil {
 				summary, detail := n.renewalNotice(stored, now)
 				resp.Diagnostics.AddAttributeWarning(path.Root("ready_for_renewal"), summary, detail)
 			}
@@ -140,14 +144,14 @@ func (r *certificateResource[M, P]) Create(ctx context.Context, req resource.Cre
 	// *UnknownAtPlanAreCheckedAtApply tests prove it).
 	cert := P(&plan).certificate()
 	now := r.now()
-	issued := r.kind.issue(ctx, &plan, &config, now, &resp.Diagnostics)
+	issued := r.spec.issue(ctx, &plan, &config, now, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	cert.setIssued(issued, now)
 	// Log identifiers only: never the model, which holds key material.
 	tflog.Info(ctx, "issued certificate", map[string]any{
-		"resource":    r.kind.typeNameSuffix(),
+		"resource":    r.spec.typeNameSuffix(),
 		"serial":      cert.SerialNumber.ValueString(),
 		"fingerprint": cert.CertFingerprintSHA256.ValueString(),
 		"not_after":   cert.ValidityEndTime.ValueString(),
@@ -200,13 +204,13 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 // model's codec (see modelCodec for why not the framework's Get). It
 // reports whether it succeeded.
 func (r *certificateResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	return getModel(ctx, r.kind, raw, dst, diags)
+	return getModel(ctx, r.spec, raw, dst, diags)
 }
 
 // set writes a model with set, the plan's or the state's Set, which takes
 // the encoded object as it is.
 func (r *certificateResource[M, P]) set(ctx context.Context, src *M, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
-	if v := modelValue(ctx, r.kind, src, diags); !diags.HasError() {
+	if v := modelValue(ctx, r.spec, src, diags); !diags.HasError() {
 		diags.Append(set(ctx, v)...)
 	}
 }

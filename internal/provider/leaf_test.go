@@ -9,11 +9,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 
@@ -21,96 +19,12 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-func leafWith(certPEM, keyPEM string, validityHours int64) *leafModel {
-	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}}}
+// leafWith is a client certificate's configuration with the given CA and
+// validity.
+func leafWith(certPEM, keyPEM string, validityHours int64) *clientCertModel {
+	m := &clientCertModel{signingCA: signingCA{CACertPEM: types.StringValue(certPEM), CAPrivateKeyPEM: types.StringValue(keyPEM), CAPrivateKeyPEMWO: types.StringNull()}}
 	m.ValidityPeriodHours = types.NumberValue(new(big.Float).SetInt64(validityHours))
 	return m
-}
-
-// Warnings do not fail a terraform run, so plugin-testing cannot assert them;
-// the plan-time check is exercised directly instead.
-func TestCheckNewLeaf_WarnsWhenLeafOutlivesCA(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	ca := testCA(t, now, 100*time.Hour)
-
-	var diags diag.Diagnostics
-	leafWith(ca.CertPEM, ca.PrivateKeyPEM, 200).checkNewLeaf(pki.ProfileServer, now, &diags)
-	if diags.HasError() || diags.WarningsCount() != 1 {
-		t.Fatalf("want exactly one warning, got %v", diags)
-	}
-	w := diags.Warnings()[0]
-	for _, want := range []string{
-		"valid until 2030-01-09T08:00:00Z",               // now + 200h
-		"CA certificate expires at 2030-01-05T04:00:00Z", // now + 100h
-		"set validity_period_hours to at most 100",
-	} {
-		if !strings.Contains(w.Detail(), want) {
-			t.Errorf("warning %q lacks %q", w.Detail(), want)
-		}
-	}
-
-	diags = nil
-	leafWith(ca.CertPEM, ca.PrivateKeyPEM, 99).checkNewLeaf(pki.ProfileServer, now, &diags)
-	if len(diags) != 0 {
-		t.Fatalf("a leaf inside the CA's validity got %v", diags)
-	}
-}
-
-func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
-	t.Parallel()
-	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringUnknown(), CAPrivateKeyPEM: types.StringUnknown()}}}
-	m.ValidityPeriodHours = types.NumberValue(big.NewFloat(10))
-	var diags diag.Diagnostics
-	m.checkNewLeaf(pki.ProfileClient, time.Now(), &diags)
-	if len(diags) != 0 {
-		t.Fatalf("an unknown CA (being replaced in the same plan) must not be judged yet: %v", diags)
-	}
-}
-
-// TestIssuerDiagnosticsNeverContainKeyMaterial feeds broken and foreign keys
-// and certificates carrying keys, through the stored or the write-only
-// arguments, and checks
-// that no diagnostic repeats any line of the key's body.
-func TestIssuerDiagnosticsNeverContainKeyMaterial(t *testing.T) {
-	t.Parallel()
-	now := time.Now()
-	ca, other := testCA(t, now, time.Hour), testCA(t, now, time.Hour)
-	block, _ := pem.Decode([]byte(other.PrivateKeyPEM))
-	truncated := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: block.Bytes[:len(block.Bytes)-3]}))
-	openssh := string(pem.EncodeToMemory(&pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: block.Bytes}))
-	cut := other.PrivateKeyPEM[:len(other.PrivateKeyPEM)-10]
-	cases := []struct{ name, cert, key string }{
-		{"foreign key", ca.CertPEM, other.PrivateKeyPEM},
-		{"truncated key", ca.CertPEM, truncated},
-		{"key as cert", other.PrivateKeyPEM, other.PrivateKeyPEM},
-		{"key appended to cert", ca.CertPEM + other.PrivateKeyPEM, other.PrivateKeyPEM},
-		{"key cut short appended to cert", ca.CertPEM + cut, other.PrivateKeyPEM},
-		{"key after cert as kubectl prints it", kubectlKey(ca.CertPEM, other.PrivateKeyPEM), other.PrivateKeyPEM},
-		{"OpenSSH key", ca.CertPEM, openssh},
-		{"byte-order mark", ca.CertPEM, "\ufeff" + other.PrivateKeyPEM},
-	}
-	for _, tc := range cases {
-		for _, writeOnly := range []bool{false, true} {
-			m := leafWith(tc.cert, tc.key, 1)
-			if writeOnly {
-				m.CAPrivateKeyPEM, m.CAPrivateKeyPEMWO = types.StringNull(), m.CAPrivateKeyPEM
-				m.CACertPEM, m.CACertPEMWO = types.StringNull(), m.CACertPEM
-			}
-			var diags diag.Diagnostics
-			m.validateIssuer(pki.ProfileServer, &diags)
-			m.checkNewLeaf(pki.ProfileServer, now, &diags)
-			if !diags.HasError() {
-				t.Errorf("%s (write-only %v): accepted", tc.name, writeOnly)
-			}
-			for _, d := range diags {
-				text := d.Summary() + d.Detail()
-				if _, found := holdsKey(text, keyTextFragments(t, strings.TrimPrefix(tc.key, "\ufeff"))); found {
-					t.Errorf("%s: diagnostic repeats key material: %q", tc.name, text)
-				}
-			}
-		}
-	}
 }
 
 // leafInputs is the configuration of the bad-input cases: a server
@@ -282,71 +196,4 @@ resource "dockertls_client_cert" "test" {
 		{"leaf certificate as the CA", stored, vars(serverCert.CertPEM, serverCert.PrivateKeyPEM), "such as dockertls_ca's cert_pem", atPlan},
 		{"server_cert_pem with its key", daemonConfig, vars(serverCert.CertPEM+serverCert.PrivateKeyPEM, ""), "remove the key and pass the certificate alone. server_cert_pem is not sensitive", atPlan},
 	}, hidden)
-}
-
-// existingLeaf is a stored leaf signed by iss, valid for validity from now.
-func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity time.Duration) *leafModel {
-	t.Helper()
-	iss, err := ca.SigningCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := pki.Issue(pki.Request{Profile: pki.ProfileClient, KeyAlgorithm: pki.ECDSAP256, CommonName: "c", Validity: validity}, iss, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &leafModel{leafCA: leafCA{caInputs: caInputs{CACertPEM: types.StringValue(ca.CertPEM), CAPrivateKeyPEMWO: types.StringNull(), CAPrivateKeyPEM: types.StringNull()}}}
-	m.CertPEM = types.StringValue(leaf.CertPEM)
-	return m
-}
-
-// TestCheckLeaf_WarnsAtEveryPlan: an existing leaf is judged against its CA
-// at every plan, not only when it is issued, since an external CA can be
-// swapped for one that expires sooner, and time passes. Before, only
-// creation warned, so a CA that expired under its leaves went unmentioned.
-func TestCheckLeaf_WarnsAtEveryPlan(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	ca := testCA(t, now, 100*time.Hour)
-	unrelated := testCA(t, now, 100*time.Hour)
-
-	cases := []struct {
-		name    string
-		leaf    *leafModel
-		at      time.Time
-		summary string
-		detail  string
-	}{
-		{"leaf outlives its CA", existingLeaf(t, ca, now, 200*time.Hour), now.Add(time.Hour), "Certificate outlives its CA",
-			"valid until 2030-01-09T08:00:00Z, but its CA certificate \"Test CA\" expires at 2030-01-05T04:00:00Z"},
-		{"CA has expired", existingLeaf(t, ca, now, 50*time.Hour), now.Add(101 * time.Hour), "CA certificate has expired",
-			"expired at 2030-01-05T04:00:00Z: Docker clients and daemons refuse every certificate it signed"},
-		{"leaf inside its CA's life", existingLeaf(t, ca, now, 50*time.Hour), now.Add(time.Hour), "", ""},
-	}
-	for _, tc := range cases {
-		var diags diag.Diagnostics
-		tc.leaf.checkLeaf(tc.at, &diags)
-		if diags.HasError() {
-			t.Errorf("%s: errors %v", tc.name, diags)
-			continue
-		}
-		if tc.summary == "" {
-			if len(diags) != 0 {
-				t.Errorf("%s: want no warning, got %v", tc.name, diags)
-			}
-			continue
-		}
-		if diags.WarningsCount() != 1 || diags[0].Summary() != tc.summary || !strings.Contains(diags[0].Detail(), tc.detail) {
-			t.Errorf("%s: want the warning %q with %q, got %v", tc.name, tc.summary, tc.detail, diags)
-		}
-	}
-
-	// A leaf its CA did not sign is being replaced with the CA: not judged.
-	moved := existingLeaf(t, ca, now, 200*time.Hour)
-	moved.CACertPEM = types.StringValue(unrelated.CertPEM)
-	var diags diag.Diagnostics
-	moved.checkLeaf(now.Add(time.Hour), &diags)
-	if len(diags) != 0 {
-		t.Errorf("a leaf of another CA was judged: %v", diags)
-	}
 }
