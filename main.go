@@ -77,13 +77,15 @@ func quietSDKLogs(environ []string) map[string]string {
 }
 
 // The provider is a short-lived process, and Go's default of collecting
-// whenever the heap has doubled made garbage collection about a third of its
-// CPU in a 300-host no-change plan. It collects at 400% growth instead, with
-// a soft memory limit that makes the collector work harder as the heap nears
-// it. The price is memory: the live heap grows with the plan's instances
-// (about 40 MB by the end of that plan), so the peak resident size about
-// doubles, and from about 1,500 hosts the heap rides the limit. GOGC and
-// GOMEMLIMIT in the environment still win.
+// whenever the heap has doubled made garbage collection a large share of
+// its CPU in a fleet's no-change plan. It collects at 400% growth instead,
+// with a soft memory limit that makes the collector work harder as the heap
+// nears it. The price is memory: the live heap grows with the plan's
+// instances, so the peak resident size grows too, and a large enough fleet
+// rides the limit. `make bench` measures both sides (the no-change plan's
+// time and the provider's peak memory per fleet size; bench/results holds
+// the figures this was chosen from). GOGC and GOMEMLIMIT in the environment
+// still win.
 const (
 	providerGCPercent   = 400
 	providerMemoryLimit = 512 << 20

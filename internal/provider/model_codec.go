@@ -22,8 +22,8 @@ import (
 // certificate and the life cycle converts the model seven times in them.
 // The framework's reflection re-reads every struct tag and compiles a
 // regular expression per field on each conversion (internal/reflect's
-// isValidFieldName; terraform-plugin-framework#725), which was a quarter
-// of the provider's CPU in that plan. BenchmarkNoChangePlan measures it,
+// isValidFieldName; terraform-plugin-framework#725), a large share of the
+// provider's CPU in that plan. BenchmarkNoChangePlan measures it,
 // and TestModelCodecMatchesFramework holds the two to the same results.
 type modelCodec[M any] struct {
 	objectType tftypes.Object
