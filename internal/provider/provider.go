@@ -1,5 +1,3 @@
-// Package provider is the Terraform face of the project: schemas, models and
-// plan logic. Certificate work is delegated to internal/pki.
 package provider
 
 import (
