@@ -11,7 +11,7 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// The CA-expiry rule, for every CA-signed kind: a certificate must not
+// The CA-expiry rule, for every CA-signed resource: a certificate must not
 // outlive its CA, since from the CA's expiry on Docker clients and daemons
 // refuse the chain. Before a certificate is issued an expired CA is an
 // error and a certificate that would outlive it a warning (checkNewLeaf);

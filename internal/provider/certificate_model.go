@@ -31,12 +31,12 @@ type certificateModel struct {
 // certificate gives generic code the shared part of any resource model.
 func (m *certificateModel) certificate() *certificateModel { return m }
 
-// certificateDefaults are one resource kind's defaults; the schema and the
+// certificateDefaults are one resource's defaults; the schema and the
 // validation both read them, so descriptions and behaviour cannot drift.
 type certificateDefaults struct {
 	validityHours     int64
 	earlyRenewalHours int64
-	commonName        string // "" when the kind computes it
+	commonName        string // "" when the spec computes it
 }
 
 // effectiveHours returns the configured value, or the default when the
@@ -62,7 +62,7 @@ func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *d
 }
 
 // validateRenewalWindow is the check of certificateModel.validateRenewalWindow
-// on plain values, for every managed kind.
+// on plain values, for every managed resource.
 func validateRenewalWindow(validityHours, earlyRenewalHours types.Number, d certificateDefaults, diags *diag.Diagnostics) {
 	validity, vValid := effectiveHours(validityHours, d.validityHours, 1)
 	early, eValid := effectiveHours(earlyRenewalHours, d.earlyRenewalHours, 0)

@@ -19,7 +19,7 @@ import (
 )
 
 // certificateSchema builds a resource schema from the shared certificate
-// attributes, the kind's defaults and the kind's own attributes.
+// attributes, the resource's defaults and its own attributes.
 func certificateSchema(description string, d certificateDefaults, commonName schema.StringAttribute, extra map[string]schema.Attribute) schema.Schema {
 	attrs := map[string]schema.Attribute{
 		"key_algorithm": schema.StringAttribute{
@@ -84,7 +84,7 @@ func computedString(description string) schema.StringAttribute {
 	}
 }
 
-// staticCommonName is the common_name attribute of a kind with a fixed default.
+// staticCommonName is the common_name attribute of a resource with a fixed default.
 func staticCommonName(def string) schema.StringAttribute {
 	return schema.StringAttribute{
 		MarkdownDescription: commonNameDescription(def) + changeReplaces,

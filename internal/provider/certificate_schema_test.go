@@ -12,11 +12,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
-// kindConfig wraps body in a minimal valid configuration of one resource
-// kind ("ca", "server_cert" or "client_cert"), signed by the CA in the
+// resourceConfig wraps body in a minimal valid configuration of one resource
+// ("ca", "server_cert" or "client_cert"), signed by the CA in the
 // variables for the leaves.
-func kindConfig(kind, body string) string {
-	switch kind {
+func resourceConfig(typ, body string) string {
+	switch typ {
 	case "ca":
 		return "resource \"dockertls_ca\" \"test\" {\n" + body + "\n}\n"
 	case "server_cert":
@@ -28,7 +28,7 @@ resource "dockertls_server_cert" "test" {
 ` + body + "\n}\n"
 	}
 	return caVariables + `
-resource "dockertls_` + kind + `" "test" {
+resource "dockertls_` + typ + `" "test" {
   ca_cert_pem        = var.ca_cert
   ca_private_key_pem = var.ca_key
 ` + body + "\n}\n"
@@ -40,7 +40,7 @@ func newCAVars(t *testing.T) config.Variables {
 	return caVars(testCA(t, time.Now().UTC().Truncate(time.Second), 1000*time.Hour))
 }
 
-// sharedAttributeBadInputs are refused alike by every certificate kind.
+// sharedAttributeBadInputs are refused alike by every certificate resource.
 var sharedAttributeBadInputs = []struct{ name, body, want string }{
 	{"unknown key algorithm", `key_algorithm = "RSA_1024"`, `value must be one of: ["ECDSA_P256" "ECDSA_P384" "RSA_2048" "RSA_3072" "RSA_4096" "ED25519"], got: "RSA_1024"`},
 	{"P-224 is not offered", `key_algorithm = "ECDSA_P224"`, `got: "ECDSA_P224"`},
@@ -64,15 +64,15 @@ var sharedAttributeBadInputs = []struct{ name, body, want string }{
 	{"LF in the organization", `organization = "Acme\n"`, "(a trailing newline often comes from file())"},
 }
 
-// TestSharedAttributesBadInput runs the shared catalogue against each kind:
+// TestSharedAttributesBadInput runs the shared catalogue against each resource:
 // every case must fail at plan time.
 func TestSharedAttributesBadInput(t *testing.T) {
 	t.Parallel()
 	vars := newCAVars(t)
 	var cases []badInput
-	for _, kind := range []string{"ca", "server_cert", "client_cert"} {
+	for _, typ := range []string{"ca", "server_cert", "client_cert"} {
 		for _, c := range sharedAttributeBadInputs {
-			cases = append(cases, badInput{name: kind + "/" + c.name, config: kindConfig(kind, c.body), vars: vars, want: c.want, phase: atPlan})
+			cases = append(cases, badInput{name: typ + "/" + c.name, config: resourceConfig(typ, c.body), vars: vars, want: c.want, phase: atPlan})
 		}
 	}
 	runBadInputs(t, cases)
@@ -108,7 +108,7 @@ func TestSubjectLengthCountsCharacters(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		Steps: []resource.TestStep{{
-			Config:             kindConfig("ca", `common_name = "`+name+`"`+"\n"+`organization = "`+name+`"`),
+			Config:             resourceConfig("ca", `common_name = "`+name+`"`+"\n"+`organization = "`+name+`"`),
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 		}},

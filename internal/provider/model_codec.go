@@ -44,8 +44,8 @@ type modelField struct {
 var rawValueType = reflect.TypeFor[tftypes.Value]()
 
 // schemaSource gives the schema a model is converted with: a resource's
-// kind. It is part of the codec cache's key, so it must be comparable, and
-// equal sources must give equal schemas (kinds are empty structs).
+// spec. It is part of the codec cache's key, so it must be comparable, and
+// equal sources must give equal schemas (specs are empty structs).
 type schemaSource interface {
 	schema() schema.Schema
 }

@@ -16,10 +16,10 @@ import (
 )
 
 // The signing CA: the CA that signs a server or client certificate, given
-// as PEM by the configuration. Every CA-signed kind takes it the same way
+// as PEM by the configuration. Every CA-signed resource takes it the same way
 // (dockertls_server_cert, dockertls_client_cert, the bulk resources and the
 // ephemeral dockertls_client_cert), with the same attributes, checks and
-// diagnostics; parsed, it is a pki.SigningCA. The managed kinds also record
+// diagnostics; parsed, it is a pki.SigningCA. The managed resources also record
 // which CA signed their certificates (ca_cert_fingerprint_sha256, in
 // leaf.go).
 
@@ -48,7 +48,7 @@ var (
 const caKeyFormats = "unencrypted PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`) or SEC 1 (`EC PRIVATE KEY`); " +
 	"RSA of at least 2048 bits, ECDSA P-256, P-384 or P-521, or Ed25519"
 
-// signingCAAttributes are the managed kinds' signing CA attributes, with
+// signingCAAttributes are the managed resources' signing CA attributes, with
 // ca_cert_fingerprint_sha256.
 func signingCAAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
@@ -152,7 +152,7 @@ func isSet(v types.String) bool { return !v.IsUnknown() && !v.IsNull() }
 
 // validate checks the CA attributes of a configuration: exactly one
 // attribute for the certificate and one for the key, each pair's
-// diagnostics in the kind's words, then the CA itself.
+// diagnostics in the resource's words, then the CA itself.
 func (ca *signingCA) validate(profile pki.Profile, certWording, keyWording pairWording, diags *diag.Diagnostics) {
 	certOK := ca.certPair().exactlyOne(certWording, diags)
 	if keyOK := ca.keyPair().exactlyOne(keyWording, diags); certOK && keyOK {
@@ -161,7 +161,7 @@ func (ca *signingCA) validate(profile pki.Profile, certWording, keyWording pairW
 	}
 }
 
-// validateManaged is validate in the managed kinds' words.
+// validateManaged is validate in the managed resources' words.
 func (ca *signingCA) validateManaged(profile pki.Profile, diags *diag.Diagnostics) {
 	ca.validate(profile, managedCACertWording, managedCAKeyWording, diags)
 }
