@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,4 +108,57 @@ func TestTraceLogsHoldNoWriteOnlyCAKey(t *testing.T) {
 		Steps:                    []resource.TestStep{{Config: writeOnlyConfig, ConfigVariables: caVars(ca)}},
 	})
 	logs.holdNoKeys(t, map[string]string{"the CA key": ca.PrivateKeyPEM}, 1, "issued certificate")
+}
+
+// TestTraceLogsHoldNoBulkKeys: the bulk resources hold every entry's key in
+// private_keys, and an update carries the keys it keeps in the plan and the
+// prior state. Creating entries, adding one (the others' keys kept) and
+// renewing two (the third's kept), with the CA key given write-only, puts
+// none of those keys, nor the CA's, in the TRACE log; the bulk path's own
+// line for each resource, and for the added entry alone, is there.
+func TestTraceLogsHoldNoBulkKeys(t *testing.T) {
+	env := newTestEnv(t)
+	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	logs := logAtTrace(t)
+	keys := map[string]string{"the CA key": ca.PrivateKeyPEM}
+	servers := &bulkHistory{address: serverCerts}
+	clients := &bulkHistory{address: clientCerts}
+	gather := stateCheckFunc(func(s *tfjson.State) error {
+		for _, address := range []string{serverCerts, clientCerts} {
+			entries, err := readBulk(s, address)
+			if err != nil {
+				return err
+			}
+			for name, e := range entries {
+				keys[fmt.Sprintf("%s.private_keys[%q] (serial %s)", address, name, e.cert.SerialNumber)] = e.keyPEM
+			}
+		}
+		return nil
+	})
+	step := func(hosts, clientsHCL string, want []string, changed ...string) resource.TestStep {
+		return resource.TestStep{
+			Config: bulkConfig(hosts, clientsHCL, shortLived), ConfigVariables: caVars(ca),
+			ConfigStateChecks: []statecheck.StateCheck{servers.step(want, changed...), clients.step(want, changed...), gather},
+		}
+	}
+	hostsAB := `{
+    a = { dns_names = ["a.example"] }
+    b = { ip_addresses = ["10.0.0.2"] }
+  }`
+	hostsABC := strings.Replace(hostsAB, "\n  }", "\n    c = { dns_names = [\"c.example\"] }\n  }", 1)
+	first, added, renewed := step(hostsAB, `{ a = {}, b = {} }`, []string{"a", "b"}),
+		step(hostsABC, `{ a = {}, b = {}, c = {} }`, []string{"a", "b", "c"}),
+		step(hostsABC, `{ a = {}, b = {}, c = {} }`, []string{"a", "b", "c"}, "a", "b")
+	added.PreConfig = func() { env.clock.Advance(24 * time.Hour) }
+	added.ConfigPlanChecks = updatedInPlace(serverCerts, clientCerts)
+	// a and b are due 36 hours after they were issued, c is not.
+	renewed.PreConfig = func() { env.clock.Advance(12 * time.Hour) }
+	renewed.ConfigPlanChecks = updatedInPlace(serverCerts, clientCerts)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		Steps:                    []resource.TestStep{first, added, renewed},
+	})
+	// a and b of each resource, then c, then a and b again: 10 keys, and the CA's.
+	logs.holdNoKeys(t, keys, 11,
+		`issued certificates: .*resource=_server_certs`, `issued certificates: .*resource=_client_certs`, `issued certificates: .*entries=\["c"\]`)
 }
