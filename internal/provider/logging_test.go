@@ -162,3 +162,44 @@ func TestTraceLogsHoldNoBulkKeys(t *testing.T) {
 	logs.holdNoKeys(t, keys, 11,
 		`issued certificates: .*resource=_server_certs`, `issued certificates: .*resource=_client_certs`, `issued certificates: .*entries=\["c"\]`)
 }
+
+// TestTraceLogsHoldNoEphemeralKeys: the ephemeral client certificate's key
+// never reaches the state, so the test reads every key the resource returns
+// from the protocol (recordingFactories). Minted at plan and at apply, from
+// a CA key given write-only and through ca_private_key_pem, none of those
+// keys, nor the CA's, is in the TRACE log; the resource's own line is.
+func TestTraceLogsHoldNoEphemeralKeys(t *testing.T) {
+	env := newTestEnv(t)
+	factories, minted := recordingFactories(t, env)
+	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
+	logs := logAtTrace(t)
+	cfg := caVariables + `
+ephemeral "dockertls_client_cert" "write_only" {
+  ca_cert_pem_wo        = var.ca_cert
+  ca_private_key_pem_wo = var.ca_key
+}
+
+ephemeral "dockertls_client_cert" "stored_arguments" {
+  ca_cert_pem        = var.ca_cert
+  ca_private_key_pem = var.ca_key
+  key_algorithm      = "RSA_2048"
+}
+
+# What uses the certificates, as a pipeline's docker provider would.
+provider "echo" {
+  data = [ephemeral.dockertls_client_cert.write_only, ephemeral.dockertls_client_cert.stored_arguments]
+}
+
+resource "dockertls_ca" "unrelated" {}
+`
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps:                    []resource.TestStep{{Config: cfg, ConfigVariables: caVars(ca)}},
+	})
+	keys := map[string]string{"the CA key": ca.PrivateKeyPEM}
+	for i, m := range minted.all() {
+		keys[fmt.Sprintf("the key of ephemeral certificate %d", i+1)] = m.keyPEM
+	}
+	// Each block at plan and again at apply: four keys at least, and the CA's.
+	logs.holdNoKeys(t, keys, 5, `minted ephemeral certificate: .*tf_rpc=OpenEphemeralResource`)
+}
