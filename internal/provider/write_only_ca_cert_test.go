@@ -71,72 +71,23 @@ func caRecorded(ca *pki.Certificate) []statecheck.StateCheck {
 // TestWriteOnlyCACert_NeverInState: a CA certificate given through
 // ca_cert_pem_wo (with the key through ca_private_key_pem_wo) signs the
 // leaves and appears nowhere in the plan, `terraform show -json` or the state
-// files, through the whole life cycle: create, an empty second plan, renewal
-// (which reads the certificate from the configuration again) and a change of
-// CA, which replaces both leaves because of ca_cert_fingerprint_sha256.
+// files, through the whole life cycle (writeOnlyLifeCycle); the leaves keep
+// the CA's fingerprint, known at plan time, and neither certificate argument.
 // Not parallel: it points terraform's working directories at its own.
 func TestWriteOnlyCACert_NeverInState(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TF_ACC_TEMP_DIR", dir)
-	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	other := testCA(t, env.clock.Now(), 1000*time.Hour)
-	var fragments []string
-	for _, pem := range []string{ca.CertPEM, ca.PrivateKeyPEM, other.CertPEM, other.PrivateKeyPEM} {
-		fragments = append(fragments, keyFragments(t, pem)...)
-	}
-	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
-	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
-	clientSerial := statecheck.CompareValue(compare.ValuesSame())
-
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: allWriteOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					// The CA is known at plan time, so is its fingerprint.
-					plancheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
-				}},
-				ConfigStateChecks: append(caRecorded(ca),
-					scan, chainsTo(env, ca),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				),
-			},
-			{Config: allWriteOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
-			{
-				// 48h validity, 12h window: the server certificate is due.
-				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
-				Config:    allWriteOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ready_for_renewal"}},
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
-				}},
-				ConfigStateChecks: append(caRecorded(ca),
-					scan, chainsTo(env, ca),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				),
-			},
-			{
-				Config: allWriteOnlyConfig, ConfigVariables: caVars(other),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
-					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
-				}},
-				ConfigStateChecks: append(caRecorded(other), scan, chainsTo(env, other)),
-			},
-			{Config: allWriteOnlyConfig, ConfigVariables: caVars(other), PlanOnly: true},
+	writeOnlyLifeCycle{
+		config:  allWriteOnlyConfig,
+		secrets: func(ca *pki.Certificate) []string { return []string{ca.CertPEM, ca.PrivateKeyPEM} },
+		what:    "the CA certificate or key",
+		kept:    caRecorded,
+		createdPlan: func(ca *pki.Certificate) []plancheck.PlanCheck {
+			return []plancheck.PlanCheck{
+				// The CA is known at plan time, so is its fingerprint.
+				plancheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+			}
 		},
-	})
+		createdState: []statecheck.StateCheck{statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null())},
+	}.run(t)
 }
 
 // TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate: a leaf made with ca_cert_pem

@@ -198,55 +198,84 @@ func chainsTo(env *testEnv, ca *pki.Certificate) statecheck.StateCheck {
 	})
 }
 
-// TestWriteOnlyCAKey_NeverInState: a CA key given through
-// ca_private_key_pem_wo signs the leaves and appears nowhere in the plan,
-// `terraform show -json` or the state files, through the whole life cycle:
-// create, an empty second plan, renewal (which reads the key from the
-// configuration again) and a change of CA (which replaces the leaves).
-// Not parallel: it points terraform's working directories at its own.
-func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
+// writeOnlyLifeCycle takes both leaves of config, whose CA comes from
+// var.ca_cert and var.ca_key through write-only arguments, through the whole
+// life cycle: create, an empty second plan, renewal of the server
+// certificate (which reads the CA from the configuration again), a change of
+// CA (which replaces both leaves because of ca_cert_fingerprint_sha256) and
+// an empty plan. Every plan and state is scanned for the secrets of both
+// CAs, and every apply checks that the leaves chain to their CA.
+type writeOnlyLifeCycle struct {
+	config string
+	// secrets are the PEM texts of a CA that must appear nowhere, what
+	// names them in the messages.
+	secrets func(*pki.Certificate) []string
+	what    string
+	// kept checks, at every apply, what the leaves keep of their CA.
+	kept func(*pki.Certificate) []statecheck.StateCheck
+	// created adds checks to the first plan and apply.
+	createdPlan  func(*pki.Certificate) []plancheck.PlanCheck
+	createdState []statecheck.StateCheck
+}
+
+// run is not parallel: it points terraform's working directories at its own.
+func (l writeOnlyLifeCycle) run(t *testing.T) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("TF_ACC_TEMP_DIR", dir)
 	env := newTestEnv(t)
 	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
 	other := testCA(t, env.clock.Now(), 1000*time.Hour)
-	scan := keyScan{t: t, dir: dir, fragments: append(keyFragments(t, ca.PrivateKeyPEM), keyFragments(t, other.PrivateKeyPEM)...)}
+	var fragments []string
+	for _, pem := range append(l.secrets(ca), l.secrets(other)...) {
+		fragments = append(fragments, keyFragments(t, pem)...)
+	}
+	scan := keyScan{t: t, dir: dir, fragments: fragments, what: l.what}
 	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
 	clientSerial := statecheck.CompareValue(compare.ValuesSame())
+	// serials adds both leaves' serials to the values compared from step to
+	// step: once a step.
+	serials := func() []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+			clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+		}
+	}
+	applied := func(ca *pki.Certificate, extra ...statecheck.StateCheck) []statecheck.StateCheck {
+		checks := append([]statecheck.StateCheck{scan, chainsTo(env, ca)}, extra...)
+		if l.kept != nil {
+			checks = append(checks, l.kept(ca)...)
+		}
+		return checks
+	}
+	createdPlan := []plancheck.PlanCheck{scan}
+	if l.createdPlan != nil {
+		createdPlan = append(createdPlan, l.createdPlan(ca)...)
+	}
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		Steps: []resource.TestStep{
 			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					scan, chainsTo(env, ca),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem_wo"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				},
+				Config: l.config, ConfigVariables: caVars(ca),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: createdPlan},
+				ConfigStateChecks: applied(ca, append(serials(), l.createdState...)...),
 			},
-			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
+			{Config: l.config, ConfigVariables: caVars(ca), PlanOnly: true},
 			{
 				// 48h validity, 12h window: the server certificate is due.
 				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
-				Config:    writeOnlyConfig, ConfigVariables: caVars(ca),
+				Config:    l.config, ConfigVariables: caVars(ca),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					scan,
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
 					replacedBecause{server, []string{"ready_for_renewal"}},
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					scan, chainsTo(env, ca),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				},
+				ConfigStateChecks: applied(ca, serials()...),
 			},
 			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(other),
+				Config: l.config, ConfigVariables: caVars(other),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					scan,
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
@@ -254,10 +283,28 @@ func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
 					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{scan, chainsTo(env, other)},
+				ConfigStateChecks: applied(other),
 			},
+			{Config: l.config, ConfigVariables: caVars(other), PlanOnly: true},
 		},
 	})
+}
+
+// TestWriteOnlyCAKey_NeverInState: a CA key given through
+// ca_private_key_pem_wo signs the leaves and appears nowhere in the plan,
+// `terraform show -json` or the state files, through the whole life cycle
+// (writeOnlyLifeCycle). Not parallel: it points terraform's working
+// directories at its own.
+func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
+	writeOnlyLifeCycle{
+		config:  writeOnlyConfig,
+		secrets: func(ca *pki.Certificate) []string { return []string{ca.PrivateKeyPEM} },
+		what:    "the CA key",
+		createdState: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem_wo"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
+		},
+	}.run(t)
 }
 
 // TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
