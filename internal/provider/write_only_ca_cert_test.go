@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -91,77 +90,35 @@ func TestWriteOnlyCACert_NeverInState(t *testing.T) {
 }
 
 // TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate: a leaf made with ca_cert_pem
-// holds the CA certificate in its state (the control that proves the scan
-// finds it). The same certificate written differently (a trailing newline),
-// then moved to ca_cert_pem_wo, updates the leaves in place: they keep their
-// certificates (same serials) and ca_cert_fingerprint_sha256, and the current
-// state no longer holds the CA certificate (older state versions, such as
-// terraform.tfstate.backup, keep it).
+// holds the CA certificate in its state. The same certificate written
+// differently (a trailing newline), then moved to ca_cert_pem_wo, updates the
+// leaves in place: they keep their certificates (same serials) and
+// ca_cert_fingerprint_sha256, and the current state no longer holds the CA
+// certificate (migrateToWriteOnly).
 // Not parallel: it points terraform's working directories at its own.
 func TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TF_ACC_TEMP_DIR", dir)
-	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	fragments := keyFragments(t, ca.CertPEM)
 	stored := writeOnlyConfig // ca_cert_pem, with the key through ca_private_key_pem_wo
 	reencoded := strings.ReplaceAll(stored, "= var.ca_cert\n", "= \"${var.ca_cert}\\n\"\n")
 	writeOnly := strings.ReplaceAll(stored, "ca_cert_pem           = var.ca_cert", "ca_cert_pem_wo        = var.ca_cert")
 	if reencoded == stored || writeOnly == stored {
 		t.Fatal("the configurations to compare are not derived from writeOnlyConfig any more")
 	}
-	// Each leaf's serial and CA fingerprint stay the same from step to step.
-	type kept struct {
-		address, attr string
-		values        interface {
-			AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
-		}
-	}
-	var unchanged []kept
-	for _, leaf := range []string{server, client} {
-		for _, attr := range []string{"serial_number", "ca_cert_fingerprint_sha256"} {
-			unchanged = append(unchanged, kept{leaf, attr, statecheck.CompareValue(compare.ValuesSame())})
-		}
-	}
-	same := func(extra ...statecheck.StateCheck) []statecheck.StateCheck {
-		for _, k := range unchanged {
-			extra = append(extra, k.values.AddStateValue(k.address, tfjsonpathOf(k.attr)))
-		}
-		return extra
-	}
-	updated := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-		plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
-		plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
-	}}
-
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: stored, ConfigVariables: caVars(ca),
-				ConfigStateChecks: same(
-					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true, what: "the CA certificate"},
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
-				),
-			},
-			{
-				Config: reencoded, ConfigVariables: caVars(ca),
-				ConfigPlanChecks:  updated,
-				ConfigStateChecks: same(statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM+"\n"))),
-			},
-			{
-				Config: writeOnly, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: updated,
-				ConfigStateChecks: same(
-					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true, what: "the CA certificate"},
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					chainsTo(env, ca),
-				),
-			},
-			{Config: writeOnly, ConfigVariables: caVars(ca), PlanOnly: true},
-		},
-	})
+	migrateToWriteOnly(t, "the CA certificate", func(ca *pki.Certificate) string { return ca.CertPEM },
+		migrationStep{stored, func(ca *pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+			}
+		}},
+		migrationStep{reencoded, func(ca *pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM+"\n"))}
+		}},
+		migrationStep{writeOnly, func(*pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+			}
+		}},
+	)
 }
 
 // sameCAConfig makes the CA in the same configuration and gives both leaves

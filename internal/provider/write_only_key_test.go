@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -307,43 +308,76 @@ func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
 	}.run(t)
 }
 
-// TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
-// ca_private_key_pem holds the CA key in its state (the control that proves
-// the scan finds it); moving to ca_private_key_pem_wo updates the leaf in
-// place, keeps its certificate, and leaves no trace of the key in the current
-// state (older state versions, such as terraform.tfstate.backup, keep it).
+// migrationStep is one configuration of a move to the write-only CA
+// arguments, with its own checks of the CA it gets.
+type migrationStep struct {
+	config string
+	checks func(ca *pki.Certificate) []statecheck.StateCheck
+}
+
+// migrateToWriteOnly takes both leaves through steps: the first stores a
+// secret of their CA (secret picks it, what names it), which the scan of its
+// state must find (the control that proves the scan finds it); the last
+// gives it write-only. Every step after the first updates both leaves in
+// place, and every step keeps both leaves' serial_number and
+// ca_cert_fingerprint_sha256. After the last, the leaves chain to the CA,
+// the current state holds no trace of the secret (older state versions,
+// such as terraform.tfstate.backup, keep it) and the next plan is empty.
 // Not parallel: it points terraform's working directories at its own.
-func TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate(t *testing.T) {
+func migrateToWriteOnly(t *testing.T, what string, secret func(*pki.Certificate) string, steps ...migrationStep) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("TF_ACC_TEMP_DIR", dir)
 	env := newTestEnv(t)
 	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	fragments := keyFragments(t, ca.PrivateKeyPEM)
+	fragments := keyFragments(t, secret(ca))
+	type kept struct {
+		address, attr string
+		values        interface {
+			AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
+		}
+	}
+	var unchanged []kept
+	for _, leaf := range []string{server, client} {
+		for _, attr := range []string{"serial_number", "ca_cert_fingerprint_sha256"} {
+			unchanged = append(unchanged, kept{leaf, attr, statecheck.CompareValue(compare.ValuesSame())})
+		}
+	}
+	var testSteps []resource.TestStep
+	for i, s := range steps {
+		var checks []statecheck.StateCheck
+		for _, k := range unchanged {
+			checks = append(checks, k.values.AddStateValue(k.address, tfjsonpathOf(k.attr)))
+		}
+		if s.checks != nil {
+			checks = append(checks, s.checks(ca)...)
+		}
+		step := resource.TestStep{Config: s.config, ConfigVariables: caVars(ca), ConfigStateChecks: checks}
+		switch i {
+		case 0:
+			step.ConfigStateChecks = append(step.ConfigStateChecks, keyScan{t: t, dir: dir, fragments: fragments, wantFound: true, what: what})
+		case len(steps) - 1:
+			step.ConfigStateChecks = append(step.ConfigStateChecks, keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true, what: what}, chainsTo(env, ca))
+		}
+		if i > 0 {
+			step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
+			}}
+		}
+		testSteps = append(testSteps, step)
+	}
+	testSteps = append(testSteps, resource.TestStep{Config: steps[len(steps)-1].config, ConfigVariables: caVars(ca), PlanOnly: true})
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, Steps: testSteps})
+}
+
+// TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
+// ca_private_key_pem holds the CA key in its state; moving to
+// ca_private_key_pem_wo updates the leaf in place, keeps its certificate,
+// and leaves no trace of the key in the current state (migrateToWriteOnly).
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate(t *testing.T) {
 	stored := strings.NewReplacer("ca_private_key_pem_wo", "ca_private_key_pem", "ephemeral = true", "").Replace(writeOnlyConfig)
-	serial := statecheck.CompareValue(compare.ValuesSame())
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: stored, ConfigVariables: caVars(ca),
-				ConfigStateChecks: []statecheck.StateCheck{
-					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true},
-					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
-				},
-			},
-			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true},
-					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					chainsTo(env, ca),
-				},
-			},
-			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
-		},
-	})
+	migrateToWriteOnly(t, "the CA key", func(ca *pki.Certificate) string { return ca.PrivateKeyPEM },
+		migrationStep{config: stored}, migrationStep{config: writeOnlyConfig})
 }
