@@ -257,29 +257,14 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 100*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdirWith(t, env, testCA(t, env.clock.Now(), 100*time.Hour))
 	w.SetConfig(strings.Replace(allWriteOnlyConfig, "validity_period_hours = 48", "validity_period_hours = 200", 1))
 	w.Init()
-	// Each of the two leaves warns once.
-	warns := func(phase, want string) {
-		t.Helper()
-		plan := w.Run("plan", "-json")
-		if plan.ExitCode != 0 {
-			t.Fatalf("%s: plan exits %d\n%s", phase, plan.ExitCode, plan)
-		}
-		got := plan.Warnings()
-		if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
-			t.Errorf("%s: the plan warns %q, want a warning containing %q for each leaf", phase, got, want)
-		}
-	}
-	warns("new leaves", "Certificate outlives its CA: The new certificate would be valid until")
+	planWarnsTwice(t, w, "new leaves", "Certificate outlives its CA: The new certificate would be valid until")
 	w.Apply()
-	warns("issued leaves", "Certificate outlives its CA: This certificate is valid until")
+	planWarnsTwice(t, w, "issued leaves", "Certificate outlives its CA: This certificate is valid until")
 	env.clock.Advance(101 * time.Hour)
-	warns("after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+	planWarnsTwice(t, w, "after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
 }
 
 // TestStateWithIDIsReadAndUpdatedInPlace: a state written by the provider
