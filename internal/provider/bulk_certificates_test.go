@@ -47,6 +47,12 @@ resource "dockertls_client_certs" "test" {
 `
 }
 
+// hostsAB is a hosts map of two servers, a and b, with a DNS name each.
+const hostsAB = `{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+  }`
+
 // bulkEntry is one entry of a bulk resource as the state holds it.
 type bulkEntry struct {
 	certPEM, keyPEM string
@@ -418,10 +424,7 @@ func TestBulkCerts_WriteOnlyCANeverInState(t *testing.T) {
 		fragments = append(fragments, keyFragments(t, pem)...)
 	}
 	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
-	hostsA, hostsAB := `{ a = { dns_names = ["a.example"] } }`, `{
-    a = { dns_names = ["a.example"] }
-    b = { dns_names = ["b.example"] }
-  }`
+	hostsA := `{ a = { dns_names = ["a.example"] } }`
 	sensitive := []statecheck.StateCheck{
 		scan,
 		statecheck.ExpectSensitiveValue(serverCerts, tfjsonpath.New("private_keys")),

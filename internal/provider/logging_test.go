@@ -141,10 +141,6 @@ func TestTraceLogsHoldNoBulkKeys(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{servers.step(want, changed...), clients.step(want, changed...), gather},
 		}
 	}
-	hostsAB := `{
-    a = { dns_names = ["a.example"] }
-    b = { ip_addresses = ["10.0.0.2"] }
-  }`
 	hostsABC := strings.Replace(hostsAB, "\n  }", "\n    c = { dns_names = [\"c.example\"] }\n  }", 1)
 	first, added, renewed := step(hostsAB, `{ a = {}, b = {} }`, []string{"a", "b"}),
 		step(hostsABC, `{ a = {}, b = {}, c = {} }`, []string{"a", "b", "c"}),
