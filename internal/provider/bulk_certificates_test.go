@@ -394,17 +394,7 @@ resource "dockertls_ca" "names" {}
 // key come from ephemeral variables, which Terraform admits only in
 // write-only arguments.
 func bulkWriteOnlyConfig(hosts, clients string) string {
-	return `
-variable "ca_cert" {
-  type      = string
-  ephemeral = true
-}
-variable "ca_key" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-` + strings.TrimPrefix(bulkConfig(hosts, clients, shortLived), caVariables)
+	return ephemeralCAVariables + strings.TrimPrefix(bulkConfig(hosts, clients, shortLived), caVariables)
 }
 
 // TestBulkCerts_WriteOnlyCANeverInState: with the write-only CA arguments,

@@ -25,35 +25,6 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// allWriteOnlyConfig signs both leaves with a CA made outside Terraform whose
-// certificate and key both come from ephemeral variables, which Terraform
-// admits only in write-only arguments: nothing of the CA can reach the plan
-// or the state but through the provider.
-const allWriteOnlyConfig = `
-variable "ca_cert" {
-  type      = string
-  ephemeral = true
-}
-variable "ca_key" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
-resource "dockertls_server_cert" "test" {
-  ca_cert_pem_wo        = var.ca_cert
-  ca_private_key_pem_wo = var.ca_key
-  dns_names             = ["docker.test"]
-  validity_period_hours = 48
-  early_renewal_hours   = 12
-}
-
-resource "dockertls_client_cert" "test" {
-  ca_cert_pem_wo        = var.ca_cert
-  ca_private_key_pem_wo = var.ca_key
-}
-`
-
 // caRecorded checks what both leaves keep of their CA: its fingerprint, and
 // neither certificate argument.
 func caRecorded(ca *pki.Certificate) []statecheck.StateCheck {

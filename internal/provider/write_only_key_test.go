@@ -150,19 +150,39 @@ func (s keyScan) scanStateFiles() error {
 	return s.judge("the state file", all.String())
 }
 
-// writeOnlyConfig signs both leaves with a CA made outside Terraform whose
-// key comes from an ephemeral variable, which Terraform admits only in
-// write-only arguments.
-const writeOnlyConfig = `
+// ephemeralKeyVariables declares the CA key an ephemeral variable, which
+// Terraform admits only in write-only arguments; ephemeralCAVariables
+// declares the CA certificate one too.
+const (
+	ephemeralKeyVariables = `
 variable "ca_cert" { type = string }
 variable "ca_key" {
   type      = string
   sensitive = true
   ephemeral = true
 }
+`
+	ephemeralCAVariables = `
+variable "ca_cert" {
+  type      = string
+  ephemeral = true
+}
+variable "ca_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+`
+)
 
+// twoLeaves is a server certificate for docker.test (48 hours, due 12
+// before they end) and a client certificate, signed by the CA in
+// var.ca_cert, given through the argument certArg, and var.ca_key, given
+// write-only.
+func twoLeaves(certArg string) string {
+	return fmt.Sprintf(`
 resource "dockertls_server_cert" "test" {
-  ca_cert_pem           = var.ca_cert
+  %-21[1]s = var.ca_cert
   ca_private_key_pem_wo = var.ca_key
   dns_names             = ["docker.test"]
   validity_period_hours = 48
@@ -170,10 +190,21 @@ resource "dockertls_server_cert" "test" {
 }
 
 resource "dockertls_client_cert" "test" {
-  ca_cert_pem           = var.ca_cert
+  %-21[1]s = var.ca_cert
   ca_private_key_pem_wo = var.ca_key
 }
-`
+`, certArg)
+}
+
+var (
+	// writeOnlyConfig signs both leaves with a CA made outside Terraform
+	// whose key comes from an ephemeral variable.
+	writeOnlyConfig = ephemeralKeyVariables + twoLeaves("ca_cert_pem")
+	// allWriteOnlyConfig takes the CA certificate from an ephemeral variable
+	// too: nothing of the CA can reach the plan or the state but through
+	// the provider.
+	allWriteOnlyConfig = ephemeralCAVariables + twoLeaves("ca_cert_pem_wo")
+)
 
 func caVars(ca *pki.Certificate) config.Variables {
 	return config.Variables{"ca_cert": config.StringVariable(ca.CertPEM), "ca_key": config.StringVariable(ca.PrivateKeyPEM)}
