@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
-	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // TestBulkCerts_CAWarnings: the single resources' warnings about the CA,
@@ -21,10 +20,7 @@ import (
 func TestBulkCerts_CAWarnings(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 100*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdirWith(t, env, testCA(t, env.clock.Now(), 100*time.Hour))
 	w.SetConfig(bulkConfig(`{
     b = { dns_names = ["b.example"] }
     a = { dns_names = ["a.example"] }
@@ -33,22 +29,31 @@ func TestBulkCerts_CAWarnings(t *testing.T) {
     a = {}
   }`, "validity_period_hours = 200\nearly_renewal_hours = 12"))
 	w.Init()
-	warns := func(phase, want string) {
-		t.Helper()
-		plan := w.Run("plan", "-json")
-		if plan.ExitCode != 0 {
-			t.Fatalf("%s: plan exits %d\n%s", phase, plan.ExitCode, plan)
-		}
-		got := plan.Warnings()
-		if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
-			t.Errorf("%s: the plan warns %q, want one warning containing %q for each resource", phase, got, want)
-		}
-	}
-	warns("new entries", "Certificate outlives its CA: The new certificate would be valid until")
+	planWarnsTwice(t, w, "new entries", "Certificate outlives its CA: The new certificate would be valid until")
 	w.Apply()
-	warns("issued entries", `Certificates outlive their CA: The certificates of "a" and "b" are valid beyond the expiry of their CA certificate "Test CA"`)
+	planWarnsTwice(t, w, "issued entries", `Certificates outlive their CA: The certificates of "a" and "b" are valid beyond the expiry of their CA certificate "Test CA"`)
 	env.clock.Advance(101 * time.Hour)
-	warns("after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+	planWarnsTwice(t, w, "after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+}
+
+// planWarnsTwice runs a plan in w, which must succeed, and checks that it
+// warns once for each of the configuration's two resources, each warning
+// containing want; phase says when, for the message.
+func planWarnsTwice(t *testing.T, w *acctest.Workdir, phase, want string) {
+	t.Helper()
+	got := w.MustRun("plan", "-json").Warnings()
+	if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
+		t.Errorf("%s: the plan warns %q, want one warning containing %q for each resource", phase, got, want)
+	}
+}
+
+// planWarnsOnce runs a plan in w, which must succeed, and checks that its
+// one warning starts with want.
+func planWarnsOnce(t *testing.T, w *acctest.Workdir, want string) {
+	t.Helper()
+	if got := w.MustRun("plan", "-json").Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
+	}
 }
 
 // TestBulkCerts_NewCAWarns: giving a bulk resource another CA issues every
@@ -57,13 +62,8 @@ func TestBulkCerts_CAWarnings(t *testing.T) {
 func TestBulkCerts_NewCAWarns(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	first, second := testCA(t, env.clock.Now(), 100000*time.Hour), issueNamedCA(t, "Next CA", env.clock.Now(), 100000*time.Hour)
-	useCA := func(ca *pki.Certificate) {
-		w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-		w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
-	}
-	useCA(first)
+	second := issueNamedCA(t, "Next CA", env.clock.Now(), 100000*time.Hour)
+	w := caWorkdirWith(t, env, testCA(t, env.clock.Now(), 100000*time.Hour))
 	w.SetConfig(bulkConfig(`{
     b = { dns_names = ["b.example"] }
     a = { dns_names = ["a.example"] }
@@ -73,12 +73,8 @@ func TestBulkCerts_NewCAWarns(t *testing.T) {
 	if got := w.Run("plan", "-json").Warnings(); len(got) != 0 {
 		t.Fatalf("with the same CA, the plan warns %q", got)
 	}
-	useCA(second)
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
-	got := plan.Warnings()
+	useCA(w, second)
+	got := w.MustRun("plan", "-json").Warnings()
 	slices.Sort(got)
 	want := []string{`: "a" and "b". `, `: "a". `} // sorted
 	if len(got) != 2 {
@@ -118,14 +114,7 @@ func TestBulkCerts_DamagedStateEntriesWarn(t *testing.T) {
 		delete(attrs["private_keys"].(map[string]any), "a")
 		attrs["certs"].(map[string]any)["c"] = nil
 	})
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
-	want := `Certificates missing from the state: issuing them again: The state holds no certificate or no private key for "a" and "c"`
-	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
-		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
-	}
+	planWarnsOnce(t, w, `Certificates missing from the state: issuing them again: The state holds no certificate or no private key for "a" and "c"`)
 	w.Apply()
 	old, err := readBulk(before, serverCerts)
 	if err != nil {
@@ -183,15 +172,8 @@ func TestBulkCerts_SharedNamesWarn(t *testing.T) {
     d = { dns_names = ["d.example"] }
   }`, `{ a = {} }`, ""))
 	w.Init()
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
-	want := `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: ` +
-		`2001:db8::1 (hosts "a" and "b"); docker.example (hosts "a", "b" and "c"). A client that dials such a name accepts`
-	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
-		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
-	}
+	planWarnsOnce(t, w, `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: `+
+		`2001:db8::1 (hosts "a" and "b"); docker.example (hosts "a", "b" and "c"). A client that dials such a name accepts`)
 	w.SetConfig(bulkConfig(`{
     a = { dns_names = ["a.example"], ip_addresses = ["2001:db8::1"] }
     b = { dns_names = ["b.example"] }
@@ -215,13 +197,6 @@ func TestBulkCerts_WildcardCoveringAnotherHostWarns(t *testing.T) {
     c = { dns_names = ["c.d.example"] }
   }`, `{ a = {} }`, ""))
 	w.Init()
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
-	want := `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: ` +
-		`b.example (hosts "a" and "b"). A client that dials such a name accepts`
-	if got := plan.Warnings(); len(got) != 1 || !strings.HasPrefix(got[0], want) {
-		t.Errorf("the plan warns %q, want one warning starting %q", got, want)
-	}
+	planWarnsOnce(t, w, `Several hosts share a name: These subjectAltNames are in the certificates of several hosts: `+
+		`b.example (hosts "a" and "b"). A client that dials such a name accepts`)
 }

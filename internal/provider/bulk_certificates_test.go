@@ -47,6 +47,12 @@ resource "dockertls_client_certs" "test" {
 `
 }
 
+// hostsAB is a hosts map of two servers, a and b, with a DNS name each.
+const hostsAB = `{
+    a = { dns_names = ["a.example"] }
+    b = { dns_names = ["b.example"] }
+  }`
+
 // bulkEntry is one entry of a bulk resource as the state holds it.
 type bulkEntry struct {
 	certPEM, keyPEM string
@@ -388,17 +394,7 @@ resource "dockertls_ca" "names" {}
 // key come from ephemeral variables, which Terraform admits only in
 // write-only arguments.
 func bulkWriteOnlyConfig(hosts, clients string) string {
-	return `
-variable "ca_cert" {
-  type      = string
-  ephemeral = true
-}
-variable "ca_key" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-` + strings.TrimPrefix(bulkConfig(hosts, clients, shortLived), caVariables)
+	return ephemeralCAVariables + strings.TrimPrefix(bulkConfig(hosts, clients, shortLived), caVariables)
 }
 
 // TestBulkCerts_WriteOnlyCANeverInState: with the write-only CA arguments,
@@ -418,10 +414,7 @@ func TestBulkCerts_WriteOnlyCANeverInState(t *testing.T) {
 		fragments = append(fragments, keyFragments(t, pem)...)
 	}
 	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
-	hostsA, hostsAB := `{ a = { dns_names = ["a.example"] } }`, `{
-    a = { dns_names = ["a.example"] }
-    b = { dns_names = ["b.example"] }
-  }`
+	hostsA := `{ a = { dns_names = ["a.example"] } }`
 	sensitive := []statecheck.StateCheck{
 		scan,
 		statecheck.ExpectSensitiveValue(serverCerts, tfjsonpath.New("private_keys")),

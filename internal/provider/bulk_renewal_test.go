@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 )
 
 // certAttr is the path of one attribute of an entry of certs.
@@ -39,10 +41,6 @@ func TestBulkCerts_RenewsOnlyDueEntries(t *testing.T) {
 	servers := &bulkHistory{address: serverCerts}
 	clients := &bulkHistory{address: clientCerts}
 	hostsA := `{ a = { dns_names = ["a.example"] } }`
-	hostsAB := `{
-    a = { dns_names = ["a.example"] }
-    b = { dns_names = ["b.example"] }
-  }`
 	clientsA, clientsAB := `{ a = {} }`, `{
     a = {}
     b = {}
@@ -163,10 +161,7 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 	w.SetConfig(config("\n    late = { dns_names = [\"late.example\"] }", "\n    late = {}"))
 	w.Apply()
 	env.clock.Advance(12 * time.Hour)
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
+	plan := w.MustRun("plan", "-json")
 	var quoted []string
 	for _, n := range due[:10] {
 		quoted = append(quoted, fmt.Sprintf("%q", n))
@@ -193,6 +188,45 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 	}
 }
 
+// applySavedPlanAcross creates servers a and b and client a, certificates
+// due 36 hours later (shortLived), then saves a plan of next a second before
+// the clock is at due from then and applies it a second after. The apply must
+// succeed and keep every entry's certificate, as the plan did; it returns the
+// working directory and both resources' entries after it, by address.
+func applySavedPlanAcross(t *testing.T, due time.Duration, next string) (*acctest.Workdir, map[string]map[string]bulkEntry) {
+	t.Helper()
+	env := newTestEnv(t)
+	w := caWorkdir(t, env)
+	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, shortLived))
+	w.Init()
+	w.Apply()
+	before := w.ShowState()
+
+	env.clock.Advance(due - time.Second)
+	w.SetConfig(next)
+	w.MustRun("plan", "-out=tfplan")
+	env.clock.Advance(2 * time.Second)
+	if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
+		t.Fatalf("applying the saved plan a second after %s: exit %d\n%s", due, apply.ExitCode, apply)
+	}
+	after := map[string]map[string]bulkEntry{}
+	for _, address := range []string{serverCerts, clientCerts} {
+		old, err := readBulk(before, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after[address], err = readBulk(w.ShowState(), address); err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range old {
+			if after[address][name].certPEM != e.certPEM {
+				t.Errorf("%s: %q changed, but the saved plan kept it", address, name)
+			}
+		}
+	}
+	return w, after
+}
+
 // TestBulkCerts_SavedPlanAcrossRenewalTime: a plan saved just before two
 // entries fall due, and applied just after, applies as planned: Terraform
 // plans the resource again at apply and requires the same result, so the
@@ -200,43 +234,12 @@ func TestBulkCerts_RenewalWarningNamesEntries(t *testing.T) {
 // next plan renews them.
 func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
 	t.Parallel()
-	env := newTestEnv(t)
-	w := caWorkdir(t, env)
-	hostsAB := `{
-    a = { dns_names = ["a.example"] }
-    b = { dns_names = ["b.example"] }
-  }`
 	hostsABC := strings.Replace(hostsAB, "\n  }", "\n    c = { dns_names = [\"c.example\"] }\n  }", 1)
-	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, shortLived))
-	w.Init()
-	w.Apply()
-	before := w.ShowState()
-
-	// a and b fall due at 36h. Plan adding c a second before, apply a second after.
-	env.clock.Advance(36*time.Hour - time.Second)
-	w.SetConfig(bulkConfig(hostsABC, `{ a = {}, c = {} }`, shortLived))
-	w.MustRun("plan", "-out=tfplan")
-	env.clock.Advance(2 * time.Second)
-	if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
-		t.Fatalf("applying the saved plan after the renewal time: exit %d\n%s", apply.ExitCode, apply)
-	}
-	after := w.ShowState()
+	// a and b fall due at 36h; the saved plan adds c.
+	w, after := applySavedPlanAcross(t, 36*time.Hour, bulkConfig(hostsABC, `{ a = {}, c = {} }`, shortLived))
 	for _, address := range []string{serverCerts, clientCerts} {
-		old, err := readBulk(before, address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur, err := readBulk(after, address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := cur["c"]; !ok {
+		if _, ok := after[address]["c"]; !ok {
 			t.Errorf("%s: c was not issued", address)
-		}
-		for name, e := range old {
-			if cur[name].certPEM != e.certPEM {
-				t.Errorf("%s: %q changed, but the saved plan kept it", address, name)
-			}
 		}
 	}
 	plan := w.Run("plan", "-json")
@@ -258,51 +261,17 @@ func TestBulkCerts_SavedPlanAcrossRenewalTime(t *testing.T) {
 // plan time either.
 func TestBulkCerts_SavedPlanAcrossRenewalTimeUnderNewWindow(t *testing.T) {
 	t.Parallel()
-	env := newTestEnv(t)
-	w := caWorkdir(t, env)
-	hostsAB := `{
-    a = { dns_names = ["a.example"] }
-    b = { dns_names = ["b.example"] }
-  }`
-	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, shortLived))
-	w.Init()
-	w.Apply()
-	before := w.ShowState()
-
-	// Under a 24-hour window the entries fall due at 24h. Plan the wider
-	// window a second before, apply it a second after.
-	env.clock.Advance(24*time.Hour - time.Second)
-	w.SetConfig(bulkConfig(hostsAB, `{ a = {} }`, "validity_period_hours = 48\nearly_renewal_hours = 24"))
-	w.MustRun("plan", "-out=tfplan")
-	env.clock.Advance(2 * time.Second)
-	if apply := w.Run("apply", "tfplan"); apply.ExitCode != 0 {
-		t.Fatalf("applying the saved plan after the new window's renewal time: exit %d\n%s", apply.ExitCode, apply)
-	}
-	after := w.ShowState()
-	for _, address := range []string{serverCerts, clientCerts} {
-		old, err := readBulk(before, address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur, err := readBulk(after, address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, e := range old {
-			if cur[name].certPEM != e.certPEM {
-				t.Errorf("%s: %q changed, but the saved plan kept it", address, name)
-			}
-			if cur[name].attrs["ready_for_renewal"] != true {
-				t.Errorf("%s: %q has ready_for_renewal %v after the apply, want true under the new window", address, name, cur[name].attrs["ready_for_renewal"])
+	// Under a 24-hour window the entries fall due at 24h.
+	w, after := applySavedPlanAcross(t, 24*time.Hour, bulkConfig(hostsAB, `{ a = {} }`, "validity_period_hours = 48\nearly_renewal_hours = 24"))
+	for address, entries := range after {
+		for name, e := range entries {
+			if e.attrs["ready_for_renewal"] != true {
+				t.Errorf("%s: %q has ready_for_renewal %v after the apply, want true under the new window", address, name, e.attrs["ready_for_renewal"])
 			}
 		}
 	}
 	// The next plan renews both.
-	plan := w.Run("plan", "-json")
-	if plan.ExitCode != 0 {
-		t.Fatalf("plan exits %d\n%s", plan.ExitCode, plan)
-	}
-	wantUpdates(t, plan, serverCerts, clientCerts)
+	wantUpdates(t, w.MustRun("plan", "-json"), serverCerts, clientCerts)
 }
 
 // TestBulkCerts_WindowUnknownAtPlan: an early_renewal_hours that is unknown

@@ -5,7 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -607,16 +607,14 @@ func TestEndpoint_ExpiredServerCertificate(t *testing.T) {
 }
 
 // TestTraceLogsHoldNoEndpointClientKey reads a daemon with every log at
-// TRACE and searches the log for the client key's body, after proving that
-// the data source's own log line reached it. (Not parallel: it sets process
-// environment.)
+// TRACE and searches the log for the client key, after proving that the data
+// source's own log line, with the server certificate's fingerprint, reached
+// it.
 func TestTraceLogsHoldNoEndpointClientKey(t *testing.T) {
 	p := newGoPKI(t)
 	d := acctest.StartFakeDaemon(t, p.serverPair(), p.ca.Cert, 0)
 	env := newTestEnv(t)
-	dir := t.TempDir()
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))
+	logs := logAtTrace(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		Steps: []resource.TestStep{{
@@ -627,18 +625,8 @@ func TestTraceLogsHoldNoEndpointClientKey(t *testing.T) {
 			},
 		}},
 	})
-	text := readLogs(t, dir)
-	if !strings.Contains(text, "probed a Docker endpoint") || !strings.Contains(text, pki.Fingerprint(p.server.Cert)) {
-		t.Fatalf("the data source's log line is not in the log (%d bytes): the check below would prove nothing", len(text))
-	}
-	for _, line := range strings.Split(p.client.PrivateKeyPEM, "\n") {
-		if len(line) >= 16 && !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
-			t.Fatal("a line of client_key_pem appears in the TRACE log")
-		}
-	}
-	if strings.Contains(text, "BEGIN PRIVATE KEY") {
-		t.Fatal("a PEM private key header appears in the TRACE log")
-	}
+	logs.holdNoKeys(t, map[string]string{"client_key_pem": p.client.PrivateKeyPEM}, 1,
+		"probed a Docker endpoint: .*"+regexp.QuoteMeta(pki.Fingerprint(p.server.Cert)))
 }
 
 // TestEndpoint_TimeoutBoundsTheRead: a port that accepts and never

@@ -224,14 +224,7 @@ func (s stateFileScan) CheckState(_ context.Context, _ statecheck.CheckStateRequ
 // ephemeralConfig mints a client certificate from a CA given as variables,
 // its key ephemeral, and hands it to a provider configuration, as a
 // pipeline configures a docker provider; a managed CA makes a state.
-const ephemeralConfig = `
-variable "ca_cert" { type = string }
-variable "ca_key" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
+const ephemeralConfig = ephemeralKeyVariables + `
 ephemeral "dockertls_client_cert" "test" {
   ca_cert_pem        = var.ca_cert
   ca_private_key_pem = var.ca_key

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 func TestMain(m *testing.M) {
@@ -118,9 +119,19 @@ func TestNewServesTheBulkFastPath(t *testing.T) {
 // every leaf's default validity.
 func caWorkdir(t *testing.T, env *testEnv) *acctest.Workdir {
 	t.Helper()
-	ca := testCA(t, env.clock.Now(), 10000*time.Hour)
+	return caWorkdirWith(t, env, testCA(t, env.clock.Now(), 10000*time.Hour))
+}
+
+// caWorkdirWith is caWorkdir with the CA given.
+func caWorkdirWith(t *testing.T, env *testEnv, ca *pki.Certificate) *acctest.Workdir {
+	t.Helper()
 	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
+	useCA(w, ca)
+	return w
+}
+
+// useCA gives ca to every later run in w as var.ca_cert and var.ca_key.
+func useCA(w *acctest.Workdir, ca *pki.Certificate) {
 	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
 	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
-	return w
 }

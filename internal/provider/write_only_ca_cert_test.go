@@ -20,40 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
-
-// allWriteOnlyConfig signs both leaves with a CA made outside Terraform whose
-// certificate and key both come from ephemeral variables, which Terraform
-// admits only in write-only arguments: nothing of the CA can reach the plan
-// or the state but through the provider.
-const allWriteOnlyConfig = `
-variable "ca_cert" {
-  type      = string
-  ephemeral = true
-}
-variable "ca_key" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
-resource "dockertls_server_cert" "test" {
-  ca_cert_pem_wo        = var.ca_cert
-  ca_private_key_pem_wo = var.ca_key
-  dns_names             = ["docker.test"]
-  validity_period_hours = 48
-  early_renewal_hours   = 12
-}
-
-resource "dockertls_client_cert" "test" {
-  ca_cert_pem_wo        = var.ca_cert
-  ca_private_key_pem_wo = var.ca_key
-}
-`
 
 // caRecorded checks what both leaves keep of their CA: its fingerprint, and
 // neither certificate argument.
@@ -71,146 +41,55 @@ func caRecorded(ca *pki.Certificate) []statecheck.StateCheck {
 // TestWriteOnlyCACert_NeverInState: a CA certificate given through
 // ca_cert_pem_wo (with the key through ca_private_key_pem_wo) signs the
 // leaves and appears nowhere in the plan, `terraform show -json` or the state
-// files, through the whole life cycle: create, an empty second plan, renewal
-// (which reads the certificate from the configuration again) and a change of
-// CA, which replaces both leaves because of ca_cert_fingerprint_sha256.
+// files, through the whole life cycle (writeOnlyLifeCycle); the leaves keep
+// the CA's fingerprint, known at plan time, and neither certificate argument.
 // Not parallel: it points terraform's working directories at its own.
 func TestWriteOnlyCACert_NeverInState(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TF_ACC_TEMP_DIR", dir)
-	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	other := testCA(t, env.clock.Now(), 1000*time.Hour)
-	var fragments []string
-	for _, pem := range []string{ca.CertPEM, ca.PrivateKeyPEM, other.CertPEM, other.PrivateKeyPEM} {
-		fragments = append(fragments, keyFragments(t, pem)...)
-	}
-	scan := keyScan{t: t, dir: dir, fragments: fragments, what: "the CA certificate or key"}
-	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
-	clientSerial := statecheck.CompareValue(compare.ValuesSame())
-
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: allWriteOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					// The CA is known at plan time, so is its fingerprint.
-					plancheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
-				}},
-				ConfigStateChecks: append(caRecorded(ca),
-					scan, chainsTo(env, ca),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				),
-			},
-			{Config: allWriteOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
-			{
-				// 48h validity, 12h window: the server certificate is due.
-				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
-				Config:    allWriteOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ready_for_renewal"}},
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
-				}},
-				ConfigStateChecks: append(caRecorded(ca),
-					scan, chainsTo(env, ca),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				),
-			},
-			{
-				Config: allWriteOnlyConfig, ConfigVariables: caVars(other),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					scan,
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
-					replacedBecause{server, []string{"ca_cert_fingerprint_sha256"}},
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
-					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
-				}},
-				ConfigStateChecks: append(caRecorded(other), scan, chainsTo(env, other)),
-			},
-			{Config: allWriteOnlyConfig, ConfigVariables: caVars(other), PlanOnly: true},
+	writeOnlyLifeCycle{
+		config:  allWriteOnlyConfig,
+		secrets: func(ca *pki.Certificate) []string { return []string{ca.CertPEM, ca.PrivateKeyPEM} },
+		what:    "the CA certificate or key",
+		kept:    caRecorded,
+		createdPlan: func(ca *pki.Certificate) []plancheck.PlanCheck {
+			return []plancheck.PlanCheck{
+				// The CA is known at plan time, so is its fingerprint.
+				plancheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+			}
 		},
-	})
+		createdState: []statecheck.StateCheck{statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null())},
+	}.run(t)
 }
 
 // TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate: a leaf made with ca_cert_pem
-// holds the CA certificate in its state (the control that proves the scan
-// finds it). The same certificate written differently (a trailing newline),
-// then moved to ca_cert_pem_wo, updates the leaves in place: they keep their
-// certificates (same serials) and ca_cert_fingerprint_sha256, and the current
-// state no longer holds the CA certificate (older state versions, such as
-// terraform.tfstate.backup, keep it).
+// holds the CA certificate in its state. The same certificate written
+// differently (a trailing newline), then moved to ca_cert_pem_wo, updates the
+// leaves in place: they keep their certificates (same serials) and
+// ca_cert_fingerprint_sha256, and the current state no longer holds the CA
+// certificate (migrateToWriteOnly).
 // Not parallel: it points terraform's working directories at its own.
 func TestWriteOnlyCACert_SameCAIsAnInPlaceUpdate(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TF_ACC_TEMP_DIR", dir)
-	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	fragments := keyFragments(t, ca.CertPEM)
 	stored := writeOnlyConfig // ca_cert_pem, with the key through ca_private_key_pem_wo
 	reencoded := strings.ReplaceAll(stored, "= var.ca_cert\n", "= \"${var.ca_cert}\\n\"\n")
 	writeOnly := strings.ReplaceAll(stored, "ca_cert_pem           = var.ca_cert", "ca_cert_pem_wo        = var.ca_cert")
 	if reencoded == stored || writeOnly == stored {
 		t.Fatal("the configurations to compare are not derived from writeOnlyConfig any more")
 	}
-	// Each leaf's serial and CA fingerprint stay the same from step to step.
-	type kept struct {
-		address, attr string
-		values        interface {
-			AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
-		}
-	}
-	var unchanged []kept
-	for _, leaf := range []string{server, client} {
-		for _, attr := range []string{"serial_number", "ca_cert_fingerprint_sha256"} {
-			unchanged = append(unchanged, kept{leaf, attr, statecheck.CompareValue(compare.ValuesSame())})
-		}
-	}
-	same := func(extra ...statecheck.StateCheck) []statecheck.StateCheck {
-		for _, k := range unchanged {
-			extra = append(extra, k.values.AddStateValue(k.address, tfjsonpathOf(k.attr)))
-		}
-		return extra
-	}
-	updated := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-		plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
-		plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
-	}}
-
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: stored, ConfigVariables: caVars(ca),
-				ConfigStateChecks: same(
-					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true, what: "the CA certificate"},
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
-				),
-			},
-			{
-				Config: reencoded, ConfigVariables: caVars(ca),
-				ConfigPlanChecks:  updated,
-				ConfigStateChecks: same(statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM+"\n"))),
-			},
-			{
-				Config: writeOnly, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: updated,
-				ConfigStateChecks: same(
-					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true, what: "the CA certificate"},
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
-					chainsTo(env, ca),
-				),
-			},
-			{Config: writeOnly, ConfigVariables: caVars(ca), PlanOnly: true},
-		},
-	})
+	migrateToWriteOnly(t, "the CA certificate", func(ca *pki.Certificate) string { return ca.CertPEM },
+		migrationStep{stored, func(ca *pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_fingerprint_sha256"), knownvalue.StringExact(pki.Fingerprint(ca.Cert))),
+			}
+		}},
+		migrationStep{reencoded, func(ca *pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.StringExact(ca.CertPEM+"\n"))}
+		}},
+		migrationStep{writeOnly, func(*pki.Certificate) []statecheck.StateCheck {
+			return []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(client, tfjsonpathOf("ca_cert_pem"), knownvalue.Null()),
+			}
+		}},
+	)
 }
 
 // sameCAConfig makes the CA in the same configuration and gives both leaves
@@ -349,29 +228,14 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 func TestWriteOnlyCACert_WarnsAtEveryPlan(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	ca := testCA(t, env.clock.Now(), 100*time.Hour)
-	w := acctest.NewWorkdir(t, "dockertls", env.factories["dockertls"])
-	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
-	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
+	w := caWorkdirWith(t, env, testCA(t, env.clock.Now(), 100*time.Hour))
 	w.SetConfig(strings.Replace(allWriteOnlyConfig, "validity_period_hours = 48", "validity_period_hours = 200", 1))
 	w.Init()
-	// Each of the two leaves warns once.
-	warns := func(phase, want string) {
-		t.Helper()
-		plan := w.Run("plan", "-json")
-		if plan.ExitCode != 0 {
-			t.Fatalf("%s: plan exits %d\n%s", phase, plan.ExitCode, plan)
-		}
-		got := plan.Warnings()
-		if len(got) != 2 || !strings.Contains(got[0], want) || !strings.Contains(got[1], want) {
-			t.Errorf("%s: the plan warns %q, want a warning containing %q for each leaf", phase, got, want)
-		}
-	}
-	warns("new leaves", "Certificate outlives its CA: The new certificate would be valid until")
+	planWarnsTwice(t, w, "new leaves", "Certificate outlives its CA: The new certificate would be valid until")
 	w.Apply()
-	warns("issued leaves", "Certificate outlives its CA: This certificate is valid until")
+	planWarnsTwice(t, w, "issued leaves", "Certificate outlives its CA: This certificate is valid until")
 	env.clock.Advance(101 * time.Hour)
-	warns("after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
+	planWarnsTwice(t, w, "after the CA's expiry", `CA certificate has expired: The CA certificate "Test CA" expired at`)
 }
 
 // TestStateWithIDIsReadAndUpdatedInPlace: a state written by the provider

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/acctest"
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
@@ -149,19 +150,39 @@ func (s keyScan) scanStateFiles() error {
 	return s.judge("the state file", all.String())
 }
 
-// writeOnlyConfig signs both leaves with a CA made outside Terraform whose
-// key comes from an ephemeral variable, which Terraform admits only in
-// write-only arguments.
-const writeOnlyConfig = `
+// ephemeralKeyVariables declares the CA key an ephemeral variable, which
+// Terraform admits only in write-only arguments; ephemeralCAVariables
+// declares the CA certificate one too.
+const (
+	ephemeralKeyVariables = `
 variable "ca_cert" { type = string }
 variable "ca_key" {
   type      = string
   sensitive = true
   ephemeral = true
 }
+`
+	ephemeralCAVariables = `
+variable "ca_cert" {
+  type      = string
+  ephemeral = true
+}
+variable "ca_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+`
+)
 
+// twoLeaves is a server certificate for docker.test (48 hours, due 12
+// before they end) and a client certificate, signed by the CA in
+// var.ca_cert, given through the argument certArg, and var.ca_key, given
+// write-only.
+func twoLeaves(certArg string) string {
+	return fmt.Sprintf(`
 resource "dockertls_server_cert" "test" {
-  ca_cert_pem           = var.ca_cert
+  %-21[1]s = var.ca_cert
   ca_private_key_pem_wo = var.ca_key
   dns_names             = ["docker.test"]
   validity_period_hours = 48
@@ -169,10 +190,21 @@ resource "dockertls_server_cert" "test" {
 }
 
 resource "dockertls_client_cert" "test" {
-  ca_cert_pem           = var.ca_cert
+  %-21[1]s = var.ca_cert
   ca_private_key_pem_wo = var.ca_key
 }
-`
+`, certArg)
+}
+
+var (
+	// writeOnlyConfig signs both leaves with a CA made outside Terraform
+	// whose key comes from an ephemeral variable.
+	writeOnlyConfig = ephemeralKeyVariables + twoLeaves("ca_cert_pem")
+	// allWriteOnlyConfig takes the CA certificate from an ephemeral variable
+	// too: nothing of the CA can reach the plan or the state but through
+	// the provider.
+	allWriteOnlyConfig = ephemeralCAVariables + twoLeaves("ca_cert_pem_wo")
+)
 
 func caVars(ca *pki.Certificate) config.Variables {
 	return config.Variables{"ca_cert": config.StringVariable(ca.CertPEM), "ca_key": config.StringVariable(ca.PrivateKeyPEM)}
@@ -198,55 +230,84 @@ func chainsTo(env *testEnv, ca *pki.Certificate) statecheck.StateCheck {
 	})
 }
 
-// TestWriteOnlyCAKey_NeverInState: a CA key given through
-// ca_private_key_pem_wo signs the leaves and appears nowhere in the plan,
-// `terraform show -json` or the state files, through the whole life cycle:
-// create, an empty second plan, renewal (which reads the key from the
-// configuration again) and a change of CA (which replaces the leaves).
-// Not parallel: it points terraform's working directories at its own.
-func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
+// writeOnlyLifeCycle takes both leaves of config, whose CA comes from
+// var.ca_cert and var.ca_key through write-only arguments, through the whole
+// life cycle: create, an empty second plan, renewal of the server
+// certificate (which reads the CA from the configuration again), a change of
+// CA (which replaces both leaves because of ca_cert_fingerprint_sha256) and
+// an empty plan. Every plan and state is scanned for the secrets of both
+// CAs, and every apply checks that the leaves chain to their CA.
+type writeOnlyLifeCycle struct {
+	config string
+	// secrets are the PEM texts of a CA that must appear nowhere, what
+	// names them in the messages.
+	secrets func(*pki.Certificate) []string
+	what    string
+	// kept checks, at every apply, what the leaves keep of their CA.
+	kept func(*pki.Certificate) []statecheck.StateCheck
+	// created adds checks to the first plan and apply.
+	createdPlan  func(*pki.Certificate) []plancheck.PlanCheck
+	createdState []statecheck.StateCheck
+}
+
+// run is not parallel: it points terraform's working directories at its own.
+func (l writeOnlyLifeCycle) run(t *testing.T) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("TF_ACC_TEMP_DIR", dir)
 	env := newTestEnv(t)
 	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
 	other := testCA(t, env.clock.Now(), 1000*time.Hour)
-	scan := keyScan{t: t, dir: dir, fragments: append(keyFragments(t, ca.PrivateKeyPEM), keyFragments(t, other.PrivateKeyPEM)...)}
+	var fragments []string
+	for _, pem := range append(l.secrets(ca), l.secrets(other)...) {
+		fragments = append(fragments, keyFragments(t, pem)...)
+	}
+	scan := keyScan{t: t, dir: dir, fragments: fragments, what: l.what}
 	serverSerial := statecheck.CompareValue(compare.ValuesDiffer())
 	clientSerial := statecheck.CompareValue(compare.ValuesSame())
+	// serials adds both leaves' serials to the values compared from step to
+	// step: once a step.
+	serials := func() []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
+			clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
+		}
+	}
+	applied := func(ca *pki.Certificate, extra ...statecheck.StateCheck) []statecheck.StateCheck {
+		checks := append([]statecheck.StateCheck{scan, chainsTo(env, ca)}, extra...)
+		if l.kept != nil {
+			checks = append(checks, l.kept(ca)...)
+		}
+		return checks
+	}
+	createdPlan := []plancheck.PlanCheck{scan}
+	if l.createdPlan != nil {
+		createdPlan = append(createdPlan, l.createdPlan(ca)...)
+	}
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		Steps: []resource.TestStep{
 			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{scan}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					scan, chainsTo(env, ca),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem_wo"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				},
+				Config: l.config, ConfigVariables: caVars(ca),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: createdPlan},
+				ConfigStateChecks: applied(ca, append(serials(), l.createdState...)...),
 			},
-			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
+			{Config: l.config, ConfigVariables: caVars(ca), PlanOnly: true},
 			{
 				// 48h validity, 12h window: the server certificate is due.
 				PreConfig: func() { env.clock.Advance(36 * time.Hour) },
-				Config:    writeOnlyConfig, ConfigVariables: caVars(ca),
+				Config:    l.config, ConfigVariables: caVars(ca),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					scan,
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
 					replacedBecause{server, []string{"ready_for_renewal"}},
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionNoop),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					scan, chainsTo(env, ca),
-					serverSerial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					clientSerial.AddStateValue(client, tfjsonpathOf("serial_number")),
-				},
+				ConfigStateChecks: applied(ca, serials()...),
 			},
 			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(other),
+				Config: l.config, ConfigVariables: caVars(other),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					scan,
 					plancheck.ExpectResourceAction(server, plancheck.ResourceActionReplace),
@@ -254,49 +315,100 @@ func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
 					plancheck.ExpectResourceAction(client, plancheck.ResourceActionReplace),
 					replacedBecause{client, []string{"ca_cert_fingerprint_sha256"}},
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{scan, chainsTo(env, other)},
+				ConfigStateChecks: applied(other),
 			},
+			{Config: l.config, ConfigVariables: caVars(other), PlanOnly: true},
 		},
 	})
 }
 
-// TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
-// ca_private_key_pem holds the CA key in its state (the control that proves
-// the scan finds it); moving to ca_private_key_pem_wo updates the leaf in
-// place, keeps its certificate, and leaves no trace of the key in the current
-// state (older state versions, such as terraform.tfstate.backup, keep it).
+// TestWriteOnlyCAKey_NeverInState: a CA key given through
+// ca_private_key_pem_wo signs the leaves and appears nowhere in the plan,
+// `terraform show -json` or the state files, through the whole life cycle
+// (writeOnlyLifeCycle). Not parallel: it points terraform's working
+// directories at its own.
+func TestWriteOnlyCAKey_NeverInState(t *testing.T) {
+	writeOnlyLifeCycle{
+		config:  writeOnlyConfig,
+		secrets: func(ca *pki.Certificate) []string { return []string{ca.PrivateKeyPEM} },
+		what:    "the CA key",
+		createdState: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem_wo"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(server, tfjsonpathOf("ca_private_key_pem"), knownvalue.Null()),
+		},
+	}.run(t)
+}
+
+// migrationStep is one configuration of a move to the write-only CA
+// arguments, with its own checks of the CA it gets.
+type migrationStep struct {
+	config string
+	checks func(ca *pki.Certificate) []statecheck.StateCheck
+}
+
+// migrateToWriteOnly takes both leaves through steps: the first stores a
+// secret of their CA (secret picks it, what names it), which the scan of its
+// state must find (the control that proves the scan finds it); the last
+// gives it write-only. Every step after the first updates both leaves in
+// place, and every step keeps both leaves' serial_number and
+// ca_cert_fingerprint_sha256. After the last, the leaves chain to the CA,
+// the current state holds no trace of the secret (older state versions,
+// such as terraform.tfstate.backup, keep it) and the next plan is empty.
 // Not parallel: it points terraform's working directories at its own.
-func TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate(t *testing.T) {
+func migrateToWriteOnly(t *testing.T, what string, secret func(*pki.Certificate) string, steps ...migrationStep) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("TF_ACC_TEMP_DIR", dir)
 	env := newTestEnv(t)
 	ca := testCA(t, env.clock.Now(), 1000*time.Hour)
-	fragments := keyFragments(t, ca.PrivateKeyPEM)
+	fragments := keyFragments(t, secret(ca))
+	type kept struct {
+		address, attr string
+		values        interface {
+			AddStateValue(string, tfjsonpath.Path) statecheck.StateCheck
+		}
+	}
+	var unchanged []kept
+	for _, leaf := range []string{server, client} {
+		for _, attr := range []string{"serial_number", "ca_cert_fingerprint_sha256"} {
+			unchanged = append(unchanged, kept{leaf, attr, statecheck.CompareValue(compare.ValuesSame())})
+		}
+	}
+	var testSteps []resource.TestStep
+	for i, s := range steps {
+		var checks []statecheck.StateCheck
+		for _, k := range unchanged {
+			checks = append(checks, k.values.AddStateValue(k.address, tfjsonpathOf(k.attr)))
+		}
+		if s.checks != nil {
+			checks = append(checks, s.checks(ca)...)
+		}
+		step := resource.TestStep{Config: s.config, ConfigVariables: caVars(ca), ConfigStateChecks: checks}
+		switch i {
+		case 0:
+			step.ConfigStateChecks = append(step.ConfigStateChecks, keyScan{t: t, dir: dir, fragments: fragments, wantFound: true, what: what})
+		case len(steps) - 1:
+			step.ConfigStateChecks = append(step.ConfigStateChecks, keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true, what: what}, chainsTo(env, ca))
+		}
+		if i > 0 {
+			step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
+			}}
+		}
+		testSteps = append(testSteps, step)
+	}
+	testSteps = append(testSteps, resource.TestStep{Config: steps[len(steps)-1].config, ConfigVariables: caVars(ca), PlanOnly: true})
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, Steps: testSteps})
+}
+
+// TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate: a leaf made with
+// ca_private_key_pem holds the CA key in its state; moving to
+// ca_private_key_pem_wo updates the leaf in place, keeps its certificate,
+// and leaves no trace of the key in the current state (migrateToWriteOnly).
+// Not parallel: it points terraform's working directories at its own.
+func TestWriteOnlyCAKey_MigrationIsAnInPlaceUpdate(t *testing.T) {
 	stored := strings.NewReplacer("ca_private_key_pem_wo", "ca_private_key_pem", "ephemeral = true", "").Replace(writeOnlyConfig)
-	serial := statecheck.CompareValue(compare.ValuesSame())
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{
-				Config: stored, ConfigVariables: caVars(ca),
-				ConfigStateChecks: []statecheck.StateCheck{
-					keyScan{t: t, dir: dir, fragments: fragments, wantFound: true},
-					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
-				},
-			},
-			{
-				Config: writeOnlyConfig, ConfigVariables: caVars(ca),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(server, plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction(client, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					keyScan{t: t, dir: dir, fragments: fragments, currentOnly: true},
-					serial.AddStateValue(server, tfjsonpathOf("serial_number")),
-					chainsTo(env, ca),
-				},
-			},
-			{Config: writeOnlyConfig, ConfigVariables: caVars(ca), PlanOnly: true},
-		},
-	})
+	migrateToWriteOnly(t, "the CA key", func(ca *pki.Certificate) string { return ca.PrivateKeyPEM },
+		migrationStep{config: stored}, migrationStep{config: writeOnlyConfig})
 }
