@@ -157,14 +157,51 @@ func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 }
 
+// bulkChange is what planning and applying both start from: the planned
+// model, holding the fingerprint of the CA it names and none of the
+// write-only values (no plan or state may hold them); that CA with the
+// configuration's write-only values, for checking and issuing only; the
+// output types; and the time of the request.
+type bulkChange[M any, P bulkModelPtr[M]] struct {
+	plan M
+	ca   caSource
+	ot   bulkTypes
+	now  time.Time
+}
+
+// model is the planned model's shared attributes.
+func (c *bulkChange[M, P]) model() *bulkModel { return P(&c.plan).bulk() }
+
+// begin reads a plan and its configuration into a bulkChange. It reports
+// why in diags when they cannot be read.
+func (r *bulkResource[M, P]) begin(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) (*bulkChange[M, P], bool) {
+	c := &bulkChange[M, P]{}
+	var config M
+	if !r.get(ctx, planRaw, &c.plan, diags) || !r.get(ctx, configRaw, &config, diags) {
+		return nil, false
+	}
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return nil, false
+	}
+	c.ot, c.now = ot, r.now()
+	m := c.model()
+	ca := m.withConfig(&P(&config).bulk().leafCA)
+	c.ca = ca.source()
+	m.CACertFingerprintSHA256 = caFingerprint(c.ca.cert)
+	m.nullWriteOnly()
+	return c, true
+}
+
 // plan decides, from the proposed new state (with the schema's defaults
 // applied), the configuration and the prior state (null when creating),
 // what every entry becomes: see planEntries. The resource's ModifyPlan and
 // the protocol server's fast path (bulkServer) both call it.
 func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	var plan, config M
-	if !r.get(ctx, planRaw, &plan, &diags) || !r.get(ctx, configRaw, &config, &diags) {
+	c, ok := r.begin(ctx, planRaw, configRaw, &diags)
+	if !ok {
 		return tftypes.Value{}, diags
 	}
 	var state *M
@@ -174,26 +211,16 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 			return tftypes.Value{}, diags
 		}
 	}
-	ot, err := r.outputTypes()
-	if err != nil {
-		diags.AddError("Provider error", err.Error())
-		return tftypes.Value{}, diags
-	}
-	now := r.now()
-	m := P(&plan).bulk()
-	ca := m.withConfig(&P(&config).bulk().leafCA)
-	src := ca.source()
-	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
-	m.nullWriteOnly()
+	m, src, ot, now := c.model(), c.ca, c.ot, c.now
 
-	entries, known := mapEntries(P(&plan).entries())
+	entries, known := mapEntries(P(&c.plan).entries())
 	if !known {
 		// Which entries there will be is not known yet: neither is anything
 		// about them.
 		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
 		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
 		src.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
-		v := r.value(ctx, &plan, &diags)
+		v := r.value(ctx, &c.plan, &diags)
 		return v, diags
 	}
 	var prior *bulkModel
@@ -243,7 +270,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	if diags.HasError() {
 		return tftypes.Value{}, diags
 	}
-	v := r.value(ctx, &plan, &diags)
+	v := r.value(ctx, &c.plan, &diags)
 	return v, diags
 }
 
@@ -268,31 +295,16 @@ func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequ
 // not be repeated.
 func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	newState := r.issue(ctx, planRaw, configRaw, &diags)
-	return newState, diags
-}
-
-func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
-	var plan, config M
-	if !r.get(ctx, planRaw, &plan, diags) || !r.get(ctx, configRaw, &config, diags) {
-		return tftypes.Value{}
+	c, ok := r.begin(ctx, planRaw, configRaw, &diags)
+	if !ok {
+		return tftypes.Value{}, diags
 	}
-	ot, err := r.outputTypes()
-	if err != nil {
-		diags.AddError("Provider error", err.Error())
-		return tftypes.Value{}
-	}
-	now := r.now()
-	m := P(&plan).bulk()
-	ca := m.withConfig(&P(&config).bulk().leafCA)
-	src := ca.source()
-	m.CACertFingerprintSHA256 = caFingerprint(src.cert)
-	m.nullWriteOnly()
-	entries, known := mapEntries(P(&plan).entries())
+	m, src, ot, now := c.model(), c.ca, c.ot, c.now
+	entries, known := mapEntries(P(&c.plan).entries())
 	if !known {
 		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
 			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
-		return tftypes.Value{}
+		return tftypes.Value{}, diags
 	}
 	plannedCerts, _ := mapEntries(m.Certs)
 	plannedKeys, _ := mapEntries(m.PrivateKeys)
@@ -332,17 +344,17 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 		diags.Append(namingEntry(d, at)...)
 	}
 	if diags.HasError() {
-		return tftypes.Value{}
+		return tftypes.Value{}, diags
 	}
 	if len(reqs) > 0 {
 		iss, d := src.issuer(r.kind.profile())
 		if diags.Append(d...); diags.HasError() {
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		if iss == nil {
 			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
 				src.certPath, src.keyPath))
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		issued, errs := pki.IssueAll(reqs, iss, now)
 		for i, name := range names {
@@ -356,7 +368,7 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 			keys[name] = tftypes.NewValue(tftypes.String, issued[i].PrivateKeyPEM)
 		}
 		if diags.HasError() {
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		// Log the names only: never the model, which holds key material.
 		tflog.Info(ctx, "issued certificates", map[string]any{
@@ -365,7 +377,8 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 	}
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
-	return r.value(ctx, &plan, diags)
+	v := r.value(ctx, &c.plan, &diags)
+	return v, diags
 }
 
 // newCASentence says which CA the entries move to, for the warning that
