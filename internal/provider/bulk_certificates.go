@@ -197,7 +197,7 @@ func (r *bulkResource[M, P]) begin(ctx context.Context, planRaw, configRaw tftyp
 // plan decides, from the proposed new state (with the schema's defaults
 // applied), the configuration and the prior state (null when creating),
 // what every entry becomes: see planEntries. The resource's ModifyPlan and
-// the protocol server's fast path (bulkServer) both call it.
+// the protocol server's fast path (protocolServer) both call it.
 func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	c, ok := r.begin(ctx, planRaw, configRaw, &diags)

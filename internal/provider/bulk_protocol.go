@@ -16,24 +16,23 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// bulkServer is the provider's protocol server: the framework's, except
-// that it plans, applies and refreshes the bulk resources itself.
+// protocolServer is the provider's protocol server: the framework's, with a
+// fast path that plans, applies and refreshes the bulk resources itself.
 //
 // Why: the framework walks every value of a request node by node, and at
 // each node looks the node's attribute up in the schema from the root, which
 // copies the schema's attribute map at every step (several passes per
 // request: collection blocks, defaults, unknown computed values, plan
 // modifiers, the response). That is cheap for a certificate but not for a
-// map of a thousand: it made a no-change plan of 1000 server certificates
-// take about a second of the provider's CPU, and an update of one entry
-// three (BenchmarkBulkCerts). Every other request, and everything of every
-// other resource, goes to the framework: schemas, validation (with the
-// attribute validators, which name each entry's path), state upgrades,
-// import. The life cycle itself is the same code either way: the
-// resources' ModifyPlan, Create, Update and Read call the same plan, apply
-// and refresh as this server, and TestBulkServerMatchesFramework holds the
-// two paths to the same results.
-type bulkServer struct {
+// map of a thousand: BenchmarkBulkCerts measures the provider's share of
+// a fleet's commands, and `make bench` the whole. Every other request, and
+// everything of every other resource, goes to the framework: schemas,
+// validation (with the attribute validators, which name each entry's
+// path), state upgrades, import. The life cycle itself is the same code
+// either way: the resources' ModifyPlan, Create, Update and Read call the
+// same plan, apply and refresh as this server, and
+// TestBulkServerMatchesFramework holds the two paths to the same results.
+type protocolServer struct {
 	tfprotov6.ProviderServer
 	bulk map[string]bulkHandler
 }
@@ -50,7 +49,7 @@ type bulkHandler interface {
 // to serve: the framework's, with the bulk resources' fast path.
 func New(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return newBulkServer(version, clock.System{})
+		return newProtocolServer(version, clock.System{})
 	}
 }
 
@@ -58,14 +57,14 @@ func New(version string) func() tfprotov6.ProviderServer {
 // in the form terraform-plugin-testing takes.
 func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
-		return newBulkServer(version, clk), nil
+		return newProtocolServer(version, clk), nil
 	}
 }
 
-func newBulkServer(version string, clk clock.Clock) *bulkServer {
+func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 	p := newWithClock(version, clk)()
 	c := providerClock{clock: clk}
-	s := &bulkServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
+	s := &protocolServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
 	for _, h := range []interface {
 		bulkHandler
 		typeName() string
@@ -88,7 +87,7 @@ func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
 	return codec.objectType, nil
 }
 
-func (s *bulkServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+func (s *protocolServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.PlanResourceChange(ctx, req)
@@ -113,7 +112,7 @@ func (s *bulkServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Plan
 	return resp, nil
 }
 
-func (s *bulkServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+func (s *protocolServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.ApplyResourceChange(ctx, req)
@@ -141,7 +140,7 @@ func (s *bulkServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.App
 	return resp, nil
 }
 
-func (s *bulkServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+func (s *protocolServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.ReadResource(ctx, req)

@@ -31,7 +31,7 @@ func TestBulkServerMatchesFramework(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
-			fast := newRPCFixtureOn(t, newBulkServer("test", clk))
+			fast := newRPCFixtureOn(t, newProtocolServer("test", clk))
 			framework := providerserver.NewProtocol6(newWithClock("test", clk)())()
 			if _, err := framework.ConfigureProvider(context.Background(), &tfprotov6.ConfigureProviderRequest{
 				Config: rpcDynamic(t, fast.schemas.Provider.ValueType(), tftypes.NewValue(fast.schemas.Provider.ValueType(), nil)),
