@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -104,9 +105,12 @@ func (s *protocolServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 		return resp, nil
 	}
 	planned, diags := h.plan(ctx, withLeafDefaults(proposed, config), config, prior)
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
-		return resp, nil
+		// A failed plan plans nothing. Terraform reads no plan beside
+		// errors, but the framework always sends one: a null one for a
+		// resource that plans nothing.
+		planned = tftypes.NewValue(typ, nil)
 	}
 	resp.PlannedState, resp.Diagnostics = encode(typ, planned, resp.Diagnostics)
 	return resp, nil
@@ -117,7 +121,7 @@ func (s *protocolServer) ApplyResourceChange(ctx context.Context, req *tfprotov6
 	if !ok {
 		return s.ProviderServer.ApplyResourceChange(ctx, req)
 	}
-	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate}
+	resp := &tfprotov6.ApplyResourceChangeResponse{}
 	typ, values, err := decode(h, req.PlannedState, req.Config)
 	if err != nil {
 		resp.Diagnostics = decodeError(err)
@@ -125,15 +129,23 @@ func (s *protocolServer) ApplyResourceChange(ctx context.Context, req *tfprotov6
 	}
 	planned, config := values[0], values[1]
 	if planned.IsNull() {
-		// Destroying: the certificates exist only in the state.
+		// Destroying: the certificates exist only in the state, and the
+		// private state goes with it.
 		resp.NewState, resp.Diagnostics = encode(typ, planned, nil)
 		return resp, nil
 	}
+	// As the framework: an update keeps the plan's private state, a
+	// creation starts without one.
+	if !isNull(req.PriorState) {
+		resp.Private = req.PlannedPrivate
+	}
 	newState, diags := h.apply(ctx, planned, config)
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
-		// As the framework does: the prior state stays.
-		resp.NewState = req.PriorState
+		// As the framework: the prior state stays, null when creating.
+		if resp.NewState = req.PriorState; resp.NewState == nil {
+			resp.NewState, resp.Diagnostics = encode(typ, tftypes.NewValue(typ, nil), resp.Diagnostics)
+		}
 		return resp, nil
 	}
 	resp.NewState, resp.Diagnostics = encode(typ, newState, resp.Diagnostics)
@@ -153,7 +165,7 @@ func (s *protocolServer) ReadResource(ctx context.Context, req *tfprotov6.ReadRe
 		return resp, nil
 	}
 	refreshed, changed, diags := h.refresh(ctx, values[0])
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if changed && !diags.HasError() {
 		resp.NewState, resp.Diagnostics = encode(typ, refreshed, resp.Diagnostics)
 	}
@@ -179,6 +191,18 @@ func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
 		}
 	}
 	return tftypes.NewValue(proposed.Type(), planned)
+}
+
+// isNull says whether a request's value is null without decoding it (a
+// prior state holds every certificate): msgpack's nil, or JSON's null.
+func isNull(dv *tfprotov6.DynamicValue) bool {
+	if dv == nil {
+		return true
+	}
+	if len(dv.MsgPack) > 0 {
+		return bytes.Equal(dv.MsgPack, []byte{0xc0})
+	}
+	return bytes.Equal(bytes.TrimSpace(dv.JSON), []byte("null"))
 }
 
 // decode unmarshals a request's values with the resource's type; a nil
@@ -217,16 +241,33 @@ func decodeError(err error) []*tfprotov6.Diagnostic {
 	}}
 }
 
-// protoDiagnostics converts diagnostics as the framework does.
-func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+// protoDiagnostics converts diagnostics as the framework does: its
+// severity as it is, and its path step by step, an error of its own going
+// before a diagnostic whose path does not convert, which then has none.
+func protoDiagnostics(ctx context.Context, diags diag.Diagnostics) []*tfprotov6.Diagnostic {
 	var out []*tfprotov6.Diagnostic
 	for _, d := range diags {
-		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityError}
-		if d.Severity() == diag.SeverityWarning {
+		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityInvalid}
+		switch d.Severity() {
+		case diag.SeverityError:
+			pd.Severity = tfprotov6.DiagnosticSeverityError
+		case diag.SeverityWarning:
 			pd.Severity = tfprotov6.DiagnosticSeverityWarning
 		}
 		if withPath, ok := d.(diag.DiagnosticWithPath); ok {
-			pd.Attribute = attributePath(withPath.Path())
+			ap, err := attributePath(ctx, withPath.Path())
+			if err != nil {
+				out = append(out, &tfprotov6.Diagnostic{
+					Severity: tfprotov6.DiagnosticSeverityError,
+					Summary:  "Unable to Convert Attribute Path",
+					Detail: "An unexpected error occurred while trying to convert an attribute path. " +
+						"This is either an error in terraform-plugin-framework or a custom attribute type used by the provider. " +
+						"Please report the following to the provider developers.\n\n" +
+						fmt.Sprintf("Attribute Path: %s\n", withPath.Path()) +
+						fmt.Sprintf("Original Error: %s", err),
+				})
+			}
+			pd.Attribute = ap
 		}
 		out = append(out, pd)
 	}
@@ -234,21 +275,25 @@ func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
 }
 
 // attributePath is a framework path as the protocol carries it.
-func attributePath(p path.Path) *tftypes.AttributePath {
-	steps := p.Steps()
-	if len(steps) == 0 {
-		return nil
-	}
-	ap := tftypes.NewAttributePath()
-	for _, step := range steps {
+func attributePath(ctx context.Context, p path.Path) (*tftypes.AttributePath, error) {
+	var steps []tftypes.AttributePathStep
+	for _, step := range p.Steps() {
 		switch s := step.(type) {
 		case path.PathStepAttributeName:
-			ap = ap.WithAttributeName(string(s))
+			steps = append(steps, tftypes.AttributeName(s))
 		case path.PathStepElementKeyString:
-			ap = ap.WithElementKeyString(string(s))
+			steps = append(steps, tftypes.ElementKeyString(s))
 		case path.PathStepElementKeyInt:
-			ap = ap.WithElementKeyInt(int(s))
+			steps = append(steps, tftypes.ElementKeyInt(s))
+		case path.PathStepElementKeyValue:
+			v, err := s.ToTerraformValue(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("unable to convert attr.Value (%s) to tftypes.Value: %w", s.Value.String(), err)
+			}
+			steps = append(steps, tftypes.ElementKeyValue(v))
+		default:
+			return nil, fmt.Errorf("unknown path.PathStep: %#v", step)
 		}
 	}
-	return ap
+	return tftypes.NewAttributePathWithSteps(steps), nil
 }
