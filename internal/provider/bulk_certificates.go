@@ -22,12 +22,16 @@ import (
 // cheaper as a few instances holding many certificates than as one instance
 // per certificate.
 //
-// Nothing forces replacement: every change is an in-place update, and
-// ModifyPlan decides per entry. An entry whose own inputs, the CA, the key
+// Nothing forces replacement: every change is an in-place update, and the
+// plan decides per entry. An entry whose own inputs, the CA, the key
 // algorithm and the validity are unchanged, and which is not due for
 // renewal, keeps its certificate and key exactly as the state holds them;
-// every other entry's certificate and key are planned unknown, and Update
-// issues exactly those. A removed entry leaves both maps.
+// every other entry's certificate and key are planned unknown, and the
+// apply issues exactly those. A removed entry leaves both maps.
+//
+// The life cycle is plan, apply and refresh, on raw values, and the
+// provider's protocol server (protocolServer) calls them itself: the
+// framework never plans, applies or refreshes these resources.
 //
 // The maps are read and built as tftypes values, entry by entry: a
 // framework value per entry, or reflection per entry, would cost more than
@@ -136,7 +140,7 @@ type entriesChecker interface {
 	checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics)
 }
 
-// bulkPlan is what ModifyPlan decided for each entry.
+// bulkPlan is what the plan decided for each entry.
 type bulkPlan struct {
 	certs, keys map[string]tftypes.Value
 	issue       []string // entries planned unknown, to be issued
@@ -145,16 +149,6 @@ type bulkPlan struct {
 	unreadable  []string // entries whose stored expiry does not parse
 	missing     []string // unchanged entries whose certificate or key the state lacks
 	reissued    []string // stored entries issued again because another CA signs them
-}
-
-func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroying
-	}
-	planned, diags := r.plan(ctx, req.Plan.Raw, req.Config.Raw, req.State.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.Plan.Raw = planned
-	}
 }
 
 // bulkChange is what planning and applying both start from: the planned
@@ -196,8 +190,7 @@ func (r *bulkResource[M, P]) begin(ctx context.Context, planRaw, configRaw tftyp
 
 // plan decides, from the proposed new state (with the schema's defaults
 // applied), the configuration and the prior state (null when creating),
-// what every entry becomes: see planEntries. The resource's ModifyPlan and
-// the protocol server's fast path (protocolServer) both call it.
+// what every entry becomes: see planEntries.
 func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	c, ok := r.begin(ctx, planRaw, configRaw, &diags)
@@ -274,18 +267,30 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	return v, diags
 }
 
-func (r *bulkResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.State.Raw = newState
-	}
+// Create, Update, Read and Delete are the framework's life cycle, which
+// resource.Resource requires but the framework never runs for these
+// resources: the provider's protocol server answers their plans, applies
+// and refreshes itself (protocolServer). Reached all the same, they fail
+// rather than run a second life cycle.
+func (r *bulkResource[M, P]) Create(_ context.Context, _ resource.CreateRequest, resp *resource.CreateResponse) {
+	r.notServedHere("Create", &resp.Diagnostics)
 }
 
-func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.State.Raw = newState
-	}
+func (r *bulkResource[M, P]) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.notServedHere("Update", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) Read(_ context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
+	r.notServedHere("Read", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+	r.notServedHere("Delete", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) notServedHere(method string, diags *diag.Diagnostics) {
+	diags.AddError("Provider error", fmt.Sprintf("The framework called %s's %s, but the provider's protocol server "+
+		"serves this resource itself. This is always a bug in the provider: please report it.", r.typeName(), method))
 }
 
 // apply issues every entry the plan left unknown, all of them concurrently
@@ -408,17 +413,9 @@ func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now t
 	})
 }
 
-// Read re-evaluates ready_for_renewal of every entry, and leaves the state
-// as it was read when none changed.
-func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	refreshed, changed, diags := r.refresh(ctx, req.State.Raw)
-	if resp.Diagnostics.Append(diags...); changed && !resp.Diagnostics.HasError() {
-		resp.State.Raw = refreshed
-	}
-}
-
 // refresh returns the state with every entry's ready_for_renewal
-// re-evaluated; changed is false when none changed.
+// re-evaluated; changed is false when none changed, and the state then
+// stays as it was read.
 func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value) (refreshed tftypes.Value, changed bool, diags diag.Diagnostics) {
 	var state M
 	if !r.get(ctx, stateRaw, &state, &diags) {
@@ -463,10 +460,6 @@ func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	refreshed = r.value(ctx, &state, &diags)
 	return refreshed, !diags.HasError(), diags
-}
-
-// Delete has nothing to do: the certificates exist only in the state.
-func (r *bulkResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
 // bulkTypes are the Terraform types of the outputs, from the schema.

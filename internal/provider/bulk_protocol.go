@@ -29,10 +29,14 @@ import (
 // a fleet's commands, and `make bench` the whole. Every other request, and
 // everything of every other resource, goes to the framework: schemas,
 // validation (with the attribute validators, which name each entry's
-// path), state upgrades, import. The life cycle itself is the same code
-// either way: the resources' ModifyPlan, Create, Update and Read call the
-// same plan, apply and refresh as this server, and
-// TestBulkServerMatchesFramework holds the two paths to the same results.
+// path), state upgrades, import.
+//
+// The fast path is the bulk resources' one life cycle: the framework's
+// methods for it are never called (see bulkResource.Create). What the
+// framework would do around that life cycle (defaults, private state,
+// diagnostics and their paths, each response's shape), this server does
+// itself, and TestBulkServerMatchesFramework holds it to the framework
+// serving the same plan, apply and refresh, request by request.
 type protocolServer struct {
 	tfprotov6.ProviderServer
 	bulk map[string]bulkHandler
@@ -173,8 +177,8 @@ func (s *protocolServer) ReadResource(ctx context.Context, req *tfprotov6.ReadRe
 }
 
 // withLeafDefaults applies the bulk schema's defaults to the proposed new
-// state, as the framework does before ModifyPlan: an attribute the
-// configuration leaves null takes its default.
+// state, as the framework does before a resource's ModifyPlan: an
+// attribute the configuration leaves null takes its default.
 func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
 	var planned, configured map[string]tftypes.Value
 	if proposed.As(&planned) != nil || config.As(&configured) != nil {

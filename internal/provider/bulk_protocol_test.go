@@ -120,6 +120,49 @@ func TestBulkServerMatchesFramework(t *testing.T) {
 	}
 }
 
+// TestBulkResourcesRefuseTheFrameworkLifeCycle: served by the framework
+// alone, which the provider never is (TestNewServesTheBulkFastPath), a
+// bulk resource refuses to refresh or apply rather than run a second life
+// cycle.
+func TestBulkResourcesRefuseTheFrameworkLifeCycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	framework := providerserver.NewProtocol6(newWithClock("test", clock.System{})())()
+	schemas, err := framework.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerType := schemas.Provider.ValueType()
+	if _, err := framework.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
+		Config: rpcDynamic(t, providerType, tftypes.NewValue(providerType, nil)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range slices.Sorted(maps.Keys(newProtocolServer("test", clock.System{}).bulk)) {
+		typ := schemas.ResourceSchemas[kind].ValueType().(tftypes.Object)
+		attrs := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			attrs[name] = tftypes.NewValue(at, nil)
+		}
+		state := rpcDynamic(t, typ, tftypes.NewValue(typ, attrs))
+		read, err := framework.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: kind, CurrentState: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied, err := framework.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+			TypeName: kind, PriorState: state, PlannedState: state, Config: state,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, diags := range map[string][]*tfprotov6.Diagnostic{"read": read.Diagnostics, "apply": applied.Diagnostics} {
+			if text := diagText(diags); !strings.Contains(text, "ERROR no path: Provider error: The framework called "+kind) {
+				t.Errorf("%s %s: %s", kind, what, text)
+			}
+		}
+	}
+}
+
 // referenceBulk is a bulk resource served by the framework: its ModifyPlan,
 // Create, Update and Read call the resource's plan, apply and refresh, and
 // the framework does the rest (defaults, unknown computed values, private

@@ -17,7 +17,6 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure      = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
-	_ resource.ResourceWithModifyPlan     = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
 	_ resource.ResourceWithValidateConfig = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
 )
 

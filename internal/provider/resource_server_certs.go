@@ -22,7 +22,6 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure      = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
-	_ resource.ResourceWithModifyPlan     = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
 	_ resource.ResourceWithValidateConfig = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
 )
 
