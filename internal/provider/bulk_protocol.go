@@ -36,11 +36,34 @@ import (
 // framework would do around that life cycle (defaults, private state,
 // diagnostics and their paths, each response's shape), this server does
 // itself, and TestBulkServerMatchesFramework holds it to the framework
-// serving the same plan, apply and refresh, request by request.
+// serving the same plan, apply and refresh, request by request, on the
+// framework release fastPathFrameworkVersion names.
 type protocolServer struct {
 	tfprotov6.ProviderServer
 	bulk map[string]bulkHandler
 }
+
+// fastPathFrameworkVersion is the terraform-plugin-framework release whose
+// handling of a resource the fast path was checked against;
+// TestFastPathFrameworkVersion fails on any other. Before moving it, read
+// how the new release does what the fast path does in its place
+// (internal/fwserver, internal/toproto6 and internal/totftypes in the
+// framework's source), change the fast path and referenceBulk where it
+// changed, and run TestBulkServerMatchesFramework:
+//
+//   - planning: the schema's defaults applied to the proposed new state
+//     before ModifyPlan, write-only attributes nulled, computed attributes
+//     the configuration leaves null marked unknown, and the planned state
+//     sent beside errors;
+//   - private state: kept by a plan, an update and a read, dropped by a
+//     creation and a destruction, and how it is encoded;
+//   - applying: which of Create, Update and Delete runs (by which of the
+//     prior and planned states is null), and the state left on errors;
+//   - refreshing: the state sent back as it came when Read sets none;
+//   - diagnostics: severities, and paths converted step by step;
+//   - every field of the three responses: a new one fails the test until
+//     the fast path sets it as the framework does.
+const fastPathFrameworkVersion = "v1.19.0"
 
 // bulkHandler is a bulk resource's life cycle on raw values.
 type bulkHandler interface {

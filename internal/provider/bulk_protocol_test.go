@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -160,6 +162,52 @@ func TestBulkResourcesRefuseTheFrameworkLifeCycle(t *testing.T) {
 				t.Errorf("%s %s: %s", kind, what, text)
 			}
 		}
+	}
+}
+
+// TestFastPathFrameworkVersion fails when go.mod requires another release
+// of the framework than the one the fast path was checked against, or
+// replaces it: see fastPathFrameworkVersion for what to check again. It
+// reads go.mod, since a test binary carries no versions of its
+// dependencies.
+func TestFastPathFrameworkVersion(t *testing.T) {
+	t.Parallel()
+	const framework = "github.com/hashicorp/terraform-plugin-framework"
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version, block string
+	for _, line := range strings.Split(string(mod), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+			continue
+		case len(f) == 2 && f[1] == "(":
+			block = f[0]
+			continue
+		case f[0] == ")":
+			block = ""
+			continue
+		}
+		directive := block
+		if block == "" {
+			directive, f = f[0], f[1:]
+		}
+		if len(f) < 2 || f[0] != framework {
+			continue
+		}
+		switch directive {
+		case "require":
+			version = f[1]
+		case "replace":
+			t.Errorf("go.mod replaces %s: the fast path was checked against %s itself", framework, fastPathFrameworkVersion)
+		}
+	}
+	if version != fastPathFrameworkVersion {
+		t.Errorf("go.mod requires %s %q, but the fast path was checked against %s: check it again (see fastPathFrameworkVersion)",
+			framework, version, fastPathFrameworkVersion)
 	}
 }
 
