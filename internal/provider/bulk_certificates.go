@@ -89,7 +89,9 @@ const (
 	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
 )
 
-// bulkResource implements the Terraform life cycle of both bulk kinds.
+// bulkResource is both bulk kinds: to the framework, their schema and
+// validation; to the provider's protocol server, their life cycle (plan,
+// apply, refresh), for which that server hands it the provider's clock.
 type bulkResource[M any, P bulkModelPtr[M]] struct {
 	kind bulkKind
 	providerClock
@@ -101,10 +103,6 @@ func (r *bulkResource[M, P]) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *bulkResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = r.kind.schema()
-}
-
-func (r *bulkResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig runs the single resources' checks: the renewal window, the

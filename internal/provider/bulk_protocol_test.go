@@ -222,9 +222,17 @@ type referenceBulk[M any, P bulkModelPtr[M]] struct {
 }
 
 var (
+	_ resource.ResourceWithConfigure  = (*referenceBulk[serverCertsModel, *serverCertsModel])(nil)
+	_ resource.ResourceWithConfigure  = (*referenceBulk[clientCertsModel, *clientCertsModel])(nil)
 	_ resource.ResourceWithModifyPlan = (*referenceBulk[serverCertsModel, *serverCertsModel])(nil)
 	_ resource.ResourceWithModifyPlan = (*referenceBulk[clientCertsModel, *clientCertsModel])(nil)
 )
+
+// Configure takes the provider's clock, as the protocol server hands it to
+// the resources it serves.
+func (r *referenceBulk[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configureClock(req.ProviderData, &resp.Diagnostics)
+}
 
 func (r *referenceBulk[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
