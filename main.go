@@ -37,8 +37,9 @@ func main() {
 	}
 
 	// The provider's own protocol server: the framework's, with a fast path
-	// for the bulk resources (see provider.New). This is
-	// what providerserver.Serve does with the framework's server alone.
+	// for the bulk resources (provider.New; the type is protocolServer).
+	// This is what providerserver.Serve does with the framework's server
+	// alone.
 	var opts []tf6server.ServeOpt
 	if debugMode {
 		opts = append(opts, tf6server.WithManagedDebug())

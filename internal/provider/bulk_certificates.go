@@ -22,12 +22,16 @@ import (
 // cheaper as a few instances holding many certificates than as one instance
 // per certificate.
 //
-// Nothing forces replacement: every change is an in-place update, and
-// ModifyPlan decides per entry. An entry whose own inputs, the CA, the key
+// Nothing forces replacement: every change is an in-place update, and the
+// plan decides per entry. An entry whose own inputs, the CA, the key
 // algorithm and the validity are unchanged, and which is not due for
 // renewal, keeps its certificate and key exactly as the state holds them;
-// every other entry's certificate and key are planned unknown, and Update
-// issues exactly those. A removed entry leaves both maps.
+// every other entry's certificate and key are planned unknown, and the
+// apply issues exactly those. A removed entry leaves both maps.
+//
+// The life cycle is plan, apply and refresh, on raw values, and the
+// provider's protocol server (protocolServer) calls them itself: the
+// framework never plans, applies or refreshes these resources.
 //
 // The maps are read and built as tftypes values, entry by entry: a
 // framework value per entry, or reflection per entry, would cost more than
@@ -86,7 +90,9 @@ const (
 	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
 )
 
-// bulkResource implements the Terraform life cycle of both bulk kinds.
+// bulkResource is both bulk kinds: to the framework, their schema and
+// validation; to the provider's protocol server, their life cycle (plan,
+// apply, refresh), for which that server hands it the provider's clock.
 type bulkResource[M any, P bulkModelPtr[M]] struct {
 	kind bulkKind
 	providerClock
@@ -98,10 +104,6 @@ func (r *bulkResource[M, P]) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *bulkResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = r.kind.schema()
-}
-
-func (r *bulkResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configureClock(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig runs the single resources' checks: the renewal window, the
@@ -137,7 +139,7 @@ type entriesChecker interface {
 	checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics)
 }
 
-// bulkPlan is what ModifyPlan decided for each entry.
+// bulkPlan is what the plan decided for each entry.
 type bulkPlan struct {
 	certs, keys map[string]tftypes.Value
 	issue       []string // entries planned unknown, to be issued
@@ -148,24 +150,49 @@ type bulkPlan struct {
 	reissued    []string // stored entries issued again because another CA signs them
 }
 
-func (r *bulkResource[M, P]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroying
+// bulkChange is what planning and applying both start from: the planned
+// model, holding the fingerprint of the CA it names and none of the
+// write-only values (no plan or state may hold them); that CA with the
+// configuration's write-only values, for checking and issuing only; the
+// output types; and the time of the request.
+type bulkChange[M any, P bulkModelPtr[M]] struct {
+	plan M
+	ca   signingCA // with the configuration's write-only values
+	ot   bulkTypes
+	now  time.Time
+}
+
+// model is the planned model's shared attributes.
+func (c *bulkChange[M, P]) model() *bulkModel { return P(&c.plan).bulk() }
+
+// begin reads a plan and its configuration into a bulkChange. It reports
+// why in diags when they cannot be read.
+func (r *bulkResource[M, P]) begin(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) (*bulkChange[M, P], bool) {
+	c := &bulkChange[M, P]{}
+	var config M
+	if !r.get(ctx, planRaw, &c.plan, diags) || !r.get(ctx, configRaw, &config, diags) {
+		return nil, false
 	}
-	planned, diags := r.plan(ctx, req.Plan.Raw, req.Config.Raw, req.State.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.Plan.Raw = planned
+	ot, err := r.outputTypes()
+	if err != nil {
+		diags.AddError("Provider error", err.Error())
+		return nil, false
 	}
+	c.ot, c.now = ot, r.now()
+	m := c.model()
+	c.ca = m.withWriteOnly(&P(&config).bulk().signingCA)
+	m.CACertFingerprintSHA256 = c.ca.fingerprint()
+	m.nullWriteOnly()
+	return c, true
 }
 
 // plan decides, from the proposed new state (with the schema's defaults
 // applied), the configuration and the prior state (null when creating),
-// what every entry becomes: see planEntries. The resource's ModifyPlan and
-// the protocol server's fast path (bulkServer) both call it.
+// what every entry becomes: see planEntries.
 func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	var plan, config M
-	if !r.get(ctx, planRaw, &plan, &diags) || !r.get(ctx, configRaw, &config, &diags) {
+	c, ok := r.begin(ctx, planRaw, configRaw, &diags)
+	if !ok {
 		return tftypes.Value{}, diags
 	}
 	var state *M
@@ -175,25 +202,16 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 			return tftypes.Value{}, diags
 		}
 	}
-	ot, err := r.outputTypes()
-	if err != nil {
-		diags.AddError("Provider error", err.Error())
-		return tftypes.Value{}, diags
-	}
-	now := r.now()
-	m := P(&plan).bulk()
-	ca := m.withWriteOnly(&P(&config).bulk().signingCA)
-	m.CACertFingerprintSHA256 = ca.fingerprint()
-	m.nullWriteOnly()
+	m, ca, ot, now := c.model(), c.ca, c.ot, c.now
 
-	entries, known := mapEntries(P(&plan).entries())
+	entries, known := mapEntries(P(&c.plan).entries())
 	if !known {
 		// Which entries there will be is not known yet: neither is anything
 		// about them.
 		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
 		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
 		ca.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
-		v := r.value(ctx, &plan, &diags)
+		v := r.value(ctx, &c.plan, &diags)
 		return v, diags
 	}
 	var prior *bulkModel
@@ -202,8 +220,8 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		prior = P(state).bulk()
 		priorEntries, _ = mapEntries(P(state).entries())
 	}
-	if c, ok := r.kind.(entriesChecker); ok {
-		c.checkEntries(entries, &diags)
+	if checker, ok := r.kind.(entriesChecker); ok {
+		checker.checkEntries(entries, &diags)
 	}
 	decided := planEntries(ot, m, prior, entries, priorEntries)
 	m.Certs = tftypes.NewValue(ot.certs, decided.certs)
@@ -244,22 +262,34 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	if diags.HasError() {
 		return tftypes.Value{}, diags
 	}
-	v := r.value(ctx, &plan, &diags)
+	v := r.value(ctx, &c.plan, &diags)
 	return v, diags
 }
 
-func (r *bulkResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.State.Raw = newState
-	}
+// Create, Update, Read and Delete are the framework's life cycle, which
+// resource.Resource requires but the framework never runs for these
+// resources: the provider's protocol server answers their plans, applies
+// and refreshes itself (protocolServer). Reached all the same, they fail
+// rather than run a second life cycle.
+func (r *bulkResource[M, P]) Create(_ context.Context, _ resource.CreateRequest, resp *resource.CreateResponse) {
+	r.notServedHere("Create", &resp.Diagnostics)
 }
 
-func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	newState, diags := r.apply(ctx, req.Plan.Raw, req.Config.Raw)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.State.Raw = newState
-	}
+func (r *bulkResource[M, P]) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.notServedHere("Update", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) Read(_ context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
+	r.notServedHere("Read", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+	r.notServedHere("Delete", &resp.Diagnostics)
+}
+
+func (r *bulkResource[M, P]) notServedHere(method string, diags *diag.Diagnostics) {
+	diags.AddError("Provider error", fmt.Sprintf("The framework called %s's %s, but the provider's protocol server "+
+		"serves this resource itself. This is always a bug in the provider: please report it.", r.typeName(), method))
 }
 
 // apply issues every entry the plan left unknown, all of them concurrently
@@ -269,30 +299,16 @@ func (r *bulkResource[M, P]) Update(ctx context.Context, req resource.UpdateRequ
 // not be repeated.
 func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	newState := r.issue(ctx, planRaw, configRaw, &diags)
-	return newState, diags
-}
-
-func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
-	var plan, config M
-	if !r.get(ctx, planRaw, &plan, diags) || !r.get(ctx, configRaw, &config, diags) {
-		return tftypes.Value{}
+	c, ok := r.begin(ctx, planRaw, configRaw, &diags)
+	if !ok {
+		return tftypes.Value{}, diags
 	}
-	ot, err := r.outputTypes()
-	if err != nil {
-		diags.AddError("Provider error", err.Error())
-		return tftypes.Value{}
-	}
-	now := r.now()
-	m := P(&plan).bulk()
-	ca := m.withWriteOnly(&P(&config).bulk().signingCA)
-	m.CACertFingerprintSHA256 = ca.fingerprint()
-	m.nullWriteOnly()
-	entries, known := mapEntries(P(&plan).entries())
+	m, ca, ot, now := c.model(), c.ca, c.ot, c.now
+	entries, known := mapEntries(P(&c.plan).entries())
 	if !known {
 		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
 			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
-		return tftypes.Value{}
+		return tftypes.Value{}, diags
 	}
 	plannedCerts, _ := mapEntries(m.Certs)
 	plannedKeys, _ := mapEntries(m.PrivateKeys)
@@ -332,19 +348,19 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 		diags.Append(namingEntry(d, at)...)
 	}
 	if diags.HasError() {
-		return tftypes.Value{}
+		return tftypes.Value{}, diags
 	}
 	if len(reqs) > 0 {
 		parsed, d := ca.parse(r.kind.profile())
 		if diags.Append(d...); diags.HasError() {
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		if parsed == nil {
 			_, certPath := ca.cert()
 			_, keyPath := ca.key()
 			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
 				certPath, keyPath))
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		issued, errs := pki.IssueAll(reqs, parsed, now)
 		for i, name := range names {
@@ -358,7 +374,7 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 			keys[name] = tftypes.NewValue(tftypes.String, issued[i].PrivateKeyPEM)
 		}
 		if diags.HasError() {
-			return tftypes.Value{}
+			return tftypes.Value{}, diags
 		}
 		// Log the names only: never the model, which holds key material.
 		tflog.Info(ctx, "issued certificates", map[string]any{
@@ -367,7 +383,8 @@ func (r *bulkResource[M, P]) issue(ctx context.Context, planRaw, configRaw tftyp
 	}
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	m.PrivateKeys = tftypes.NewValue(ot.keys, keys)
-	return r.value(ctx, &plan, diags)
+	v := r.value(ctx, &c.plan, &diags)
+	return v, diags
 }
 
 // newCASentence says which CA the entries move to, for the warning that
@@ -398,17 +415,9 @@ func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now t
 	})
 }
 
-// Read re-evaluates ready_for_renewal of every entry, and leaves the state
-// as it was read when none changed.
-func (r *bulkResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	refreshed, changed, diags := r.refresh(ctx, req.State.Raw)
-	if resp.Diagnostics.Append(diags...); changed && !resp.Diagnostics.HasError() {
-		resp.State.Raw = refreshed
-	}
-}
-
 // refresh returns the state with every entry's ready_for_renewal
-// re-evaluated; changed is false when none changed.
+// re-evaluated; changed is false when none changed, and the state then
+// stays as it was read.
 func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value) (refreshed tftypes.Value, changed bool, diags diag.Diagnostics) {
 	var state M
 	if !r.get(ctx, stateRaw, &state, &diags) {
@@ -453,10 +462,6 @@ func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value
 	m.Certs = tftypes.NewValue(ot.certs, certs)
 	refreshed = r.value(ctx, &state, &diags)
 	return refreshed, !diags.HasError(), diags
-}
-
-// Delete has nothing to do: the certificates exist only in the state.
-func (r *bulkResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
 // bulkTypes are the Terraform types of the outputs, from the schema.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -16,27 +17,53 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-// bulkServer is the provider's protocol server: the framework's, except
-// that it plans, applies and refreshes the bulk resources itself.
+// protocolServer is the provider's protocol server: the framework's, with a
+// fast path that plans, applies and refreshes the bulk resources itself.
 //
 // Why: the framework walks every value of a request node by node, and at
 // each node looks the node's attribute up in the schema from the root, which
 // copies the schema's attribute map at every step (several passes per
 // request: collection blocks, defaults, unknown computed values, plan
 // modifiers, the response). That is cheap for a certificate but not for a
-// map of a thousand: it made a no-change plan of 1000 server certificates
-// take about a second of the provider's CPU, and an update of one entry
-// three (BenchmarkBulkCerts). Every other request, and everything of every
-// other resource, goes to the framework: schemas, validation (with the
-// attribute validators, which name each entry's path), state upgrades,
-// import. The life cycle itself is the same code either way: the
-// resources' ModifyPlan, Create, Update and Read call the same plan, apply
-// and refresh as this server, and TestBulkServerMatchesFramework holds the
-// two paths to the same results.
-type bulkServer struct {
+// map of a thousand: BenchmarkBulkCerts measures the provider's share of
+// a fleet's commands, and `make bench` the whole. Every other request, and
+// everything of every other resource, goes to the framework: schemas,
+// validation (with the attribute validators, which name each entry's
+// path), state upgrades, import.
+//
+// The fast path is the bulk resources' one life cycle: the framework's
+// methods for it are never called (see bulkResource.Create). What the
+// framework would do around that life cycle (defaults, private state,
+// diagnostics and their paths, each response's shape), this server does
+// itself, and TestBulkServerMatchesFramework holds it to the framework
+// serving the same plan, apply and refresh, request by request, on the
+// framework release fastPathFrameworkVersion names.
+type protocolServer struct {
 	tfprotov6.ProviderServer
 	bulk map[string]bulkHandler
 }
+
+// fastPathFrameworkVersion is the terraform-plugin-framework release whose
+// handling of a resource the fast path was checked against;
+// TestFastPathFrameworkVersion fails on any other. Before moving it, read
+// how the new release does what the fast path does in its place
+// (internal/fwserver, internal/toproto6 and internal/totftypes in the
+// framework's source), change the fast path and referenceBulk where it
+// changed, and run TestBulkServerMatchesFramework:
+//
+//   - planning: the schema's defaults applied to the proposed new state
+//     before ModifyPlan, write-only attributes nulled, computed attributes
+//     the configuration leaves null marked unknown, and the planned state
+//     sent beside errors;
+//   - private state: kept by a plan, an update and a read, dropped by a
+//     creation and a destruction, and how it is encoded;
+//   - applying: which of Create, Update and Delete runs (by which of the
+//     prior and planned states is null), and the state left on errors;
+//   - refreshing: the state sent back as it came when Read sets none;
+//   - diagnostics: severities, and paths converted step by step;
+//   - every field of the three responses: a new one fails the test until
+//     the fast path sets it as the framework does.
+const fastPathFrameworkVersion = "v1.19.0"
 
 // bulkHandler is a bulk resource's life cycle on raw values.
 type bulkHandler interface {
@@ -50,7 +77,7 @@ type bulkHandler interface {
 // to serve: the framework's, with the bulk resources' fast path.
 func New(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return newBulkServer(version, clock.System{})
+		return newProtocolServer(version, clock.System{})
 	}
 }
 
@@ -58,14 +85,14 @@ func New(version string) func() tfprotov6.ProviderServer {
 // in the form terraform-plugin-testing takes.
 func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
-		return newBulkServer(version, clk), nil
+		return newProtocolServer(version, clk), nil
 	}
 }
 
-func newBulkServer(version string, clk clock.Clock) *bulkServer {
+func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 	p := newWithClock(version, clk)()
 	c := providerClock{clock: clk}
-	s := &bulkServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
+	s := &protocolServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
 	for _, h := range []interface {
 		bulkHandler
 		typeName() string
@@ -88,7 +115,7 @@ func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
 	return codec.objectType, nil
 }
 
-func (s *bulkServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+func (s *protocolServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.PlanResourceChange(ctx, req)
@@ -105,20 +132,23 @@ func (s *bulkServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Plan
 		return resp, nil
 	}
 	planned, diags := h.plan(ctx, withLeafDefaults(proposed, config), config, prior)
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
-		return resp, nil
+		// A failed plan plans nothing. Terraform reads no plan beside
+		// errors, but the framework always sends one: a null one for a
+		// resource that plans nothing.
+		planned = tftypes.NewValue(typ, nil)
 	}
 	resp.PlannedState, resp.Diagnostics = encode(typ, planned, resp.Diagnostics)
 	return resp, nil
 }
 
-func (s *bulkServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+func (s *protocolServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.ApplyResourceChange(ctx, req)
 	}
-	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate}
+	resp := &tfprotov6.ApplyResourceChangeResponse{}
 	typ, values, err := decode(h, req.PlannedState, req.Config)
 	if err != nil {
 		resp.Diagnostics = decodeError(err)
@@ -126,22 +156,30 @@ func (s *bulkServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.App
 	}
 	planned, config := values[0], values[1]
 	if planned.IsNull() {
-		// Destroying: the certificates exist only in the state.
+		// Destroying: the certificates exist only in the state, and the
+		// private state goes with it.
 		resp.NewState, resp.Diagnostics = encode(typ, planned, nil)
 		return resp, nil
 	}
+	// As the framework: an update keeps the plan's private state, a
+	// creation starts without one.
+	if !isNull(req.PriorState) {
+		resp.Private = req.PlannedPrivate
+	}
 	newState, diags := h.apply(ctx, planned, config)
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
-		// As the framework does: the prior state stays.
-		resp.NewState = req.PriorState
+		// As the framework: the prior state stays, null when creating.
+		if resp.NewState = req.PriorState; resp.NewState == nil {
+			resp.NewState, resp.Diagnostics = encode(typ, tftypes.NewValue(typ, nil), resp.Diagnostics)
+		}
 		return resp, nil
 	}
 	resp.NewState, resp.Diagnostics = encode(typ, newState, resp.Diagnostics)
 	return resp, nil
 }
 
-func (s *bulkServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+func (s *protocolServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	h, ok := s.bulk[req.TypeName]
 	if !ok {
 		return s.ProviderServer.ReadResource(ctx, req)
@@ -154,7 +192,7 @@ func (s *bulkServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 		return resp, nil
 	}
 	refreshed, changed, diags := h.refresh(ctx, values[0])
-	resp.Diagnostics = protoDiagnostics(diags)
+	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if changed && !diags.HasError() {
 		resp.NewState, resp.Diagnostics = encode(typ, refreshed, resp.Diagnostics)
 	}
@@ -162,8 +200,8 @@ func (s *bulkServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 }
 
 // withLeafDefaults applies the bulk schema's defaults to the proposed new
-// state, as the framework does before ModifyPlan: an attribute the
-// configuration leaves null takes its default.
+// state, as the framework does before a resource's ModifyPlan: an
+// attribute the configuration leaves null takes its default.
 func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
 	var planned, configured map[string]tftypes.Value
 	if proposed.As(&planned) != nil || config.As(&configured) != nil {
@@ -180,6 +218,18 @@ func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
 		}
 	}
 	return tftypes.NewValue(proposed.Type(), planned)
+}
+
+// isNull says whether a request's value is null without decoding it (a
+// prior state holds every certificate): msgpack's nil, or JSON's null.
+func isNull(dv *tfprotov6.DynamicValue) bool {
+	if dv == nil {
+		return true
+	}
+	if len(dv.MsgPack) > 0 {
+		return bytes.Equal(dv.MsgPack, []byte{0xc0})
+	}
+	return bytes.Equal(bytes.TrimSpace(dv.JSON), []byte("null"))
 }
 
 // decode unmarshals a request's values with the resource's type; a nil
@@ -218,16 +268,33 @@ func decodeError(err error) []*tfprotov6.Diagnostic {
 	}}
 }
 
-// protoDiagnostics converts diagnostics as the framework does.
-func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+// protoDiagnostics converts diagnostics as the framework does: its
+// severity as it is, and its path step by step, an error of its own going
+// before a diagnostic whose path does not convert, which then has none.
+func protoDiagnostics(ctx context.Context, diags diag.Diagnostics) []*tfprotov6.Diagnostic {
 	var out []*tfprotov6.Diagnostic
 	for _, d := range diags {
-		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityError}
-		if d.Severity() == diag.SeverityWarning {
+		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityInvalid}
+		switch d.Severity() {
+		case diag.SeverityError:
+			pd.Severity = tfprotov6.DiagnosticSeverityError
+		case diag.SeverityWarning:
 			pd.Severity = tfprotov6.DiagnosticSeverityWarning
 		}
 		if withPath, ok := d.(diag.DiagnosticWithPath); ok {
-			pd.Attribute = attributePath(withPath.Path())
+			ap, err := attributePath(ctx, withPath.Path())
+			if err != nil {
+				out = append(out, &tfprotov6.Diagnostic{
+					Severity: tfprotov6.DiagnosticSeverityError,
+					Summary:  "Unable to Convert Attribute Path",
+					Detail: "An unexpected error occurred while trying to convert an attribute path. " +
+						"This is either an error in terraform-plugin-framework or a custom attribute type used by the provider. " +
+						"Please report the following to the provider developers.\n\n" +
+						fmt.Sprintf("Attribute Path: %s\n", withPath.Path()) +
+						fmt.Sprintf("Original Error: %s", err),
+				})
+			}
+			pd.Attribute = ap
 		}
 		out = append(out, pd)
 	}
@@ -235,21 +302,25 @@ func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
 }
 
 // attributePath is a framework path as the protocol carries it.
-func attributePath(p path.Path) *tftypes.AttributePath {
-	steps := p.Steps()
-	if len(steps) == 0 {
-		return nil
-	}
-	ap := tftypes.NewAttributePath()
-	for _, step := range steps {
+func attributePath(ctx context.Context, p path.Path) (*tftypes.AttributePath, error) {
+	var steps []tftypes.AttributePathStep
+	for _, step := range p.Steps() {
 		switch s := step.(type) {
 		case path.PathStepAttributeName:
-			ap = ap.WithAttributeName(string(s))
+			steps = append(steps, tftypes.AttributeName(s))
 		case path.PathStepElementKeyString:
-			ap = ap.WithElementKeyString(string(s))
+			steps = append(steps, tftypes.ElementKeyString(s))
 		case path.PathStepElementKeyInt:
-			ap = ap.WithElementKeyInt(int(s))
+			steps = append(steps, tftypes.ElementKeyInt(s))
+		case path.PathStepElementKeyValue:
+			v, err := s.ToTerraformValue(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("unable to convert attr.Value (%s) to tftypes.Value: %w", s.Value.String(), err)
+			}
+			steps = append(steps, tftypes.ElementKeyValue(v))
+		default:
+			return nil, fmt.Errorf("unknown path.PathStep: %#v", step)
 		}
 	}
-	return ap
+	return tftypes.NewAttributePathWithSteps(steps), nil
 }

@@ -11,10 +11,11 @@ import (
 
 // BenchmarkBulkCerts measures the provider's share of a fleet's commands
 // with the bulk resources: 1000 server and 1000 client certificates, each
-// kind one resource instance. The RPCs are called on the framework's
-// protocol server as the gRPC server would, after decoding (the fixture of
-// BenchmarkNoChangePlan), so what Terraform and gRPC add is left out; the
-// end-to-end suite in bench/ measures the whole.
+// kind one resource instance. The RPCs are called on the provider's
+// protocol server (New, which serves these through its fast path) as the
+// gRPC server would, after decoding (the fixture of BenchmarkNoChangePlan),
+// so what Terraform and gRPC add is left out; the end-to-end suite in
+// bench/ measures the whole.
 //
 //   - create: plan and apply of a new resource (every certificate issued).
 //   - no-change-plan: validate, refresh and plan, which must keep the state.

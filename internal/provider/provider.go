@@ -29,7 +29,8 @@ type providerData struct {
 
 // newWithClock is the framework provider, with the clock its resources
 // read (tests move it). It is served only inside the provider's protocol
-// server (New), never alone: alone it would skip the bulk fast path.
+// server (New), never alone: the bulk resources have no life cycle
+// without that server's fast path.
 func newWithClock(version string, clk clock.Clock) func() provider.Provider {
 	return func() provider.Provider {
 		return &dockerTLSProvider{version: version, clock: clk}

@@ -103,9 +103,9 @@ func readFileString(t *testing.T, path string) string {
 // that would serve the framework alone.
 func TestNewServesTheBulkFastPath(t *testing.T) {
 	t.Parallel()
-	s, ok := New("test")().(*bulkServer)
+	s, ok := New("test")().(*protocolServer)
 	if !ok {
-		t.Fatalf("New serves %T, not the bulk server", New("test")())
+		t.Fatalf("New serves %T, not the provider's protocol server", New("test")())
 	}
 	for _, typ := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
 		if s.bulk[typ] == nil {

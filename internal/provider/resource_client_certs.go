@@ -15,11 +15,7 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-var (
-	_ resource.ResourceWithConfigure      = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
-	_ resource.ResourceWithModifyPlan     = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
-	_ resource.ResourceWithValidateConfig = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
-)
+var _ resource.ResourceWithValidateConfig = (*bulkResource[clientCertsModel, *clientCertsModel])(nil)
 
 type clientCertsModel struct {
 	bulkModel

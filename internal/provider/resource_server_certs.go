@@ -20,11 +20,7 @@ import (
 	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
-var (
-	_ resource.ResourceWithConfigure      = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
-	_ resource.ResourceWithModifyPlan     = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
-	_ resource.ResourceWithValidateConfig = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
-)
+var _ resource.ResourceWithValidateConfig = (*bulkResource[serverCertsModel, *serverCertsModel])(nil)
 
 type serverCertsModel struct {
 	bulkModel
