@@ -37,9 +37,9 @@ import (
 // framework value per entry, or reflection per entry, would cost more than
 // everything else the provider does with a thousand certificates.
 
-// bulkKind is what one bulk resource (server or client certificates) adds
+// bulkSpec is what one bulk resource (server or client certificates) adds
 // to the life cycle they share.
-type bulkKind interface {
+type bulkSpec interface {
 	typeNameSuffix() string
 	schema() schema.Schema
 	profile() pki.Profile
@@ -90,20 +90,20 @@ const (
 	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
 )
 
-// bulkResource is both bulk kinds: to the framework, their schema and
+// bulkResource is both bulk resources: to the framework, their schema and
 // validation; to the provider's protocol server, their life cycle (plan,
 // apply, refresh), for which that server hands it the provider's clock.
 type bulkResource[M any, P bulkModelPtr[M]] struct {
-	kind bulkKind
+	spec bulkSpec
 	providerClock
 }
 
 func (r *bulkResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeNameSuffix()
+	resp.TypeName = req.ProviderTypeName + r.spec.typeNameSuffix()
 }
 
 func (r *bulkResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = r.kind.schema()
+	resp.Schema = r.spec.schema()
 }
 
 // ValidateConfig runs the single resources' checks: the renewal window, the
@@ -115,25 +115,25 @@ func (r *bulkResource[M, P]) ValidateConfig(ctx context.Context, req resource.Va
 	}
 	m := P(&config).bulk()
 	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &resp.Diagnostics)
-	m.validateManaged(r.kind.profile(), &resp.Diagnostics)
+	m.validateManaged(r.spec.profile(), &resp.Diagnostics)
 	entries, known := mapEntries(P(&config).entries())
 	if !known {
 		return
 	}
 	for _, name := range sortedKeys(entries) {
-		at := r.kind.entriesPath().AtMapKey(name)
+		at := r.spec.entriesPath().AtMapKey(name)
 		attrs, ok := objectAttrs(entries[name])
 		if entries[name].IsNull() {
 			resp.Diagnostics.AddAttributeError(at, "Null entry", fmt.Sprintf("%s is null. Remove the entry, or give it an object.", at))
 			continue
 		}
 		if ok {
-			r.kind.checkEntry(ctx, name, attrs, at, &resp.Diagnostics)
+			r.spec.checkEntry(ctx, name, attrs, at, &resp.Diagnostics)
 		}
 	}
 }
 
-// entriesChecker is a kind with checks across its entries, run by the
+// entriesChecker is a bulk spec with checks across its entries, run by the
 // plan (ValidateConfig runs twice per plan, and would warn twice).
 type entriesChecker interface {
 	checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics)
@@ -210,7 +210,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		// about them.
 		m.Certs = tftypes.NewValue(ot.certs, tftypes.UnknownValue)
 		m.PrivateKeys = tftypes.NewValue(ot.keys, tftypes.UnknownValue)
-		ca.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		ca.checkNewLeaf(r.spec.profile(), m.ValidityPeriodHours, now, &diags)
 		v := r.value(ctx, &c.plan, &diags)
 		return v, diags
 	}
@@ -220,7 +220,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 		prior = P(state).bulk()
 		priorEntries, _ = mapEntries(P(state).entries())
 	}
-	if checker, ok := r.kind.(entriesChecker); ok {
+	if checker, ok := r.spec.(entriesChecker); ok {
 		checker.checkEntries(entries, &diags)
 	}
 	decided := planEntries(ot, m, prior, entries, priorEntries)
@@ -228,7 +228,7 @@ func (r *bulkResource[M, P]) plan(ctx context.Context, planRaw, configRaw, state
 	m.PrivateKeys = tftypes.NewValue(ot.keys, decided.keys)
 
 	if len(decided.issue) > 0 {
-		ca.checkNewLeaf(r.kind.profile(), m.ValidityPeriodHours, now, &diags)
+		ca.checkNewLeaf(r.spec.profile(), m.ValidityPeriodHours, now, &diags)
 	}
 	if len(decided.kept) > 0 {
 		warnCAExpiry(&ca, keptCertificates(decided.kept, decided.certs), now, &diags)
@@ -306,8 +306,8 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 	m, ca, ot, now := c.model(), c.ca, c.ot, c.now
 	entries, known := mapEntries(P(&c.plan).entries())
 	if !known {
-		diags.AddAttributeError(r.kind.entriesPath(), "Entries unknown at apply time",
-			fmt.Sprintf("%s must be known when the certificates are issued.", r.kind.entriesPath()))
+		diags.AddAttributeError(r.spec.entriesPath(), "Entries unknown at apply time",
+			fmt.Sprintf("%s must be known when the certificates are issued.", r.spec.entriesPath()))
 		return tftypes.Value{}, diags
 	}
 	plannedCerts, _ := mapEntries(m.Certs)
@@ -330,19 +330,19 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 			certs[name], keys[name] = cert, key
 			continue
 		}
-		at := r.kind.entriesPath().AtMapKey(name)
+		at := r.spec.entriesPath().AtMapKey(name)
 		attrs, ok := objectAttrs(entries[name])
 		if !ok {
 			diags.AddAttributeError(at, "Entry unknown at apply time", fmt.Sprintf("%s must be known when its certificate is issued.", at))
 			continue
 		}
 		req := pki.Request{
-			Profile:      r.kind.profile(),
+			Profile:      r.spec.profile(),
 			KeyAlgorithm: pki.KeyAlgorithm(m.KeyAlgorithm.ValueString()),
 			Validity:     hoursToDuration(m.ValidityPeriodHours),
 		}
 		var d diag.Diagnostics
-		if r.kind.entryRequest(name, attrs, at, &req, &d) {
+		if r.spec.entryRequest(name, attrs, at, &req, &d) {
 			names, reqs = append(names, name), append(reqs, req)
 		}
 		diags.Append(namingEntry(d, at)...)
@@ -351,7 +351,7 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 		return tftypes.Value{}, diags
 	}
 	if len(reqs) > 0 {
-		parsed, d := ca.parse(r.kind.profile())
+		parsed, d := ca.parse(r.spec.profile())
 		if diags.Append(d...); diags.HasError() {
 			return tftypes.Value{}, diags
 		}
@@ -365,8 +365,8 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 		issued, errs := pki.IssueAll(reqs, parsed, now)
 		for i, name := range names {
 			if errs[i] != nil {
-				at := r.kind.entriesPath().AtMapKey(name)
-				diags.AddAttributeError(at, fmt.Sprintf("Could not issue the %s certificate", r.kind.profile()),
+				at := r.spec.entriesPath().AtMapKey(name)
+				diags.AddAttributeError(at, fmt.Sprintf("Could not issue the %s certificate", r.spec.profile()),
 					fmt.Sprintf("%s: %s", at, errs[i]))
 				continue
 			}
@@ -378,7 +378,7 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 		}
 		// Log the names only: never the model, which holds key material.
 		tflog.Info(ctx, "issued certificates", map[string]any{
-			"resource": r.kind.typeNameSuffix(), "count": len(names), "entries": names,
+			"resource": r.spec.typeNameSuffix(), "count": len(names), "entries": names,
 		})
 	}
 	m.Certs = tftypes.NewValue(ot.certs, certs)
@@ -470,7 +470,7 @@ type bulkTypes struct {
 }
 
 func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
-	codec, err := codecFor[M](r.kind)
+	codec, err := codecFor[M](r.spec)
 	if err != nil {
 		return bulkTypes{}, fmt.Errorf("%s. This is always a bug in the provider: please report it", err)
 	}
@@ -483,9 +483,9 @@ func (r *bulkResource[M, P]) outputTypes() (bulkTypes, error) {
 
 // get and value convert through the model's codec.
 func (r *bulkResource[M, P]) get(ctx context.Context, raw tftypes.Value, dst *M, diags *diag.Diagnostics) bool {
-	return getModel(ctx, r.kind, raw, dst, diags)
+	return getModel(ctx, r.spec, raw, dst, diags)
 }
 
 func (r *bulkResource[M, P]) value(ctx context.Context, src *M, diags *diag.Diagnostics) tftypes.Value {
-	return modelValue(ctx, r.kind, src, diags)
+	return modelValue(ctx, r.spec, src, diags)
 }

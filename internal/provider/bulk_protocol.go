@@ -97,18 +97,18 @@ func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 		bulkHandler
 		typeName() string
 	}{
-		&bulkResource[serverCertsModel, *serverCertsModel]{kind: serverCertsKind{}, providerClock: c},
-		&bulkResource[clientCertsModel, *clientCertsModel]{kind: clientCertsKind{}, providerClock: c},
+		&bulkResource[serverCertsModel, *serverCertsModel]{spec: serverCertsSpec{}, providerClock: c},
+		&bulkResource[clientCertsModel, *clientCertsModel]{spec: clientCertsSpec{}, providerClock: c},
 	} {
 		s.bulk[h.typeName()] = h
 	}
 	return s
 }
 
-func (r *bulkResource[M, P]) typeName() string { return "dockertls" + r.kind.typeNameSuffix() }
+func (r *bulkResource[M, P]) typeName() string { return "dockertls" + r.spec.typeNameSuffix() }
 
 func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
-	codec, err := codecFor[M](r.kind)
+	codec, err := codecFor[M](r.spec)
 	if err != nil {
 		return tftypes.Object{}, err
 	}

@@ -39,13 +39,13 @@ import (
 func TestBulkServerMatchesFramework(t *testing.T) {
 	t.Parallel()
 	served := newProtocolServer("test", clock.System{})
-	for _, kind := range slices.Sorted(maps.Keys(served.bulk)) {
-		t.Run(kind, func(t *testing.T) {
+	for _, typeName := range slices.Sorted(maps.Keys(served.bulk)) {
+		t.Run(typeName, func(t *testing.T) {
 			t.Parallel()
 			clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
-			c := newPathComparison(t, kind, clk)
+			c := newPathComparison(t, typeName, clk)
 			config := func(gen, changed int, shared map[string]tftypes.Value) tftypes.Value {
-				set := c.f.bulkSet(kind, 4, gen, changed)
+				set := c.f.bulkSet(typeName, 4, gen, changed)
 				delete(set, "key_algorithm") // the default
 				maps.Copy(set, shared)
 				return c.object(set)
@@ -140,26 +140,26 @@ func TestBulkResourcesRefuseTheFrameworkLifeCycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range slices.Sorted(maps.Keys(newProtocolServer("test", clock.System{}).bulk)) {
-		typ := schemas.ResourceSchemas[kind].ValueType().(tftypes.Object)
+	for _, typeName := range slices.Sorted(maps.Keys(newProtocolServer("test", clock.System{}).bulk)) {
+		typ := schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)
 		attrs := map[string]tftypes.Value{}
 		for name, at := range typ.AttributeTypes {
 			attrs[name] = tftypes.NewValue(at, nil)
 		}
 		state := rpcDynamic(t, typ, tftypes.NewValue(typ, attrs))
-		read, err := framework.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: kind, CurrentState: state})
+		read, err := framework.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName, CurrentState: state})
 		if err != nil {
 			t.Fatal(err)
 		}
 		applied, err := framework.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
-			TypeName: kind, PriorState: state, PlannedState: state, Config: state,
+			TypeName: typeName, PriorState: state, PlannedState: state, Config: state,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for what, diags := range map[string][]*tfprotov6.Diagnostic{"read": read.Diagnostics, "apply": applied.Diagnostics} {
-			if text := diagText(diags); !strings.Contains(text, "ERROR no path: Provider error: The framework called "+kind) {
-				t.Errorf("%s %s: %s", kind, what, text)
+			if text := diagText(diags); !strings.Contains(text, "ERROR no path: Provider error: The framework called "+typeName) {
+				t.Errorf("%s %s: %s", typeName, what, text)
 			}
 		}
 	}
@@ -329,7 +329,7 @@ func (c *pathComparison) failedAtEntry() bool {
 	})
 }
 
-func newPathComparison(t *testing.T, kind string, clk clock.Clock) *pathComparison {
+func newPathComparison(t *testing.T, typeName string, clk clock.Clock) *pathComparison {
 	t.Helper()
 	fast := newRPCFixtureOn(t, newProtocolServer("test", clk))
 	p := newWithClock("test", clk)().(*dockerTLSProvider)
@@ -345,8 +345,8 @@ func newPathComparison(t *testing.T, kind string, clk clock.Clock) *pathComparis
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pathComparison{t: t, f: fast, reference: reference, typeName: kind, private: private,
-		typ: fast.schemas.ResourceSchemas[kind].ValueType().(tftypes.Object)}
+	return &pathComparison{t: t, f: fast, reference: reference, typeName: typeName, private: private,
+		typ: fast.schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)}
 }
 
 // object is a configuration with the given attributes set, every other null.

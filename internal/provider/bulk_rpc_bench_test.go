@@ -11,7 +11,7 @@ import (
 
 // BenchmarkBulkCerts measures the provider's share of a fleet's commands
 // with the bulk resources: 1000 server and 1000 client certificates, each
-// kind one resource instance. The RPCs are called on the provider's
+// type one resource instance. The RPCs are called on the provider's
 // protocol server (New, which serves these through its fast path) as the
 // gRPC server would, after decoding (the fixture of BenchmarkNoChangePlan),
 // so what Terraform and gRPC add is left out; the end-to-end suite in
@@ -23,17 +23,17 @@ import (
 //     issue those 10 and keep the other 990.
 func BenchmarkBulkCerts(b *testing.B) {
 	const n = 1000
-	for _, kind := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
-		b.Run(kind, func(b *testing.B) {
+	for _, typeName := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
+		b.Run(typeName, func(b *testing.B) {
 			rpc := newRPCFixture(b)
 			ctx := context.Background()
 			b.Run(fmt.Sprintf("create/%d", n), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					rpc.bulk(kind, n, 0)
+					rpc.bulk(typeName, n, 0)
 				}
 			})
-			in := rpc.bulk(kind, n, 0)
+			in := rpc.bulk(typeName, n, 0)
 			b.Run(fmt.Sprintf("no-change-plan/%d", n), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

@@ -17,9 +17,9 @@ import (
 // bulkWith is one bulk resource ("server_certs" or "client_certs") with the
 // CA arguments given and body as its other arguments, the CA from the
 // variables.
-func bulkWith(kind, ca, body string) string {
+func bulkWith(typ, ca, body string) string {
 	return caVariables + `
-resource "dockertls_` + kind + `" "test" {
+resource "dockertls_` + typ + `" "test" {
 ` + ca + "\n" + body + "\n}\n"
 }
 
@@ -70,9 +70,9 @@ func TestBulkCerts_BadInput(t *testing.T) {
 		clients("NUL in the common name", `ops = { common_name = "ops\u0000" }`, `clients["ops"].common_name: the value has the control character U+0000 at character 4`),
 		clients("bidirectional override in a name", `"ops\u202Etxt" = {}`, `would be the certificate's common name, but the value has the invisible format character U+202E at character 4`),
 	}
-	for _, kind := range []struct{ name, entries string }{{"server_certs", goodHosts}, {"client_certs", goodClients}} {
+	for _, res := range []struct{ name, entries string }{{"server_certs", goodHosts}, {"client_certs", goodClients}} {
 		shared := func(name, ca, body string, v config.Variables, want string) badInput {
-			return badInput{name: kind.name + "/" + name, config: bulkWith(kind.name, ca, kind.entries+"\n"+body), vars: v, want: want, phase: atPlan}
+			return badInput{name: res.name + "/" + name, config: bulkWith(res.name, ca, res.entries+"\n"+body), vars: v, want: want, phase: atPlan}
 		}
 		cases = append(cases,
 			shared("unknown key algorithm", writeOnlyCA, `key_algorithm = "RSA_1024"`, goodVars, `value must be one of: ["ECDSA_P256" "ECDSA_P384" "RSA_2048" "RSA_3072" "RSA_4096" "ED25519"], got: "RSA_1024"`),

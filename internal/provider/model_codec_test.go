@@ -155,21 +155,21 @@ func TestModelCodecRawFields(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newRPCFixture(t)
-	for _, kind := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
-		in := f.bulk(kind, 3, 0)
+	for _, typeName := range []string{"dockertls_server_certs", "dockertls_client_certs"} {
+		in := f.bulk(typeName, 3, 0)
 		state := f.value(in.typ, in.state)
 		var s schema.Schema
 		var got tftypes.Value
-		switch kind {
+		switch typeName {
 		case "dockertls_server_certs":
-			s = serverCertsKind{}.schema()
+			s = serverCertsSpec{}.schema()
 			got = roundTrip[serverCertsModel](t, s, state)
 		default:
-			s = clientCertsKind{}.schema()
+			s = clientCertsSpec{}.schema()
 			got = roundTrip[clientCertsModel](t, s, state)
 		}
 		if !got.Equal(state) {
-			t.Errorf("%s: the codec writes\n%v\nfrom\n%v", kind, got, state)
+			t.Errorf("%s: the codec writes\n%v\nfrom\n%v", typeName, got, state)
 		}
 	}
 	type raw struct {

@@ -25,18 +25,18 @@ type clientCertsModel struct {
 func (m *clientCertsModel) bulk() *bulkModel       { return &m.bulkModel }
 func (m *clientCertsModel) entries() tftypes.Value { return m.Clients }
 
-type clientCertsKind struct{}
+type clientCertsSpec struct{}
 
 // NewClientCertsResource is the dockertls_client_certs resource.
 func NewClientCertsResource() resource.Resource {
-	return &bulkResource[clientCertsModel, *clientCertsModel]{kind: clientCertsKind{}}
+	return &bulkResource[clientCertsModel, *clientCertsModel]{spec: clientCertsSpec{}}
 }
 
-func (clientCertsKind) typeNameSuffix() string { return "_client_certs" }
-func (clientCertsKind) profile() pki.Profile   { return pki.ProfileClient }
-func (clientCertsKind) entriesPath() path.Path { return path.Root("clients") }
+func (clientCertsSpec) typeNameSuffix() string { return "_client_certs" }
+func (clientCertsSpec) profile() pki.Profile   { return pki.ProfileClient }
+func (clientCertsSpec) entriesPath() path.Path { return path.Root("clients") }
 
-func (clientCertsKind) schema() schema.Schema {
+func (clientCertsSpec) schema() schema.Schema {
 	return bulkSchema(
 		"Client certificates (extendedKeyUsage clientAuth) for many docker CLIs or Engine API clients in one resource, "+
 			"one per entry of `clients`, all signed by one CA that the daemons trust: the same certificates as "+
@@ -73,7 +73,7 @@ var clientValidators = entryValidators{
 
 // checkEntry runs dockertls_client_cert's checks on one entry, and refuses
 // its name as its default common name when it could not be one.
-func (clientCertsKind) checkEntry(ctx context.Context, name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+func (clientCertsSpec) checkEntry(ctx context.Context, name string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
 	clientValidators.run(ctx, attrs, at, diags)
 	if !attrs["common_name"].IsNull() {
 		return
@@ -93,7 +93,7 @@ func commonNameError(s string) error {
 	return visibleTextError(s)
 }
 
-func (clientCertsKind) entryRequest(name string, attrs map[string]tftypes.Value, _ path.Path, req *pki.Request, _ *diag.Diagnostics) bool {
+func (clientCertsSpec) entryRequest(name string, attrs map[string]tftypes.Value, _ path.Path, req *pki.Request, _ *diag.Diagnostics) bool {
 	req.CommonName = name
 	if cn, ok := knownString(attrs["common_name"]); ok {
 		req.CommonName = cn

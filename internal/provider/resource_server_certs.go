@@ -30,18 +30,18 @@ type serverCertsModel struct {
 func (m *serverCertsModel) bulk() *bulkModel       { return &m.bulkModel }
 func (m *serverCertsModel) entries() tftypes.Value { return m.Hosts }
 
-type serverCertsKind struct{}
+type serverCertsSpec struct{}
 
 // NewServerCertsResource is the dockertls_server_certs resource.
 func NewServerCertsResource() resource.Resource {
-	return &bulkResource[serverCertsModel, *serverCertsModel]{kind: serverCertsKind{}}
+	return &bulkResource[serverCertsModel, *serverCertsModel]{spec: serverCertsSpec{}}
 }
 
-func (serverCertsKind) typeNameSuffix() string { return "_server_certs" }
-func (serverCertsKind) profile() pki.Profile   { return pki.ProfileServer }
-func (serverCertsKind) entriesPath() path.Path { return path.Root("hosts") }
+func (serverCertsSpec) typeNameSuffix() string { return "_server_certs" }
+func (serverCertsSpec) profile() pki.Profile   { return pki.ProfileServer }
+func (serverCertsSpec) entriesPath() path.Path { return path.Root("hosts") }
 
-func (serverCertsKind) schema() schema.Schema {
+func (serverCertsSpec) schema() schema.Schema {
 	return bulkSchema(
 		"Server certificates (extendedKeyUsage serverAuth) for many `dockerd --tlsverify` hosts in one resource, "+
 			"one per entry of `hosts`, all signed by one CA: the same certificates as `dockertls_server_cert`, with the "+
@@ -104,7 +104,7 @@ func hostNames(attrs map[string]tftypes.Value) (dnsNames, ips []string, n int, k
 }
 
 // checkEntry runs dockertls_server_cert's checks of its names on one host.
-func (serverCertsKind) checkEntry(ctx context.Context, _ string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
+func (serverCertsSpec) checkEntry(ctx context.Context, _ string, attrs map[string]tftypes.Value, at path.Path, diags *diag.Diagnostics) {
 	hostValidators.run(ctx, attrs, at, diags)
 	dnsNames, ips, n, known, commonNameSet := hostNames(attrs)
 	paths := sanPathsAt(at)
@@ -116,7 +116,7 @@ func (serverCertsKind) checkEntry(ctx context.Context, _ string, attrs map[strin
 	}
 }
 
-func (serverCertsKind) entryRequest(_ string, attrs map[string]tftypes.Value, at path.Path, req *pki.Request, diags *diag.Diagnostics) bool {
+func (serverCertsSpec) entryRequest(_ string, attrs map[string]tftypes.Value, at path.Path, req *pki.Request, diags *diag.Diagnostics) bool {
 	dnsNames, ips, _, _, _ := hostNames(attrs)
 	req.CommonName, _ = knownString(attrs["common_name"])
 	return serverNamesRequest(req, dnsNames, ips, sanPathsAt(at), diags)
@@ -127,7 +127,7 @@ func (serverCertsKind) entryRequest(_ string, attrs map[string]tftypes.Value, at
 // is right behind a load balancer and a copy-paste mistake anywhere else.
 // Names are compared as clients compare them: DNS names without regard to
 // case and a wildcard as covering one label, IP addresses by value.
-func (serverCertsKind) checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics) {
+func (serverCertsSpec) checkEntries(entries map[string]tftypes.Value, diags *diag.Diagnostics) {
 	holders, dns := map[string][]string{}, map[string]bool{}
 	for _, name := range sortedKeys(entries) {
 		attrs, ok := objectAttrs(entries[name])

@@ -19,10 +19,10 @@ import (
 // Every iteration checks that the plan is empty, so a change that breaks
 // the no-change plan cannot pass for a faster one.
 func BenchmarkNoChangePlan(b *testing.B) {
-	for _, kind := range []string{"dockertls_server_cert", "dockertls_client_cert"} {
-		b.Run(kind, func(b *testing.B) {
+	for _, typeName := range []string{"dockertls_server_cert", "dockertls_client_cert"} {
+		b.Run(typeName, func(b *testing.B) {
 			rpc := newRPCFixture(b)
-			leaf := rpc.leaf(kind)
+			leaf := rpc.leaf(typeName)
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
