@@ -235,6 +235,13 @@ func TestBulkCerts_SharedInputsIssueEveryEntry(t *testing.T) {
 	}
 	created := step(first, "")
 	created.ConfigPlanChecks = resource.ConfigPlanChecks{}
+	defaultsAgain := step(second, "", names...)
+	for _, address := range []string{serverCerts, clientCerts} {
+		defaultsAgain.ConfigStateChecks = append(defaultsAgain.ConfigStateChecks,
+			statecheck.ExpectKnownValue(address, tfjsonpath.New("key_algorithm"), knownvalue.StringExact("ECDSA_P256")),
+			statecheck.ExpectKnownValue(address, tfjsonpath.New("validity_period_hours"), knownvalue.Int64Exact(leafDefaults.validityHours)),
+			statecheck.ExpectKnownValue(address, tfjsonpath.New("early_renewal_hours"), knownvalue.Int64Exact(leafDefaults.earlyRenewalHours)))
+	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		Steps: []resource.TestStep{
@@ -255,6 +262,9 @@ func TestBulkCerts_SharedInputsIssueEveryEntry(t *testing.T) {
 				ConfigPlanChecks:  updatedInPlace(serverCerts, clientCerts),
 				ConfigStateChecks: []statecheck.StateCheck{servers.step(names), clients.step(names), bulkChainsTo(env, second)},
 			},
+			// Settings removed from the configuration take their defaults
+			// again, which issues every entry again.
+			defaultsAgain,
 		},
 	})
 }

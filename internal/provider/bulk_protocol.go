@@ -5,16 +5,18 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math/big"
+	"reflect"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
-	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 // protocolServer is the provider's protocol server: the framework's, with a
@@ -68,6 +70,7 @@ const fastPathFrameworkVersion = "v1.19.0"
 // bulkHandler is a bulk resource's life cycle on raw values.
 type bulkHandler interface {
 	objectType() (tftypes.Object, error)
+	schema() schema.Schema
 	plan(ctx context.Context, planRaw, configRaw, stateRaw tftypes.Value) (tftypes.Value, diag.Diagnostics)
 	apply(ctx context.Context, planRaw, configRaw tftypes.Value) (tftypes.Value, diag.Diagnostics)
 	refresh(ctx context.Context, stateRaw tftypes.Value) (tftypes.Value, bool, diag.Diagnostics)
@@ -107,6 +110,8 @@ func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 
 func (r *bulkResource[M, P]) typeName() string { return "dockertls" + r.spec.typeNameSuffix() }
 
+func (r *bulkResource[M, P]) schema() schema.Schema { return r.spec.schema() }
+
 func (r *bulkResource[M, P]) objectType() (tftypes.Object, error) {
 	codec, err := codecFor[M](r.spec)
 	if err != nil {
@@ -131,7 +136,12 @@ func (s *protocolServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 		resp.PlannedState = req.ProposedNewState // destroying
 		return resp, nil
 	}
-	planned, diags := h.plan(ctx, withLeafDefaults(proposed, config), config, prior)
+	defaults, err := schemaDefaults(ctx, h.schema())
+	if err != nil {
+		resp.Diagnostics = decodeError(err)
+		return resp, nil
+	}
+	planned, diags := h.plan(ctx, withDefaults(proposed, config, defaults), config, prior)
 	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
 		// A failed plan plans nothing. Terraform reads no plan beside
@@ -199,25 +209,69 @@ func (s *protocolServer) ReadResource(ctx context.Context, req *tfprotov6.ReadRe
 	return resp, nil
 }
 
-// withLeafDefaults applies the bulk schema's defaults to the proposed new
-// state, as the framework does before a resource's ModifyPlan: an
-// attribute the configuration leaves null takes its default.
-func withLeafDefaults(proposed, config tftypes.Value) tftypes.Value {
+// withDefaults applies the schema's defaults to the proposed new state, as
+// the framework does before a resource's ModifyPlan: an attribute the
+// configuration leaves null takes its default.
+func withDefaults(proposed, config tftypes.Value, defaults map[string]tftypes.Value) tftypes.Value {
 	var planned, configured map[string]tftypes.Value
 	if proposed.As(&planned) != nil || config.As(&configured) != nil {
 		return proposed
 	}
 	planned = maps.Clone(planned) // As hands out the value's own map
-	for name, def := range map[string]tftypes.Value{
-		"key_algorithm":         tftypes.NewValue(tftypes.String, string(pki.DefaultKeyAlgorithm)),
-		"validity_period_hours": tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(leafDefaults.validityHours)),
-		"early_renewal_hours":   tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(leafDefaults.earlyRenewalHours)),
-	} {
+	for name, def := range defaults {
 		if c, ok := configured[name]; ok && c.IsNull() {
 			planned[name] = def
 		}
 	}
 	return tftypes.NewValue(proposed.Type(), planned)
+}
+
+// schemaDefaults are the values the schema's top-level attributes default
+// to, read from the schema itself so that the fast path and the schema
+// cannot disagree. A default of a kind it does not read is an error, not
+// a default silently skipped.
+func schemaDefaults(ctx context.Context, s schema.Schema) (map[string]tftypes.Value, error) {
+	out := map[string]tftypes.Value{}
+	for name, a := range s.Attributes {
+		var v attr.Value
+		switch a := a.(type) {
+		case schema.StringAttribute:
+			if a.Default == nil {
+				continue
+			}
+			var resp defaults.StringResponse
+			a.Default.DefaultString(ctx, defaults.StringRequest{Path: path.Root(name)}, &resp)
+			if resp.Diagnostics.HasError() {
+				return nil, fmt.Errorf("attribute %s: its default fails", name)
+			}
+			v = resp.PlanValue
+		case schema.NumberAttribute:
+			if a.Default == nil {
+				continue
+			}
+			var resp defaults.NumberResponse
+			a.Default.DefaultNumber(ctx, defaults.NumberRequest{Path: path.Root(name)}, &resp)
+			if resp.Diagnostics.HasError() {
+				return nil, fmt.Errorf("attribute %s: its default fails", name)
+			}
+			v = resp.PlanValue
+		default:
+			// Any other kind of attribute with a Default would need reading
+			// here too.
+			if rv := reflect.ValueOf(a); rv.Kind() != reflect.Struct {
+				return nil, fmt.Errorf("attribute %s is a %T, which the fast path does not read", name, a)
+			} else if d := rv.FieldByName("Default"); d.IsValid() && (d.Kind() != reflect.Interface || !d.IsNil()) {
+				return nil, fmt.Errorf("attribute %s (%T) has a default the fast path does not apply", name, a)
+			}
+			continue
+		}
+		tv, err := v.ToTerraformValue(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		out[name] = tv
+	}
+	return out, nil
 }
 
 // isNull says whether a request's value is null without decoding it (a

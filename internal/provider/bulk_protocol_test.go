@@ -17,7 +17,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -61,6 +64,11 @@ func TestBulkServerMatchesFramework(t *testing.T) {
 			state = c.apply(c.plan(first, state), first, state)
 			if planned := c.plan(first, state); !planned.Equal(state) {
 				t.Errorf("the no-change plan changes the state")
+			}
+			// Settings removed from the configuration take the schema's
+			// defaults again, which issues every entry again.
+			if planned := c.plan(defaults, state); planned.Equal(state) || c.failed() {
+				t.Errorf("removing the settings plans no change, or fails: %s", diagText(c.diags))
 			}
 			// Two entries change (one of them by its name too, as removal and
 			// addition) and the others stay.
@@ -611,4 +619,37 @@ func (c *pathComparison) read(state tftypes.Value, changed bool) tftypes.Value {
 		c.t.Errorf("read: changed = %v, want %v", !refreshed.Equal(state), changed)
 	}
 	return refreshed
+}
+
+// TestSchemaDefaults: the fast path reads the bulk schemas' defaults from
+// the schemas, and they are the documented ones.
+func TestSchemaDefaults(t *testing.T) {
+	t.Parallel()
+	want := map[string]tftypes.Value{
+		"key_algorithm":         tftypes.NewValue(tftypes.String, "ECDSA_P256"),
+		"validity_period_hours": tftypes.NewValue(tftypes.Number, 8760),
+		"early_renewal_hours":   tftypes.NewValue(tftypes.Number, 720),
+	}
+	for typeName, h := range newProtocolServer("test", clock.System{}).bulk {
+		got, err := schemaDefaults(context.Background(), h.schema())
+		if err != nil {
+			t.Fatalf("%s: %v", typeName, err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: defaults %v, want %v", typeName, got, want)
+		}
+		for name, v := range want {
+			if !got[name].Equal(v) {
+				t.Errorf("%s: %s defaults to %v, want %v", typeName, name, got[name], v)
+			}
+		}
+	}
+	// A default the fast path cannot read fails closed.
+	s := serverCertsSpec{}.schema()
+	certs := s.Attributes["certs"].(schema.MapNestedAttribute)
+	certs.Default = mapdefault.StaticValue(types.MapNull(certs.NestedObject.Type()))
+	s.Attributes["certs"] = certs
+	if _, err := schemaDefaults(context.Background(), s); err == nil {
+		t.Error("a map default was skipped without an error")
+	}
 }
