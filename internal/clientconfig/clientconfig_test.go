@@ -28,7 +28,7 @@ func issue(t testing.TB, r pki.Request, ca *pki.Certificate, at time.Time) *pki.
 	var iss *pki.SigningCA
 	if ca != nil {
 		var err error
-		if iss, err = ca.SigningCA(); err != nil {
+		if iss, err = pki.NewSigningCA(ca.Cert, ca.Key); err != nil {
 			t.Fatal(err)
 		}
 	}

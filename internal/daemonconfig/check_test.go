@@ -219,7 +219,7 @@ func TestCheck_Trust(t *testing.T) {
 		var iss *pki.SigningCA
 		if ca != nil {
 			var err error
-			if iss, err = ca.SigningCA(); err != nil {
+			if iss, err = pki.NewSigningCA(ca.Cert, ca.Key); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -42,7 +42,7 @@ func issue(t *testing.T, req pki.Request, issuer *pki.Certificate, now time.Time
 	var iss *pki.SigningCA
 	if issuer != nil {
 		var err error
-		if iss, err = issuer.SigningCA(); err != nil {
+		if iss, err = pki.NewSigningCA(issuer.Cert, issuer.Key); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ func TestIssueAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := ca.SigningCA()
+	iss, err := NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

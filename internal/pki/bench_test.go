@@ -33,7 +33,7 @@ func BenchmarkIssue(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			iss, err := ca.SigningCA()
+			iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func BenchmarkIssueAllRSA(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -82,11 +82,6 @@ type Certificate struct {
 	PrivateKeyPEM string
 }
 
-// SigningCA lets an issued CA sign leaves without a round trip through PEM.
-func (c *Certificate) SigningCA() (*SigningCA, error) {
-	return NewSigningCA(c.Cert, c.Key)
-}
-
 // Validate checks a request before any key is generated.
 func (r Request) Validate(ca *SigningCA) error {
 	switch r.Profile {

@@ -15,7 +15,7 @@ var issuedAt = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func mustSigningCA(t *testing.T, ca *pki.Certificate) *pki.SigningCA {
 	t.Helper()
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

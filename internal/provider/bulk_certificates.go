@@ -83,12 +83,7 @@ const (
 	readyForRenewalAttr = "ready_for_renewal"
 )
 
-const (
-	// bulkNamesInWarnings is how many entries a warning names before it
-	// says how many more there are.
-	bulkNamesInWarnings  = 10
-	bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
-)
+const bulkUnreadableReason = "validity_end_time is not an RFC 3339 time"
 
 // bulkResource is both bulk resources: to the framework, their schema and
 // validation; to the provider's protocol server, their life cycle (plan,
@@ -323,8 +318,8 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 			if !attrs[readyForRenewalAttr].IsKnown() {
 				// The plan left it to the apply (a changed or unknown
 				// window): judge it under the applied window.
-				notAfter, _ := certNotAfter(cert)
-				due := pki.ReadyForRenewal(notAfter, hoursToDuration(m.EarlyRenewalHours), now)
+				notAfter, readable := certNotAfter(cert)
+				due := dueNow(notAfter, readable, m.EarlyRenewalHours, now)
 				cert = withReadyForRenewal(ot, cert, tftypes.NewValue(tftypes.Bool, due))
 			}
 			certs[name], keys[name] = cert, key
@@ -351,15 +346,8 @@ func (r *bulkResource[M, P]) apply(ctx context.Context, planRaw, configRaw tftyp
 		return tftypes.Value{}, diags
 	}
 	if len(reqs) > 0 {
-		parsed, d := ca.parse(r.spec.profile())
-		if diags.Append(d...); diags.HasError() {
-			return tftypes.Value{}, diags
-		}
+		parsed := ca.parseToSign(r.spec.profile(), &diags)
 		if parsed == nil {
-			_, certPath := ca.cert()
-			_, keyPath := ca.key()
-			diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificates are issued.",
-				certPath, keyPath))
 			return tftypes.Value{}, diags
 		}
 		issued, errs := pki.IssueAll(reqs, parsed, now)
@@ -411,7 +399,7 @@ func issuedCertValue(t bulkTypes, c *pki.Certificate, window types.Number, now t
 		fingerprintAttr:     tftypes.NewValue(tftypes.String, o.CertFingerprintSHA256.ValueString()),
 		validityStartAttr:   tftypes.NewValue(tftypes.String, o.ValidityStartTime.ValueString()),
 		validityEndAttr:     tftypes.NewValue(tftypes.String, o.ValidityEndTime.ValueString()),
-		readyForRenewalAttr: tftypes.NewValue(tftypes.Bool, pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(window), now)),
+		readyForRenewalAttr: tftypes.NewValue(tftypes.Bool, dueNow(c.Cert.NotAfter, true, window, now)),
 	})
 }
 
@@ -434,7 +422,6 @@ func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value
 		return tftypes.Value{}, false, diags
 	}
 	now := r.now()
-	window := hoursToDuration(m.EarlyRenewalHours)
 	var updated, due []string
 	for _, name := range sortedKeys(certs) {
 		notAfter, ok := certNotAfter(certs[name])
@@ -443,7 +430,7 @@ func (r *bulkResource[M, P]) refresh(ctx context.Context, stateRaw tftypes.Value
 			// certificate again, which the plan's warning explains.
 			tflog.Warn(ctx, "unreadable certificate in state", map[string]any{"entry": name, "reason": bulkUnreadableReason})
 		}
-		ready := !ok || pki.ReadyForRenewal(notAfter, window, now)
+		ready := dueNow(notAfter, ok, m.EarlyRenewalHours, now)
 		if ready {
 			due = append(due, name)
 		}

@@ -9,8 +9,8 @@ import (
 )
 
 // The per-entry decisions of a bulk resource's plan: which entries keep
-// their certificate and key, which are issued again and why, and the
-// warnings about the CA of those kept.
+// their certificate and key, which are issued again and why, and the kept
+// certificates the CA-expiry rule (ca_expiry.go) judges.
 
 // nullWriteOnly clears the write-only attributes, which Terraform sends in
 // the proposed new state but which no plan or state may hold.

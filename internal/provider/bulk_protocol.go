@@ -84,14 +84,6 @@ func New(version string) func() tfprotov6.ProviderServer {
 	}
 }
 
-// newProtocol6WithClock is New with the clock tests move,
-// in the form terraform-plugin-testing takes.
-func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
-	return func() (tfprotov6.ProviderServer, error) {
-		return newProtocolServer(version, clk), nil
-	}
-}
-
 func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 	p := newWithClock(version, clk)()
 	c := providerClock{clock: clk}

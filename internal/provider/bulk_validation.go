@@ -65,37 +65,6 @@ func namingEntry(diags diag.Diagnostics, at path.Path) diag.Diagnostics {
 	})
 }
 
-// withDetailPrefix returns diags with each detail preceded by "PREFIX: ",
-// where prefix gives one ("" leaves the diagnostic as it is). Diagnostics
-// keep their severity, summary and path.
-func withDetailPrefix(diags diag.Diagnostics, prefix func(d diag.Diagnostic, p path.Path, hasPath bool) string) diag.Diagnostics {
-	out := make(diag.Diagnostics, 0, len(diags))
-	for _, d := range diags {
-		withPath, hasPath := d.(diag.DiagnosticWithPath)
-		var p path.Path
-		if hasPath {
-			p = withPath.Path()
-		}
-		pre := prefix(d, p, hasPath)
-		if pre == "" {
-			out = append(out, d)
-			continue
-		}
-		detail := pre + ": " + d.Detail()
-		switch {
-		case hasPath && d.Severity() == diag.SeverityWarning:
-			out = append(out, diag.NewAttributeWarningDiagnostic(p, d.Summary(), detail))
-		case hasPath:
-			out = append(out, diag.NewAttributeErrorDiagnostic(p, d.Summary(), detail))
-		case d.Severity() == diag.SeverityWarning:
-			out = append(out, diag.NewWarningDiagnostic(d.Summary(), detail))
-		default:
-			out = append(out, diag.NewErrorDiagnostic(d.Summary(), detail))
-		}
-	}
-	return out
-}
-
 func frameworkString(v tftypes.Value) types.String {
 	switch s, ok := knownString(v); {
 	case !v.IsKnown():

@@ -1,10 +1,8 @@
 package provider
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -81,27 +79,4 @@ func sortedKeys(m map[string]tftypes.Value) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// listNames quotes sorted names for a diagnostic, at most
-// bulkNamesInWarnings of them and then how many more.
-func listNames(names []string) string {
-	quoted := make([]string, 0, bulkNamesInWarnings)
-	for _, n := range names[:min(len(names), bulkNamesInWarnings)] {
-		quoted = append(quoted, fmt.Sprintf("%q", n))
-	}
-	if more := len(names) - len(quoted); more > 0 {
-		return strings.Join(quoted, ", ") + fmt.Sprintf(" and %d more", more)
-	}
-	if len(quoted) > 1 {
-		return strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
-	}
-	return strings.Join(quoted, "")
-}
-
-func countCertificates(n int) string {
-	if n == 1 {
-		return "1 certificate is"
-	}
-	return fmt.Sprintf("%d certificates are", n)
 }

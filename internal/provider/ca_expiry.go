@@ -104,3 +104,7 @@ func warnCAExpiry(ca *signingCA, held []heldCertificate, now time.Time, diags *d
 		"chain (\"certificate has expired or is not yet valid\"). Rotate the CA before then, as %s shows, so daemons and "+
 		"clients move to the next CA without a flag day.", rotationGuide))
 }
+
+// rotationGuide names the guide that moves a fleet to a new CA in three
+// applies instead of one flag day.
+const rotationGuide = `the guide "Rotating the CA without locking anyone out" (docs/guides/rotating-the-ca-without-locking-anyone-out.md)`

@@ -61,7 +61,7 @@ func TestCheckNewLeaf_SkipsUnknownCA(t *testing.T) {
 // existingLeaf is a stored leaf signed by iss, valid for validity from now.
 func existingLeaf(t *testing.T, ca *pki.Certificate, now time.Time, validity time.Duration) *clientCertModel {
 	t.Helper()
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestWarnCAExpiry_AtEveryPlan(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var diags diag.Diagnostics
-		warnCAExpiry(&tc.leaf.signingCA, heldBy(&tc.leaf.signingCA, tc.leaf.CertPEM), tc.at, &diags)
+		warnCAExpiry(&tc.leaf.signingCA, signedLeaf(&tc.leaf.signingCA, tc.leaf.CertPEM), tc.at, &diags)
 		if diags.HasError() {
 			t.Errorf("%s: errors %v", tc.name, diags)
 			continue
@@ -119,7 +119,7 @@ func TestWarnCAExpiry_AtEveryPlan(t *testing.T) {
 	moved := existingLeaf(t, ca, now, 200*time.Hour)
 	moved.CACertPEM = types.StringValue(unrelated.CertPEM)
 	var diags diag.Diagnostics
-	warnCAExpiry(&moved.signingCA, heldBy(&moved.signingCA, moved.CertPEM), now.Add(time.Hour), &diags)
+	warnCAExpiry(&moved.signingCA, signedLeaf(&moved.signingCA, moved.CertPEM), now.Add(time.Hour), &diags)
 	if len(diags) != 0 {
 		t.Errorf("a leaf of another CA was judged: %v", diags)
 	}

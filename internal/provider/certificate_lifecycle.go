@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -72,7 +71,8 @@ func (r *certificateResource[M, P]) ValidateConfig(ctx context.Context, req reso
 	if !r.get(ctx, req.Config.Raw, &config, &resp.Diagnostics) {
 		return
 	}
-	P(&config).certificate().validateRenewalWindow(r.spec.defaults(), &resp.Diagnostics)
+	cert := P(&config).certificate()
+	validateRenewalWindow(cert.ValidityPeriodHours, cert.EarlyRenewalHours, r.spec.defaults(), &resp.Diagnostics)
 	r.spec.validateConfig(ctx, &config, &resp.Diagnostics)
 }
 
@@ -165,7 +165,7 @@ func (r *certificateResource[M, P]) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	cert := P(&state).certificate()
-	due, known, unreadable := cert.renewalDue(cert.EarlyRenewalHours, r.now())
+	due, known, unreadable := cert.judgeRenewal(cert.EarlyRenewalHours, r.now())
 	if !known {
 		return
 	}
@@ -194,7 +194,7 @@ func (r *certificateResource[M, P]) Update(ctx context.Context, req resource.Upd
 	cert := P(&plan).certificate()
 	if cert.ReadyForRenewal.IsUnknown() {
 		// The window was unknown at plan time; decide with the applied value.
-		due, _, _ := cert.renewalDue(cert.EarlyRenewalHours, r.now())
+		due, _, _ := cert.judgeRenewal(cert.EarlyRenewalHours, r.now())
 		cert.ReadyForRenewal = types.BoolValue(due)
 	}
 	r.set(ctx, &plan, resp.State.Set, &resp.Diagnostics)
@@ -219,9 +219,8 @@ func (r *certificateResource[M, P]) set(ctx context.Context, src *M, set func(co
 func (r *certificateResource[M, P]) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+// renewalNoticer is a resource whose renewal needs more than a new certificate,
+// which the plan that renews it says.
+type renewalNoticer interface {
+	renewalNotice(stored *certificateModel, now time.Time) (summary, detail string)
 }

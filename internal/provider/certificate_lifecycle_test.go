@@ -108,7 +108,7 @@ resource "dockertls_client_cert" "test" {
 func TestRenewalDueOnUnreadableExpiry(t *testing.T) {
 	t.Parallel()
 	m := certificateModel{certificateOutputs: certificateOutputs{ValidityEndTime: types.StringValue("next spring")}}
-	due, known, unreadable := m.renewalDue(types.NumberValue(big.NewFloat(720)), time.Now())
+	due, known, unreadable := m.judgeRenewal(types.NumberValue(big.NewFloat(720)), time.Now())
 	if !due || !known || unreadable == nil || !strings.Contains(unreadable.Error(), `validity_end_time "next spring", which is not an RFC 3339 time`) {
 		t.Fatalf("renewalDue = %v, %v, %v; want due, known and the reason", due, known, unreadable)
 	}

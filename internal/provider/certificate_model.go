@@ -54,15 +54,10 @@ func effectiveHours(v types.Number, def, minHours int64) (hours int64, valid boo
 }
 
 // validateRenewalWindow refuses an early-renewal window as long as the
-// validity: such a certificate would be due for renewal when issued, and every
-// plan would replace it. It stays silent while either value is invalid, so a
-// bad validity_period_hours is not blamed on early_renewal_hours too.
-func (m *certificateModel) validateRenewalWindow(d certificateDefaults, diags *diag.Diagnostics) {
-	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, d, diags)
-}
-
-// validateRenewalWindow is the check of certificateModel.validateRenewalWindow
-// on plain values, for every managed resource.
+// validity, for every managed resource, single or bulk: such a certificate
+// would be due for renewal when issued, and every plan would issue it
+// again. It stays silent while either value is invalid, so a bad
+// validity_period_hours is not blamed on early_renewal_hours too.
 func validateRenewalWindow(validityHours, earlyRenewalHours types.Number, d certificateDefaults, diags *diag.Diagnostics) {
 	validity, vValid := effectiveHours(validityHours, d.validityHours, 1)
 	early, eValid := effectiveHours(earlyRenewalHours, d.earlyRenewalHours, 0)
@@ -78,24 +73,18 @@ func validateRenewalWindow(validityHours, earlyRenewalHours types.Number, d cert
 // setIssued records a freshly issued certificate in the model.
 func (m *certificateModel) setIssued(c *pki.Certificate, now time.Time) {
 	m.setOutputs(c)
-	m.ReadyForRenewal = types.BoolValue(pki.ReadyForRenewal(c.Cert.NotAfter, hoursToDuration(m.EarlyRenewalHours), now))
+	m.ReadyForRenewal = types.BoolValue(dueNow(c.Cert.NotAfter, true, m.EarlyRenewalHours, now))
 }
 
-// renewalDue applies pki.ReadyForRenewal to a stored certificate with the
-// given early-renewal window, at refresh and at apply (a plan decides with
-// planRenewal, never by the clock). known is false while the window is
-// unknown. A validity_end_time that does not parse (a hand-edited or
-// corrupted state) counts as due, so the plan replaces the certificate;
-// unreadable then says why, for the caller to warn.
-func (m *certificateModel) renewalDue(earlyRenewalHours types.Number, now time.Time) (due, known bool, unreadable error) {
+// judgeRenewal judges the stored certificate with dueNow under the given
+// early-renewal window. known is false while the window is unknown;
+// unreadable says why the expiry cannot be read, for the caller to warn.
+func (m *certificateModel) judgeRenewal(earlyRenewalHours types.Number, now time.Time) (due, known bool, unreadable error) {
 	if earlyRenewalHours.IsUnknown() || m.ValidityEndTime.IsUnknown() {
 		return false, false, nil
 	}
 	notAfter, err := m.notAfter()
-	if err != nil {
-		return true, true, err
-	}
-	return pki.ReadyForRenewal(notAfter, hoursToDuration(earlyRenewalHours), now), true, nil
+	return dueNow(notAfter, err == nil, earlyRenewalHours, now), true, err
 }
 
 // notAfter reads the stored validity_end_time, with an error that says why

@@ -122,7 +122,7 @@ func TestInvalidValidityBlamesOnlyItself(t *testing.T) {
 	for _, v := range []*big.Float{big.NewFloat(0), big.NewFloat(-5), big.NewFloat(1.5), big.NewFloat(1e30)} {
 		m := certificateModel{certificateRequest: certificateRequest{ValidityPeriodHours: types.NumberValue(v)}, EarlyRenewalHours: types.NumberNull()}
 		var diags diag.Diagnostics
-		m.validateRenewalWindow(leafDefaults, &diags)
+		validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &diags)
 		if diags.HasError() {
 			t.Errorf("validity_period_hours = %s: %v", v.Text('g', -1), diags)
 		}
@@ -130,7 +130,7 @@ func TestInvalidValidityBlamesOnlyItself(t *testing.T) {
 	// The check itself still works for valid values.
 	m := certificateModel{certificateRequest: certificateRequest{ValidityPeriodHours: types.NumberValue(big.NewFloat(24))}, EarlyRenewalHours: types.NumberNull()}
 	var diags diag.Diagnostics
-	m.validateRenewalWindow(leafDefaults, &diags)
+	validateRenewalWindow(m.ValidityPeriodHours, m.EarlyRenewalHours, leafDefaults, &diags)
 	if !diags.HasError() {
 		t.Error("a 24-hour validity under the 720-hour default window was accepted")
 	}

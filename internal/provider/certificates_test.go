@@ -164,7 +164,7 @@ func checkChainsAndHandshakes(t *testing.T, s *tfjson.State, caCert *x509.Certif
 }
 
 // TestCertificates_FingerprintMatchesOpenSSL: cert_fingerprint_sha256 is
-// exactly what openssl prints for the certificate, for every kind.
+// exactly what openssl prints for the certificate, for every resource.
 func TestCertificates_FingerprintMatchesOpenSSL(t *testing.T) {
 	t.Parallel()
 	openssl := acctest.RequireTool(t, "openssl", "it cross-checks cert_fingerprint_sha256 against openssl x509 -fingerprint")

@@ -354,7 +354,7 @@ func TestCABundle_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca := testCA(t, now, 1000*time.Hour)
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

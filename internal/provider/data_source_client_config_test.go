@@ -197,7 +197,7 @@ func TestClientConfig_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca := testCA(t, now, 1000*time.Hour)
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,8 @@ func TestClientConfig_BadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherIss, err := testCA(t, now, 1000*time.Hour).SigningCA()
+	otherCA := testCA(t, now, 1000*time.Hour)
+	otherIss, err := pki.NewSigningCA(otherCA.Cert, otherCA.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

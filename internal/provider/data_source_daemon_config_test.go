@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/dockertls/terraform-provider-dockertls/internal/daemonconfig"
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
 )
 
 const daemonConfig = "data.dockertls_daemon_config.test"
@@ -103,7 +104,7 @@ func TestDaemonConfig_BadInput(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	ca := testCA(t, now, 1000*time.Hour)
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func newGoPKI(t *testing.T) *goPKI {
 	t.Helper()
 	now := time.Now()
 	ca := testCA(t, now, 24*time.Hour)
-	iss, err := ca.SigningCA()
+	iss, err := pki.NewSigningCA(ca.Cert, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -542,7 +542,7 @@ func TestEphemeralClientCert_BadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	weakCert, weakKey := acctest.CAForKey(t, rsa1024, now)
-	goodIssuer, err := good.SigningCA()
+	goodIssuer, err := pki.NewSigningCA(good.Cert, good.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ var leafDefaults = certificateDefaults{validityHours: 8760, earlyRenewalHours: 7
 type managedLeaf interface {
 	certificate() *certificateModel
 	signedBy() *signingCA
-	caFingerprint() *types.String
+	caFingerprintAttr() *types.String
 }
 
 // signedBy gives generic code a model's embedded signing CA.
@@ -37,7 +37,7 @@ func (ca *signingCA) signedBy() *signingCA { return ca }
 // config carries the write-only values.
 func planNewLeaf(profile pki.Profile, plan, config managedLeaf, now time.Time, diags *diag.Diagnostics) {
 	ca := plan.signedBy().withWriteOnly(config.signedBy())
-	*plan.caFingerprint() = ca.fingerprint()
+	*plan.caFingerprintAttr() = ca.fingerprint()
 	ca.checkNewLeaf(profile, plan.certificate().ValidityPeriodHours, now, diags)
 }
 
@@ -49,9 +49,9 @@ func planNewLeaf(profile pki.Profile, plan, config managedLeaf, now time.Time, d
 // that attribute as the reason.
 func planStoredLeaf(plan, config, state managedLeaf, now time.Time, diags *diag.Diagnostics) []path.Path {
 	ca := plan.signedBy().withWriteOnly(config.signedBy())
-	*plan.caFingerprint() = ca.fingerprint()
-	warnCAExpiry(&ca, heldBy(&ca, plan.certificate().CertPEM), now, diags)
-	if caChanged(*plan.caFingerprint(), *state.caFingerprint(), state.signedBy()) {
+	*plan.caFingerprintAttr() = ca.fingerprint()
+	warnCAExpiry(&ca, signedLeaf(&ca, plan.certificate().CertPEM), now, diags)
+	if caChanged(*plan.caFingerprintAttr(), *state.caFingerprintAttr(), state.signedBy()) {
 		return []path.Path{caFingerprintPath}
 	}
 	return nil
@@ -61,7 +61,7 @@ func planStoredLeaf(plan, config, state managedLeaf, now time.Time, diags *diag.
 // config, and records the CA's fingerprint.
 func issueLeaf(req pki.Request, plan, config managedLeaf, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
 	ca := plan.signedBy().withWriteOnly(config.signedBy())
-	*plan.caFingerprint() = ca.fingerprint()
+	*plan.caFingerprintAttr() = ca.fingerprint()
 	return ca.issue(req, now, diags)
 }
 
@@ -78,10 +78,10 @@ func caChanged(planned, stored types.String, storedCA *signingCA) bool {
 	return planned.IsUnknown() || !planned.Equal(stored)
 }
 
-// heldBy is the stored leaf certPEM as warnCAExpiry takes it: one unnamed
+// signedLeaf is the stored leaf certPEM as warnCAExpiry takes it: one unnamed
 // certificate, or none when ca did not sign it (the CA is being replaced,
 // and the certificate with it) or either does not parse.
-func heldBy(ca *signingCA, certPEM types.String) []heldCertificate {
+func signedLeaf(ca *signingCA, certPEM types.String) []heldCertificate {
 	caPEM, _ := ca.cert()
 	if !isSet(caPEM) || !isSet(certPEM) {
 		return nil

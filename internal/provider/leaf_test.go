@@ -60,7 +60,7 @@ func TestLeafBadInputs(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	good, other := testCA(t, now, 1000*time.Hour), testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	goodIssuer, err := good.SigningCA()
+	goodIssuer, err := pki.NewSigningCA(good.Cert, good.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,10 @@ import (
 )
 
 // providerClock is embedded by every resource, ephemeral resource and data
-// source that reads the time: the provider hands it its clock in Configure,
-// so tests can move time without sleeping.
+// source that reads the time, so tests can move time without sleeping: the
+// provider hands it its clock in Configure, and the protocol server gives
+// the bulk resources, whose life cycle it runs, the same clock when it
+// builds them.
 type providerClock struct {
 	clock clock.Clock
 }

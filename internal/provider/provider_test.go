@@ -135,3 +135,11 @@ func useCA(w *acctest.Workdir, ca *pki.Certificate) {
 	w.Setenv("TF_VAR_ca_cert", ca.CertPEM)
 	w.Setenv("TF_VAR_ca_key", ca.PrivateKeyPEM)
 }
+
+// newProtocol6WithClock is New with the clock tests move,
+// in the form terraform-plugin-testing takes.
+func newProtocol6WithClock(version string, clk clock.Clock) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) {
+		return newProtocolServer(version, clk), nil
+	}
+}

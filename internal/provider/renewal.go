@@ -1,6 +1,12 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/types"
+import (
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/dockertls/terraform-provider-dockertls/internal/pki"
+)
 
 // renewal is what a plan does about a stored certificate's renewal. Every
 // certificate resource, single or bulk, decides it with planRenewal.
@@ -60,4 +66,14 @@ func planRenewal(marked types.Bool, window, stored types.Number) renewal {
 		return renewalNotDue
 	}
 	return renewalJudgedAtApply
+}
+
+// dueNow is the clock's judgement of a stored certificate under the window
+// early_renewal_hours gives, made at refresh (which marks it) and at apply
+// (when the plan left it to the apply), never at plan: inside the window or
+// expired, it is due. A certificate whose expiry cannot be read (readable
+// false: a hand-edited or corrupted state) is due too, so that the plan
+// issues it again.
+func dueNow(notAfter time.Time, readable bool, window types.Number, now time.Time) bool {
+	return !readable || pki.ReadyForRenewal(notAfter, hoursToDuration(window), now)
 }

@@ -285,17 +285,17 @@ func TestRenewal_EarlyRenewalHoursChangesInPlace(t *testing.T) {
 	})
 }
 
-// renewalKind is one single-certificate resource under a renewal test: its
+// renewalResource is one single-certificate resource under a renewal test: its
 // address and its configuration around the validity settings.
-type renewalKind struct {
+type renewalResource struct {
 	address string
 	block   string // a resource block with one %s for the validity settings
 }
 
-// renewalKinds are the three single-certificate resources. The leaves take
+// renewalResources are the three single-certificate resources. The leaves take
 // their CA from variables (caVars), so a test can move the clock without
 // the CA falling due too; every configuration declares the variables.
-var renewalKinds = []renewalKind{
+var renewalResources = []renewalResource{
 	{ca, `resource "dockertls_ca" "test" {
 %s
 }`},
@@ -312,10 +312,10 @@ var renewalKinds = []renewalKind{
 }`},
 }
 
-func (k renewalKind) name() string { return strings.SplitN(k.address, ".", 2)[0] }
+func (k renewalResource) name() string { return strings.SplitN(k.address, ".", 2)[0] }
 
 // config is the kind's configuration with the given validity settings.
-func (k renewalKind) config(settings string) string {
+func (k renewalResource) config(settings string) string {
 	return caVariables + fmt.Sprintf(k.block, settings)
 }
 
@@ -364,19 +364,21 @@ func TestRenewal_SavedPlanAcrossRenewalTime(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
-		kinds     []renewalKind
+		kinds     []renewalResource
 		advance   time.Duration // from issuing to the plan; the apply is two seconds later
-		config    func(renewalKind) string
+		config    func(renewalResource) string
 		wantReady bool // ready_for_renewal after the apply
 	}{
 		{
 			// Under a 24-hour window the certificate falls due at 24h.
-			name: "wider window", kinds: renewalKinds, advance: 24*time.Hour - time.Second, wantReady: true,
-			config: func(k renewalKind) string { return k.config("validity_period_hours = 48\nearly_renewal_hours = 24") },
+			name: "wider window", kinds: renewalResources, advance: 24*time.Hour - time.Second, wantReady: true,
+			config: func(k renewalResource) string {
+				return k.config("validity_period_hours = 48\nearly_renewal_hours = 24")
+			},
 		},
 		{
-			name: "in place", kinds: renewalKinds[1:], advance: 36*time.Hour - time.Second,
-			config: func(k renewalKind) string {
+			name: "in place", kinds: renewalResources[1:], advance: 36*time.Hour - time.Second,
+			config: func(k renewalResource) string {
 				return strings.Replace(k.config(shortLived), "ca_cert_pem ", "ca_cert_pem_wo", 1)
 			},
 		},
@@ -422,7 +424,7 @@ func TestRenewal_SavedPlanAcrossRenewalTime(t *testing.T) {
 // unchanged window is replaced in that apply.
 func TestRenewal_WindowUnknownAtPlan(t *testing.T) {
 	t.Parallel()
-	for _, k := range renewalKinds {
+	for _, k := range renewalResources {
 		for _, tc := range []struct {
 			name     string
 			advance  time.Duration // from issuing to the plan with the unknown window

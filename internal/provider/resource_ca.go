@@ -62,16 +62,6 @@ func (caSpec) issue(_ context.Context, m, _ *caModel, now time.Time, diags *diag
 	return issueOrDiagnose(m.request(pki.ProfileCA), nil, now, diags)
 }
 
-// renewalNoticer is a resource whose renewal needs more than a new certificate,
-// which the plan that renews it says.
-type renewalNoticer interface {
-	renewalNotice(stored *certificateModel, now time.Time) (summary, detail string)
-}
-
-// rotationGuide names the guide that moves a fleet to a new CA in three
-// applies instead of one flag day.
-const rotationGuide = `the guide "Rotating the CA without locking anyone out" (docs/guides/rotating-the-ca-without-locking-anyone-out.md)`
-
 // renewalNotice: replacing a CA replaces every certificate it signed in
 // the same apply, and every daemon and client must get the new ca.pem at
 // the same moment as its new certificate, which never happens across a

@@ -36,7 +36,7 @@ type clientCertModel struct {
 	CACertFingerprintSHA256 types.String `tfsdk:"ca_cert_fingerprint_sha256"`
 }
 
-func (m *clientCertModel) caFingerprint() *types.String { return &m.CACertFingerprintSHA256 }
+func (m *clientCertModel) caFingerprintAttr() *types.String { return &m.CACertFingerprintSHA256 }
 
 // clientCertSpec is what a client certificate adds to the shared life cycle.
 type clientCertSpec struct{}

@@ -29,7 +29,8 @@ import (
 //   - schema: the attributes every certificate resource has
 //     (certificateSchema, certificate_schema.go), the signing CA's
 //     (signingCAAttributes, signing_ca.go), and the names below;
-//   - validate: the renewal window (the shared life cycle,
+//   - validate: the renewal window (validateRenewalWindow,
+//     certificate_model.go, called by the shared life cycle in
 //     certificate_lifecycle.go), the signing CA, and the names
 //     (validateConfig);
 //   - plan: the derived common name, the CA's fingerprint and expiry
@@ -37,8 +38,8 @@ import (
 //     (planRenewal, renewal.go) (modifyPlan);
 //   - create: the names and the CA make the request, the CA signs it
 //     (issue);
-//   - read and update: the shared life cycle re-judges ready_for_renewal;
-//     delete forgets.
+//   - read and update: the shared life cycle re-judges ready_for_renewal
+//     (dueNow, renewal.go); delete forgets.
 // dockertls_server_certs issues many of these and runs the same name checks
 // (checkServerNames, serverNamesRequest) on each entry.
 
@@ -56,7 +57,7 @@ type serverCertModel struct {
 	IPAddresses             types.List   `tfsdk:"ip_addresses"`
 }
 
-func (m *serverCertModel) caFingerprint() *types.String { return &m.CACertFingerprintSHA256 }
+func (m *serverCertModel) caFingerprintAttr() *types.String { return &m.CACertFingerprintSHA256 }
 
 // serverCertSpec is what a server certificate adds to the shared life cycle.
 type serverCertSpec struct{}

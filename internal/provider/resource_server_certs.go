@@ -168,9 +168,9 @@ func (serverCertsSpec) checkEntries(entries map[string]tftypes.Value, diags *dia
 		return
 	}
 	more := ""
-	if len(shared) > bulkNamesInWarnings {
-		more = fmt.Sprintf(" and %d more", len(shared)-bulkNamesInWarnings)
-		shared = shared[:bulkNamesInWarnings]
+	if len(shared) > namesInWarnings {
+		more = fmt.Sprintf(" and %d more", len(shared)-namesInWarnings)
+		shared = shared[:namesInWarnings]
 	}
 	diags.AddAttributeWarning(path.Root("hosts"), "Several hosts share a name",
 		fmt.Sprintf("These subjectAltNames are in the certificates of several hosts: %s%s. A client that dials such a name "+

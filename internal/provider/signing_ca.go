@@ -203,18 +203,27 @@ func (ca *signingCA) parse(profile pki.Profile) (*pki.SigningCA, diag.Diagnostic
 	return parsed, diags
 }
 
-// issue signs req with the CA.
-func (ca *signingCA) issue(req pki.Request, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
-	parsed, d := ca.parse(req.Profile)
-	diags.Append(d...)
-	if diags.HasError() {
+// parseToSign parses the CA when certificates are to be signed, at apply,
+// when both inputs must be known: it returns nil, having said why in
+// diags, when the CA is unusable or still unknown.
+func (ca *signingCA) parseToSign(profile pki.Profile, diags *diag.Diagnostics) *pki.SigningCA {
+	parsed, d := ca.parse(profile)
+	if diags.Append(d...); diags.HasError() {
 		return nil
 	}
 	if parsed == nil {
 		_, certPath := ca.cert()
 		_, keyPath := ca.key()
-		diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when the certificate is issued.",
+		diags.AddError("CA unknown at apply time", fmt.Sprintf("%s and %s must be known when certificates are issued.",
 			certPath, keyPath))
+	}
+	return parsed
+}
+
+// issue signs req with the CA.
+func (ca *signingCA) issue(req pki.Request, now time.Time, diags *diag.Diagnostics) *pki.Certificate {
+	parsed := ca.parseToSign(req.Profile, diags)
+	if parsed == nil {
 		return nil
 	}
 	return issueOrDiagnose(req, parsed, now, diags)
@@ -270,3 +279,48 @@ var (
 			"for example to dockertls_ca's cert_pem.",
 	}
 )
+
+// storedOrWriteOnly is an input given through exactly one of two attributes: one whose
+// value is stored in the state, and its write-only twin, null in plan and
+// state and read from the configuration.
+type storedOrWriteOnly struct {
+	stored, writeOnly         types.String
+	storedPath, writeOnlyPath path.Path
+}
+
+// value returns whichever attribute is set (the write-only one when neither
+// is), and its path.
+func (p storedOrWriteOnly) value() (types.String, path.Path) {
+	if p.stored.IsNull() {
+		return p.writeOnly, p.writeOnlyPath
+	}
+	return p.stored, p.storedPath
+}
+
+// pairWording is what the "exactly one of" diagnostics say: noun names the
+// input in the summaries, both and neither are the details with the fix.
+type pairWording struct {
+	noun          string
+	both, neither string
+}
+
+// exactlyOne reports, on the write-only attribute, unless exactly one of the
+// two is set. Unknown counts as set (the value is coming) beside a null,
+// and beside a known value. Both unknown are not judged: a configuration
+// that picks one of the pair by a condition on a variable gives both unknown
+// while Terraform validates it (every variable is unknown then), and
+// Terraform validates again with the values known, at plan or at apply.
+func (p storedOrWriteOnly) exactlyOne(w pairWording, diags *diag.Diagnostics) bool {
+	if p.stored.IsUnknown() && p.writeOnly.IsUnknown() {
+		return true
+	}
+	switch stored, writeOnly := !p.stored.IsNull(), !p.writeOnly.IsNull(); {
+	case stored && writeOnly:
+		diags.AddAttributeError(p.writeOnlyPath, fmt.Sprintf("Two %ss: %s and %s are both set", w.noun, p.storedPath, p.writeOnlyPath), w.both)
+		return false
+	case !stored && !writeOnly:
+		diags.AddAttributeError(p.writeOnlyPath, fmt.Sprintf("No %s: set %s or %s", w.noun, p.writeOnlyPath, p.storedPath), w.neither)
+		return false
+	}
+	return true
+}

@@ -44,7 +44,7 @@ func TestBadInputIsRefusedAtPlanTime(t *testing.T) {
 	good := testCA(t, now, 1000*time.Hour)
 	other := testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	goodIssuer, err := good.SigningCA()
+	goodIssuer, err := pki.NewSigningCA(good.Cert, good.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func TestCACertDiagnostics_NameTheAttributeGiven(t *testing.T) {
 	now := time.Now()
 	good := testCA(t, now, 1000*time.Hour)
 	expired := testCA(t, now.Add(-3000*time.Hour), 1000*time.Hour)
-	iss, err := good.SigningCA()
+	iss, err := pki.NewSigningCA(good.Cert, good.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
