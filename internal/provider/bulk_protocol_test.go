@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -652,4 +655,103 @@ func TestSchemaDefaults(t *testing.T) {
 	if _, err := schemaDefaults(context.Background(), s); err == nil {
 		t.Error("a map default was skipped without an error")
 	}
+}
+
+// TestProtoDiagnosticsMatchFramework holds protoDiagnostics, which turns the
+// fast path's diagnostics into the protocol's, to the framework's own
+// conversion: one resource's ModifyPlan returns every kind of diagnostic
+// (each severity, no path, the empty path, and each kind of path step) and
+// the framework's response must carry exactly what protoDiagnostics makes
+// of them. The bulk resources emit only some of these today; a new one
+// must not be converted differently.
+func TestProtoDiagnosticsMatchFramework(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	diags := diag.Diagnostics{
+		diag.NewErrorDiagnostic("error", "without a path"),
+		diag.NewWarningDiagnostic("warning", "without a path"),
+		diag.NewAttributeErrorDiagnostic(path.Empty(), "error", "at the empty path"),
+		diag.NewAttributeWarningDiagnostic(path.Root("a"), "warning", "at an attribute"),
+		diag.NewAttributeErrorDiagnostic(path.Root("m").AtMapKey("k").AtName("x"), "error", "at a map key"),
+		diag.NewAttributeWarningDiagnostic(path.Root("l").AtListIndex(3), "warning", "at a list index"),
+		diag.NewAttributeErrorDiagnostic(path.Root("s").AtSetValue(types.StringValue("v")), "error", "at a set value"),
+	}
+	server := providerserver.NewProtocol6(diagnosticsProvider{diags: diags})()
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := schemas.ResourceSchemas["diagnostics_test"].ValueType()
+	config, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, map[string]tftypes.Value{"a": tftypes.NewValue(tftypes.String, "x")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: "diagnostics_test", PriorState: &null, ProposedNewState: &config, Config: &config,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := diagText(protoDiagnostics(ctx, diags)), diagText(resp.Diagnostics)
+	if got != want {
+		t.Errorf("protoDiagnostics makes\n%s\nthe framework\n%s", got, want)
+	}
+	if len(resp.Diagnostics) != len(diags) {
+		t.Fatalf("the framework sent %d diagnostics for %d", len(resp.Diagnostics), len(diags))
+	}
+	for i, d := range protoDiagnostics(ctx, diags) {
+		if f := resp.Diagnostics[i]; d.Severity != f.Severity || !equalPaths(d.Attribute, f.Attribute) {
+			t.Errorf("diagnostic %d: protoDiagnostics makes %v at %v, the framework %v at %v", i, d.Severity, d.Attribute, f.Severity, f.Attribute)
+		}
+	}
+}
+
+// equalPaths compares two protocol paths, nil included.
+func equalPaths(a, b *tftypes.AttributePath) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b)
+}
+
+// diagnosticsProvider serves one resource, diagnostics_test, whose plan
+// returns diags.
+type diagnosticsProvider struct{ diags diag.Diagnostics }
+
+func (diagnosticsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "diagnostics"
+}
+func (diagnosticsProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {
+}
+func (diagnosticsProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
+func (diagnosticsProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
+func (p diagnosticsProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return diagnosticsResource(p) }}
+}
+
+type diagnosticsResource struct{ diags diag.Diagnostics }
+
+func (diagnosticsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_test"
+}
+func (diagnosticsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{Attributes: map[string]schema.Attribute{"a": schema.StringAttribute{Optional: true}}}
+}
+func (r diagnosticsResource) ModifyPlan(_ context.Context, _ resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	resp.Diagnostics = append(resp.Diagnostics, r.diags...)
+}
+func (diagnosticsResource) Create(context.Context, resource.CreateRequest, *resource.CreateResponse) {
+}
+func (diagnosticsResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+func (diagnosticsResource) Update(context.Context, resource.UpdateRequest, *resource.UpdateResponse) {
+}
+func (diagnosticsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
