@@ -351,7 +351,8 @@ func compactJSON(t *testing.T, raw json.RawMessage) []byte {
 // separators (Unicode's Cc, Cf, Zl, Zp) and is not a root; on Linux absolute
 // and clean, and on Windows a bare program name or a drive-absolute ASCII
 // path without the characters Windows forbids, whose components Windows
-// reads as written: no device name, nothing it trims.
+// reads as written: no device name, nothing it trims, none longer than a
+// file name may be.
 func FuzzPathProblem(f *testing.F) {
 	for _, v := range []string{"/etc/docker", "/etc//docker", "etc", "/a\nb", `C:\x`, `C:/x`, `\\srv\s`, "dockerd", `C:\a:b`, `C:\x\`, `C:\é`,
 		"/a\u202eb", "/a\u2028b", "/\ufeff", "/", `C:\`, `C:\nul.json`, `C:\x.\y`, "con", `C:\a\..\b`} {
@@ -391,7 +392,8 @@ func FuzzPathProblem(f *testing.F) {
 		}
 		for _, c := range components {
 			base, _, _ := strings.Cut(c, ".")
-			if windowsDeviceNames[strings.ToUpper(strings.TrimRight(base, " "))] || c == "" || strings.HasSuffix(c, ".") || strings.HasSuffix(c, " ") {
+			if windowsDeviceNames[strings.ToUpper(strings.TrimRight(base, " "))] || c == "" || strings.HasSuffix(c, ".") || strings.HasSuffix(c, " ") ||
+				len(c) > WindowsMaxName {
 				t.Fatalf("windows accepted %q, with the component %q", value, c)
 			}
 		}

@@ -33,6 +33,10 @@ const (
 // cmd and the Windows APIs it calls accept: MAX_PATH less the final NUL.
 const WindowsMaxPath = 259
 
+// WindowsMaxName is the longest file name (one component) NTFS and the
+// Windows APIs accept, in UTF-16 code units.
+const WindowsMaxName = 255
+
 var (
 	windowsDrive       = regexp.MustCompile(`^[A-Za-z]:\\`)
 	windowsProgramName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -124,7 +128,9 @@ var windowsDevice = regexp.MustCompile(`(?i)^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9]|
 // value other than what it says: a device, or a name whose trailing dots
 // and spaces Windows drops. named is value with such components trimmed.
 func windowsComponentProblem(value, component, named string) string {
-	switch {
+	switch n := len(utf16.Encode([]rune(component))); {
+	case n > WindowsMaxName:
+		return fmt.Sprintf("%q has a component %d characters long: a Windows file name is limited to %d", value, n, WindowsMaxName)
 	case windowsDevice.MatchString(component):
 		return fmt.Sprintf("%q has the component %q, which Windows reads as a device in every directory (%s), not as a file: what is "+
 			"written there is lost, and cmd's \"if exist\" finds it whether or not it exists. Choose another name",

@@ -23,7 +23,9 @@ func TestPathProblem(t *testing.T) {
 		{Windows, Program, "dockerd"},
 		{Windows, Program, "dockerd.exe"},
 		{Windows, Program, `D:\Program Files (x86)\R&D 100%!^\dockerd.exe`},
-		{Windows, File, `c:\` + strings.Repeat("x", WindowsMaxPath-3)},
+		{Windows, File, `c:\` + strings.Repeat("x", 200) + `\` + strings.Repeat("y", WindowsMaxPath-204)},
+		{Windows, File, `c:\` + strings.Repeat("x", WindowsMaxName)},
+		{Windows, Program, strings.Repeat("d", WindowsMaxName)},
 		// Only the device names themselves are reserved, not names that
 		// start like them; COM0 and LPT0 are ordinary files (Wine's cmd
 		// agrees).
@@ -72,6 +74,8 @@ func TestPathProblem(t *testing.T) {
 		{Windows, File, `C:/ProgramData/docker/config/daemon.json`, `uses forward slashes: write Windows paths with backslashes, as in "C:\\ProgramData\\docker\\config\\daemon.json"`},
 		{Windows, Directory, `certs.d`, `must be a drive-absolute path such as C:\ProgramData`},
 		{Windows, Program, `bin\dockerd.exe`, "or a bare program name such as dockerd"},
+		{Windows, Program, strings.Repeat("d", WindowsMaxName+1), "a Windows file name is limited to 255"},
+		{Windows, File, `C:\` + strings.Repeat("x", WindowsMaxName+1), "a Windows file name is limited to 255"},
 		{Windows, Program, `..\dockerd`, "must be a drive-absolute path"},
 		{Windows, Directory, `\\server\share\certs`, "network (UNC) path"},
 		{Windows, Directory, `\ProgramData\docker`, "must be a drive-absolute path"},

@@ -33,9 +33,9 @@ type daemonConfigDataSource struct {
 var pathRules = fmt.Sprintf("Paths hold visible characters only: no control characters, and no invisible ones such as "+
 	"bidirectional overrides or zero-width spaces; none is a root (`/`, `C:\\`). Linux paths are absolute and in normal "+
 	"form. Windows paths are drive-absolute (`C:\\...`, with backslashes), in normal form, in ASCII, at most %d characters, "+
-	"without `\" < > | ? *`, device names (`NUL`, `CON`, `COM1`, ... with any extension) or components that end with a dot "+
-	"or a space. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, `^`, `!`, parentheses) "+
-	"are fine: the renders escape them.", daemonconfig.WindowsMaxPath)
+	"without `\" < > | ? *`, device names (`NUL`, `CON`, `COM1`, ... with any extension), components longer than %d characters "+
+	"or components that end with a dot or a space. Spaces and characters that systemd or cmd treat specially (`%%`, `$`, `&`, "+
+	"`^`, `!`, parentheses) are fine: the renders escape them.", daemonconfig.WindowsMaxPath, daemonconfig.WindowsMaxName)
 
 // NewDaemonConfigDataSource is the dockertls_daemon_config data source.
 func NewDaemonConfigDataSource() datasource.DataSource { return &daemonConfigDataSource{} }
