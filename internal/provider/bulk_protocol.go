@@ -43,6 +43,15 @@ import (
 type protocolServer struct {
 	tfprotov6.ProviderServer
 	bulk map[string]bulkHandler
+	// defaults are each bulk resource's schema defaults, read once when
+	// the server is built (the schema does not change), or why they could
+	// not be read, which every plan of that resource then reports.
+	defaults map[string]bulkDefaults
+}
+
+type bulkDefaults struct {
+	values map[string]tftypes.Value
+	err    error
 }
 
 // fastPathFrameworkVersion is the terraform-plugin-framework release whose
@@ -87,7 +96,7 @@ func New(version string) func() tfprotov6.ProviderServer {
 func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 	p := newWithClock(version, clk)()
 	c := providerClock{clock: clk}
-	s := &protocolServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}}
+	s := &protocolServer{ProviderServer: providerserver.NewProtocol6(p)(), bulk: map[string]bulkHandler{}, defaults: map[string]bulkDefaults{}}
 	for _, h := range []interface {
 		bulkHandler
 		typeName() string
@@ -96,6 +105,8 @@ func newProtocolServer(version string, clk clock.Clock) *protocolServer {
 		&bulkResource[clientCertsModel, *clientCertsModel]{spec: clientCertsSpec{}, providerClock: c},
 	} {
 		s.bulk[h.typeName()] = h
+		values, err := schemaDefaults(context.Background(), h.schema())
+		s.defaults[h.typeName()] = bulkDefaults{values: values, err: err}
 	}
 	return s
 }
@@ -128,12 +139,12 @@ func (s *protocolServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 		resp.PlannedState = req.ProposedNewState // destroying
 		return resp, nil
 	}
-	defaults, err := schemaDefaults(ctx, h.schema())
-	if err != nil {
-		resp.Diagnostics = decodeError(err)
+	defaults := s.defaults[req.TypeName]
+	if defaults.err != nil {
+		resp.Diagnostics = decodeError(defaults.err)
 		return resp, nil
 	}
-	planned, diags := h.plan(ctx, withDefaults(proposed, config, defaults), config, prior)
+	planned, diags := h.plan(ctx, withDefaults(proposed, config, defaults.values), config, prior)
 	resp.Diagnostics = protoDiagnostics(ctx, diags)
 	if diags.HasError() {
 		// A failed plan plans nothing. Terraform reads no plan beside

@@ -5,11 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-
-	"github.com/dockertls/terraform-provider-dockertls/internal/clock"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
 // TestCertificateInputsDescribeTheRule: every attribute that takes
@@ -20,56 +16,34 @@ func TestCertificateInputsDescribeTheRule(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	inputs := map[string]bool{"ca_cert_pem": true, "server_cert_pem": true, "client_cert_pem": true, "ca_cert_pems": true}
-	type attribute interface {
-		GetMarkdownDescription() string
-		IsComputed() bool
+	// Every schema as Terraform receives it, from the provider's one
+	// protocol server: no kind of block can be left out.
+	resp, err := New("test")().GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	described := map[string]map[string]attribute{}
-	p := newWithClock("test", clock.System{})().(*dockerTLSProvider)
-	for _, f := range p.Resources(ctx) {
-		r := f()
-		var m resource.MetadataResponse
-		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "dockertls"}, &m)
-		var s resource.SchemaResponse
-		r.Schema(ctx, resource.SchemaRequest{}, &s)
-		described["resource "+m.TypeName] = map[string]attribute{}
-		for name, a := range s.Schema.Attributes {
-			described["resource "+m.TypeName][name] = a
-		}
-	}
-	for _, f := range p.DataSources(ctx) {
-		d := f()
-		var m datasource.MetadataResponse
-		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "dockertls"}, &m)
-		var s datasource.SchemaResponse
-		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		described["data source "+m.TypeName] = map[string]attribute{}
-		for name, a := range s.Schema.Attributes {
-			described["data source "+m.TypeName][name] = a
-		}
-	}
-	for _, f := range p.EphemeralResources(ctx) {
-		e := f()
-		var m ephemeral.MetadataResponse
-		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "dockertls"}, &m)
-		var s ephemeral.SchemaResponse
-		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		described["ephemeral resource "+m.TypeName] = map[string]attribute{}
-		for name, a := range s.Schema.Attributes {
-			described["ephemeral resource "+m.TypeName][name] = a
+	described := map[string]map[string]*tfprotov6.SchemaAttribute{}
+	for kind, schemas := range map[string]map[string]*tfprotov6.Schema{
+		"resource": resp.ResourceSchemas, "data source": resp.DataSourceSchemas, "ephemeral resource": resp.EphemeralResourceSchemas,
+	} {
+		for typeName, s := range schemas {
+			described[kind+" "+typeName] = map[string]*tfprotov6.SchemaAttribute{}
+			for _, a := range s.Block.Attributes {
+				described[kind+" "+typeName][a.Name] = a
+			}
 		}
 	}
 	checked := 0
 	for kind, attrs := range described {
 		for name, a := range attrs {
 			switch {
-			case inputs[name] && !a.IsComputed():
+			case inputs[name] && !a.Computed:
 				checked++
-				if !strings.Contains(a.GetMarkdownDescription(), certificateTextRule) {
+				if !strings.Contains(a.Description, certificateTextRule) {
 					t.Errorf("%s: %s does not describe what a certificate text may hold", kind, name)
 				}
-			case inputs[strings.TrimSuffix(name, "_wo")] && !a.IsComputed():
-				if d := a.GetMarkdownDescription(); !strings.Contains(d, "with the same checks") && !strings.Contains(d, "The same as `ca_cert_pem`") {
+			case inputs[strings.TrimSuffix(name, "_wo")] && !a.Computed:
+				if d := a.Description; !strings.Contains(d, "with the same checks") && !strings.Contains(d, "The same as `ca_cert_pem`") {
 					t.Errorf("%s: %s does not refer to the rule of %s", kind, name, strings.TrimSuffix(name, "_wo"))
 				}
 			}
