@@ -33,86 +33,142 @@ type badInput struct {
 	phase  phase
 }
 
-// runBadInputs runs each case in parallel with its own provider.
+// runBadInputs proves each case refused in its phase, with its diagnostic.
 func runBadInputs(t *testing.T, cases []badInput) {
 	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			switch tc.phase {
-			case atPlan:
-				expectPlanError(t, tc.config, tc.vars, tc.want)
-			case atApply:
-				expectApplyError(t, tc.config, tc.vars, tc.want)
-			default:
-				t.Fatalf("case %q has no phase", tc.name)
-			}
-		})
-	}
-}
-
-// expectApplyError proves the plan succeeds and the apply then fails with
-// want: the first step only plans (and must find changes), the second applies.
-func expectApplyError(t *testing.T, cfg string, vars config.Variables, want string) {
-	t.Helper()
-	env := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{
-			{Config: cfg, ConfigVariables: vars, PlanOnly: true, ExpectNonEmptyPlan: true},
-			{Config: cfg, ConfigVariables: vars, ExpectError: errorPattern(want)},
-		},
-	})
+	runBadInputsHiding(t, cases, nil)
 }
 
 // runBadInputsHiding is runBadInputs for inputs that carry a secret: each
 // error must also contain none of hidden (such as the lines of a key given
 // where a certificate belongs).
+//
+// The cases refused at plan share one TestCase, a plan-only step each: a
+// TestCase starts with `terraform version` twice, `init`, and ends with a
+// `show`, and those runs, once per case, were most of the suite's terraform
+// time. A failed plan leaves no state, so the steps cannot see each other.
+// A case refused at apply keeps a TestCase of its own: a failed apply may
+// leave state behind for the next step.
 func runBadInputsHiding(t *testing.T, cases []badInput, hidden []string) {
 	t.Helper()
+	var atPlanCases []badInput
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		switch tc.phase {
+		case atPlan:
+			atPlanCases = append(atPlanCases, tc)
+		case atApply:
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				expectApplyError(t, tc, hidden)
+			})
+		default:
+			t.Fatalf("case %q has no phase", tc.name)
+		}
+	}
+	if len(atPlanCases) > 0 {
+		t.Run("refused at plan", func(t *testing.T) {
 			t.Parallel()
-			expectErrorHiding(t, tc, hidden)
+			expectPlanErrors(t, atPlanCases, hidden)
 		})
 	}
 }
 
-// expectErrorHiding is expectPlanError or expectApplyError that also checks
-// what the error must not contain: ExpectError cannot say that, so
-// ErrorCheck sees the whole text instead.
-func expectErrorHiding(t *testing.T, tc badInput, hidden []string) {
+// expectPlanErrors runs each case as a plan-only step that must fail with
+// the case's diagnostic, so it is proven to come from validation or plan,
+// never from apply. Failures name the case the TestCase was at.
+func expectPlanErrors(t *testing.T, cases []badInput, hidden []string) {
 	t.Helper()
 	env := newTestEnv(t)
-	failed := false
-	check := func(err error) error {
-		failed = true
-		if !errorPattern(tc.want).MatchString(err.Error()) {
-			return fmt.Errorf("the error does not contain %q: %w", tc.want, err)
+	at := &atCase{T: t}
+	refused := make([]bool, len(cases))
+	steps := make([]resource.TestStep, len(cases))
+	for i, tc := range cases {
+		steps[i] = resource.TestStep{
+			PreConfig:       func() { at.index, at.name = i, tc.name },
+			Config:          tc.config,
+			ConfigVariables: tc.vars,
+			PlanOnly:        true,
 		}
-		for i, h := range hidden {
-			if strings.Contains(err.Error(), h) {
-				return fmt.Errorf("the error shows hidden string %d (not repeated here)", i)
-			}
-		}
-		return nil
 	}
-	var steps []resource.TestStep
-	switch tc.phase {
-	case atPlan:
-		steps = []resource.TestStep{{Config: tc.config, ConfigVariables: tc.vars, PlanOnly: true}}
-	case atApply:
-		steps = []resource.TestStep{
+	resource.UnitTest(at, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		ErrorCheck: func(err error) error {
+			refused[at.index] = true
+			return refusal(cases[at.index], hidden, err)
+		},
+		Steps: steps,
+	})
+	for i, tc := range cases {
+		if !refused[i] {
+			t.Errorf("case %q: no error, want one containing %q in the plan phase", tc.name, tc.want)
+		}
+	}
+}
+
+// expectApplyError proves the plan succeeds and the apply then fails with
+// the case's diagnostic: the first step only plans (and must find changes),
+// the second applies.
+func expectApplyError(t *testing.T, tc badInput, hidden []string) {
+	t.Helper()
+	env := newTestEnv(t)
+	refused := false
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories,
+		ErrorCheck: func(err error) error {
+			refused = true
+			return refusal(tc, hidden, err)
+		},
+		Steps: []resource.TestStep{
 			{Config: tc.config, ConfigVariables: tc.vars, PlanOnly: true, ExpectNonEmptyPlan: true},
 			{Config: tc.config, ConfigVariables: tc.vars},
+		},
+	})
+	if !refused {
+		t.Errorf("no error, want one containing %q in the apply phase", tc.want)
+	}
+}
+
+// refusal is nil when err is the refusal tc wants: it contains tc.want
+// (however Terraform wraps it) and none of hidden. ExpectError cannot say
+// what an error must not contain, so ErrorCheck sees the whole text.
+func refusal(tc badInput, hidden []string, err error) error {
+	if !errorPattern(tc.want).MatchString(err.Error()) {
+		return fmt.Errorf("the error does not contain %q: %w", tc.want, err)
+	}
+	for i, h := range hidden {
+		if strings.Contains(err.Error(), h) {
+			return fmt.Errorf("the error shows hidden string %d (not repeated here)", i)
 		}
-	default:
-		t.Fatalf("case %q has no phase", tc.name)
 	}
-	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: env.factories, ErrorCheck: check, Steps: steps})
-	if !failed {
-		t.Errorf("no error, want one containing %q in the %s phase", tc.want, tc.phase)
-	}
+	return nil
+}
+
+// atCase is the test's T for a TestCase that runs one case a step: each
+// failure it reports starts with the name of the case at hand.
+type atCase struct {
+	*testing.T
+	index int
+	name  string
+}
+
+func (a *atCase) Fatalf(format string, args ...any) {
+	a.T.Helper()
+	a.T.Fatalf("case %q: "+format, append([]any{a.name}, args...)...)
+}
+
+func (a *atCase) Errorf(format string, args ...any) {
+	a.T.Helper()
+	a.T.Errorf("case %q: "+format, append([]any{a.name}, args...)...)
+}
+
+func (a *atCase) Fatal(args ...any) {
+	a.T.Helper()
+	a.T.Fatal(append([]any{fmt.Sprintf("case %q:", a.name)}, args...)...)
+}
+
+func (a *atCase) Error(args ...any) {
+	a.T.Helper()
+	a.T.Error(append([]any{fmt.Sprintf("case %q:", a.name)}, args...)...)
 }
 
 // kubectlKey is the CA certificate with its key as `kubectl get secret -o

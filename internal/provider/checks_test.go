@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"testing"
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-testing/config"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -170,20 +167,4 @@ func readLeaves(s *tfjson.State) (*testLeaves, error) {
 		*dst = i
 	}
 	return &l, nil
-}
-
-// expectPlanError runs a plan-only step that must fail with want, so the
-// diagnostic is proven to come from validation or plan, never from apply.
-func expectPlanError(t *testing.T, cfg string, vars config.Variables, want string) {
-	t.Helper()
-	env := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories,
-		Steps: []resource.TestStep{{
-			Config:          cfg,
-			ConfigVariables: vars,
-			PlanOnly:        true,
-			ExpectError:     errorPattern(want),
-		}},
-	})
 }
