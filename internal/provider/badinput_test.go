@@ -152,22 +152,22 @@ type atCase struct {
 }
 
 func (a *atCase) Fatalf(format string, args ...any) {
-	a.T.Helper()
+	a.Helper()
 	a.T.Fatalf("case %q: "+format, append([]any{a.name}, args...)...)
 }
 
 func (a *atCase) Errorf(format string, args ...any) {
-	a.T.Helper()
+	a.Helper()
 	a.T.Errorf("case %q: "+format, append([]any{a.name}, args...)...)
 }
 
 func (a *atCase) Fatal(args ...any) {
-	a.T.Helper()
+	a.Helper()
 	a.T.Fatal(append([]any{fmt.Sprintf("case %q:", a.name)}, args...)...)
 }
 
 func (a *atCase) Error(args ...any) {
-	a.T.Helper()
+	a.Helper()
 	a.T.Error(append([]any{fmt.Sprintf("case %q:", a.name)}, args...)...)
 }
 
