@@ -107,20 +107,24 @@ func expectPlanErrors(t *testing.T, cases []badInput, hidden []string) {
 
 // expectApplyError proves the plan succeeds and the apply then fails with
 // the case's diagnostic: the first step only plans (and must find changes),
-// the second applies.
+// the second applies. ErrorCheck serves both steps, so it takes an error
+// as the refusal only once the apply step has begun.
 func expectApplyError(t *testing.T, tc badInput, hidden []string) {
 	t.Helper()
 	env := newTestEnv(t)
-	refused := false
+	applying, refused := false, false
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories,
 		ErrorCheck: func(err error) error {
+			if !applying {
+				return fmt.Errorf("the plan failed, want it to succeed and the apply to fail: %w", err)
+			}
 			refused = true
 			return refusal(tc, hidden, err)
 		},
 		Steps: []resource.TestStep{
 			{Config: tc.config, ConfigVariables: tc.vars, PlanOnly: true, ExpectNonEmptyPlan: true},
-			{Config: tc.config, ConfigVariables: tc.vars},
+			{PreConfig: func() { applying = true }, Config: tc.config, ConfigVariables: tc.vars},
 		},
 	})
 	if !refused {
